@@ -1,0 +1,60 @@
+"""Backends: where the register lives (local .xlsx or Google Sheets).
+
+A backend is a thin adapter with two verbs: `load()` returns every tab as read,
+`apply(changes)` writes what the run decided. It knows nothing of business rules.
+Writes touch only bot-owned columns, address Factures rows by invoice number
+(re-read just before writing, so staff may sort or insert rows during a run) and
+store every value as data, never as a formula.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Protocol
+
+from ..config import Policy
+from ..model import RawTabs
+
+Row = Mapping[str, Any]  # column key (schema) -> value
+
+
+class BackendError(Exception):
+    """The register cannot be read or written; the message says what to do."""
+
+
+class RegisterLocked(BackendError):
+    """Somebody has the workbook open (Excel/LibreOffice lock file), or another run holds it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    invoices: Mapping[str, Row] = field(default_factory=dict)  # invoice number -> bot columns
+    journal: tuple[Row, ...] = ()                               # rows appended to Journal
+    tasks: tuple[Row, ...] = ()                                 # rows appended to Tâches
+    sheets: Mapping[str, list[list[Any]]] = field(default_factory=dict)  # bot-owned tabs, rewritten whole
+
+    def __bool__(self) -> bool:
+        return bool(self.invoices or self.journal or self.tasks or self.sheets)
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyReport:
+    updated_rows: int = 0
+    missing_invoices: tuple[str, ...] = ()  # numbers no longer found at write time
+
+
+class Backend(Protocol):
+    description: str
+
+    def load(self) -> RawTabs: ...
+
+    def apply(self, changes: Changes) -> ApplyReport: ...
+
+
+def open_backend(policy: Policy) -> Backend:
+    """The backend named in the policy; nothing is opened at import time."""
+    if policy.register.backend == "xlsx":
+        from .xlsx import XlsxBackend
+        return XlsxBackend(policy.resolve(policy.register.path))
+    from .gsheets import GoogleSheetsBackend  # type: ignore[import-not-found]
+    return GoogleSheetsBackend.from_policy(policy)

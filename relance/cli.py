@@ -1,0 +1,205 @@
+"""The `relance` command: a thin layer over the library.
+
+Each command parses options, calls one library function, prints the result and
+turns library exceptions into one clear sentence and exit code 1. Heavy modules
+are imported inside the commands so `relance --help` stays instant.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(
+    help="Relance les factures impayées depuis un registre partagé (Google Sheets ou .xlsx).\n\n"
+         "Start with `relance demo`, then `relance init registre.xlsx` for your own register.",
+    no_args_is_help=True, rich_markup_mode="rich", add_completion=False)
+
+ConfigOption = typer.Option(Path("config.toml"), "--config", "-c", help="Config file (default ./config.toml).")
+DateOption = typer.Option(None, "--date", help="Simulate another day, YYYY-MM-DD (ignores the send window).")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    from .console import err_console
+    err_console.print(f"[bold red]Erreur :[/] {message}")
+    raise typer.Exit(code)
+
+
+def _policy(path: Path):
+    from .config import ConfigError, load_policy
+    try:
+        return load_policy(path)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _day(value: Optional[str]) -> Optional[date]:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"--date {value!r} : attendu une date AAAA-MM-JJ, par exemple 2026-11-25")
+
+
+def _load(policy):
+    """Backend + parsed register, with user-facing errors."""
+    from .backends import BackendError, open_backend
+    from .parse import RegisterError, parse_register
+    try:
+        backend = open_backend(policy)
+        register, problems = parse_register(backend.load(), policy.schedule.timezone)
+    except (BackendError, RegisterError) as exc:
+        _fail(str(exc))
+    return backend, register, problems
+
+
+@app.command()
+def init(path: Path = typer.Argument(Path("registre.xlsx"), help="The workbook to create."),
+         force: bool = typer.Option(False, "--force", help="Overwrite an existing workbook.")) -> None:
+    """Create a new register with every tab, headers, drop-downs, and a config.toml beside it.
+
+    Example: relance init registre.xlsx
+    """
+    from .backends.xlsx import create_workbook
+    from .config import default_config_text
+    from .console import console
+    if path.exists() and not force:
+        _fail(f"{path} existe déjà : choisissez un autre nom ou ajoutez --force.")
+    create_workbook(path)
+    config = path.parent / "config.toml"
+    if not config.exists():
+        config.write_text(default_config_text().replace('path = "registre.xlsx"', f'path = "{path.name}"'),
+                          encoding="utf-8")
+        console.print(f"Config écrite : {config}")
+    console.print(f"Registre créé : {path} (onglets Factures, Clients, Échéanciers, Journal, Tâches, Synthèse).")
+
+
+@app.command()
+def check(config: Path = ConfigOption,
+          as_json: bool = typer.Option(False, "--json", help="Print problems as JSON.")) -> None:
+    """Validate config, templates and register; exit 1 when anything needs fixing.
+
+    Example: relance check --config config.toml
+    """
+    import json
+
+    from .check import check_templates
+    from .console import console, print_problems
+    policy = _policy(config)
+    _, _, problems = _load(policy)
+    problems = list(problems) + check_templates(policy)
+    if as_json:
+        console.print_json(json.dumps([{"tab": p.tab, "row": p.row, "column": p.column, "cell": p.cell,
+                                        "message": p.message, "text": str(p)} for p in problems]))
+    else:
+        print_problems(problems)
+        if not problems:
+            console.print("[green]Tout est en ordre[/] : config, modèles et registre.")
+    raise typer.Exit(1 if problems else 0)
+
+
+@app.command()
+def plan(config: Path = ConfigOption, day: Optional[str] = DateOption,
+         all_: bool = typer.Option(False, "--all", help="Also list invoices with no action and why."),
+         fmt: str = typer.Option("table", "--format", help="table, csv or json.")) -> None:
+    """Show what `relance run` would do, without doing it.
+
+    Example: relance plan --date 2026-12-01 --all
+    """
+    from . import planner
+    from .console import console, dump, plan_rows, print_plan, print_problems
+    policy = _policy(config)
+    _, register, problems = _load(policy)
+    today = _day(day) or date.today()
+    result = planner.plan(register, policy, today, None, problems)
+    if fmt in ("csv", "json"):
+        typer.echo(dump(plan_rows(result, policy), fmt))
+        return
+    print_plan(result, policy, show_skips=all_)
+    print_problems(problems)
+
+
+@app.command()
+def preview(invoice: str = typer.Argument(..., help="Invoice number, e.g. F2026-101."),
+            config: Path = ConfigOption, day: Optional[str] = DateOption,
+            html: Optional[Path] = typer.Option(None, "--html", help="Also write the HTML part to this file.")) -> None:
+    """Print the message the client of INVOICE would receive (its next stage).
+
+    Example: relance preview F2026-101
+    """
+    from .console import console
+    from .preview import PreviewError, preview_message
+    policy = _policy(config)
+    _, register, problems = _load(policy)
+    try:
+        message = preview_message(register, policy, invoice, _day(day) or date.today(), problems)
+    except PreviewError as exc:
+        _fail(str(exc))
+    console.print(f"[bold]À :[/] {', '.join(message.to)}" + (f"  [bold]Cc :[/] {', '.join(message.cc)}"
+                                                               if message.cc else ""))
+    console.print(f"[bold]Objet :[/] {message.subject}\n")
+    console.print(message.text, markup=False, highlight=False)
+    if html:
+        html.write_text(message.html, encoding="utf-8")
+        console.print(f"HTML écrit dans {html}")
+
+
+@app.command()
+def run(config: Path = ConfigOption, day: Optional[str] = DateOption,
+        dry_run: bool = typer.Option(False, "--dry-run", help="Write messages to outbox/dry-run only; "
+                                     "the register is not touched.")) -> None:
+    """Send today's reminders, open tasks, and write stage, dates and alerts back.
+
+    Example: relance run --dry-run
+    """
+    from .console import print_run
+    policy = _policy(config)
+    report = _run(policy, _day(day), dry_run)
+    print_run(report, policy)
+    raise typer.Exit(0 if report.ok else 2)
+
+
+def _run(policy, today: Optional[date], dry_run: bool, now: Optional[datetime] = None):
+    from rich.progress import Progress
+
+    from .backends import BackendError
+    from .parse import RegisterError
+    from .runner import run as run_once
+    with Progress(transient=True) as bar:
+        task = bar.add_task("relance", total=None)
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, description=step, completed=done, total=total)
+        try:
+            return run_once(policy, today=today, now=now, dry_run=dry_run, progress=progress,
+                            simulate=today is not None and now is None)
+        except (BackendError, RegisterError) as exc:
+            _fail(str(exc))
+
+
+@app.command()
+def demo(directory: Path = typer.Option(Path("relance-demo"), "--dir", help="Where to build the demo.")) -> None:
+    """Build a sample register (10 clients, 30 invoices, every case) and run it, offline.
+
+    Example: relance demo --dir /tmp/relance-demo
+    """
+    from .console import console, print_run
+    from .demo import prepare_demo
+    try:
+        policy, today, now = prepare_demo(directory)
+    except FileExistsError as exc:
+        _fail(str(exc))
+    console.print(f"Démo dans [bold]{directory}[/] : registre {policy.register.path}, journée du {today:%d/%m/%Y}.")
+    report = _run(policy, today, False, now)
+    print_run(report, policy)
+    outbox = policy.resolve(policy.mail.outbox)
+    console.print(f"\nMessages : {outbox}  ·  Registre mis à jour : {policy.resolve(policy.register.path)}")
+    console.print(f"Ensuite : [bold]relance plan --config {directory / 'config.toml'} --all[/]")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

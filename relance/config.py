@@ -1,0 +1,290 @@
+"""`config.toml` -> a frozen `Policy`, strictly validated.
+
+Each key is declared once, as a dataclass field whose metadata holds its converter
+and help text (the beancount `OptDesc` idea). Unknown keys are errors: a typo such
+as ``min_days_beetween_contacts`` must not silently switch a rule off. Every error
+names the file, the key, what was found and what is expected.
+
+Relative paths in the file are relative to the config file, so a scheduled job can
+run from any working directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Callable
+
+
+class ConfigError(Exception):
+    """A config problem, already phrased for the user."""
+
+
+# --- converters: raw TOML value -> typed value, ValueError(message) when wrong ---
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected text in quotes, got {value!r}")
+    return value
+
+
+def _int(lo: int | None = None, hi: int | None = None) -> Callable[[Any], int]:
+    def convert(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"expected a whole number, got {value!r}")
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise ValueError(f"expected a number between {lo} and {hi}, got {value}")
+        return value
+    return convert
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError(f"expected an amount, got {value!r}")
+    try:
+        result = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"expected an amount such as 5000 or \"12.5\", got {value!r}") from None
+    if not result.is_finite() or result < 0:
+        raise ValueError(f"expected a positive amount, got {value!r}")
+    return result
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _choice(*choices: str) -> Callable[[Any], str]:
+    def convert(value: Any) -> str:
+        if value not in choices:
+            raise ValueError(f"expected one of {', '.join(repr(c) for c in choices)}, got {value!r}")
+        return value
+    return convert
+
+
+def _hhmm(value: Any) -> time:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
+        raise ValueError(f"expected a time \"HH:MM\", got {value!r}")
+    try:
+        return time.fromisoformat(value.zfill(5))
+    except ValueError:
+        raise ValueError(f"expected a time \"HH:MM\", got {value!r}") from None
+
+
+def _window(value: Any) -> tuple[time, time]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError(f"expected two times such as [\"09:00\", \"18:00\"], got {value!r}")
+    start, end = _hhmm(value[0]), _hhmm(value[1])
+    if start >= end:
+        raise ValueError(f"the window must start before it ends, got {value!r}")
+    return start, end
+
+
+def _table(value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a table, got {value!r}")
+    return value
+
+
+def opt(default: Any, convert: Callable[[Any], Any], doc: str = "", toml: str = "") -> Any:
+    """Declare a config key: its default, its converter, one line of help and, when
+    Python needs another attribute name (``from``), its name in the file."""
+    meta = {"convert": convert, "doc": doc, "toml": toml}
+    if isinstance(default, (dict, list)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+# --- sections ---
+
+@dataclass(frozen=True, slots=True)
+class RegisterConfig:
+    backend: str = opt("xlsx", _choice("xlsx", "gsheets"), "where the register lives")
+    path: str = opt("registre.xlsx", _str, "xlsx: the workbook")
+    spreadsheet: str = opt("", _str, "gsheets: URL or key of the spreadsheet")
+    credentials_file: str = opt("", _str, "gsheets: service-account JSON, else GOOGLE_APPLICATION_CREDENTIALS")
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyConfig:
+    name: str = opt("Atelier Dupont SARL", _str, "creditor name, used in letters and signatures")
+    siren: str = opt("123456789", _str)
+    address: str = opt("12 rue de la Paix, 75002 Paris", _str)
+    email: str = opt("compta@example.fr", _str, "accounts-receivable mailbox (Reply-To)")
+    phone: str = opt("", _str)
+    city: str = opt("Paris", _str, "place written on letters (« Fait à … »)")
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleConfig:
+    timezone: str = opt("Europe/Paris", _str)
+    send_window: tuple[time, time] = opt((time(9), time(18)), _window, "local hours when mail may go out")
+    business_days_only: bool = opt(True, _bool)
+    holidays: str = opt("FR", _str, "country code for public holidays (holidays package)")
+    min_days_between_contacts: int = opt(3, _int(0, 365))
+    daily_limit: int = opt(200, _int(1, 100_000))
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    key: str = opt("", _str)
+    offset_days: int = opt(0, _int(-365, 3650), "days from the due date (negative = before)")
+    channel: str = opt("email", _choice("email", "letter+email", "task"))
+    requires_approval: bool = opt(False, _bool, "formal notices wait for Approuvée = Oui on their task")
+    label: str = opt("", _str, "name shown to staff; defaults from the key")
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationConfig:
+    after_reminders_without_reply: int = opt(3, _int(1, 50))
+    amount_threshold: Decimal = opt(Decimal("5000"), _decimal)
+    strategic_to_account_manager: bool = opt(True, _bool)
+
+
+@dataclass(frozen=True, slots=True)
+class PenaltiesConfig:
+    b2b_rate: str = opt("ecb+10", _str, "\"ecb+10\" or a contractual annual rate such as \"15\"")
+    fixed_indemnity_eur: Decimal = opt(Decimal("40"), _decimal)
+    b2c_rate: str = opt("legal", _choice("legal"))
+    rates: dict = opt({}, _table, "overrides of the packaged rate table, by half-year")
+
+
+@dataclass(frozen=True, slots=True)
+class MailConfig:
+    mailer: str = opt("outbox", _choice("outbox", "smtp"))
+    outbox: str = opt("outbox", _str, "folder of .eml files")
+    smtp_host: str = opt("smtp.example.fr", _str)
+    smtp_port: int = opt(587, _int(1, 65535))
+    smtp_user: str = opt("compta@example.fr", _str)
+    smtp_security: str = opt("starttls", _choice("starttls", "ssl", "none"))
+    sender: str = opt("Atelier Dupont – Comptabilité <compta@example.fr>", _str, toml="from")
+    test_recipient: str = opt("", _str, "when set, every message goes there instead (test mode)")
+
+
+@dataclass(frozen=True, slots=True)
+class PathsConfig:
+    templates: str = opt("templates", _str, "staff-editable templates; packaged ones fill the gaps")
+    letters: str = opt("letters", _str, "formal-notice PDFs")
+
+
+DEFAULT_STAGES = (
+    Stage("pre", -5, "email", label="Pré-relance"),
+    Stage("amiable", 1, "email", label="Relance amiable"),
+    Stage("renforcee", 8, "email", label="Relance renforcée"),
+    Stage("demeure", 30, "letter+email", requires_approval=True, label="Mise en demeure"),
+    Stage("recouvrement", 45, "task", label="Dossier de recouvrement"),
+)
+STAGE_LABELS = {s.key: s.label for s in DEFAULT_STAGES}
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    register: RegisterConfig = RegisterConfig()
+    company: CompanyConfig = CompanyConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    stages: tuple[Stage, ...] = DEFAULT_STAGES
+    escalation: EscalationConfig = EscalationConfig()
+    penalties: PenaltiesConfig = PenaltiesConfig()
+    mail: MailConfig = MailConfig()
+    paths: PathsConfig = PathsConfig()
+    base_dir: Path = Path(".")
+    source: str = "config.toml"
+
+    def resolve(self, path: str) -> Path:
+        """A path from the config, relative to the config file."""
+        return (self.base_dir / Path(path).expanduser()).resolve()
+
+    def stage(self, key_: str) -> Stage:
+        for stage in self.stages:
+            if stage.key == key_:
+                return stage
+        raise KeyError(key_)
+
+    def stage_index(self, key_: str) -> int:
+        return [s.key for s in self.stages].index(key_)
+
+    def label(self, key_: str) -> str:
+        try:
+            return self.stage(key_).label
+        except KeyError:
+            return key_
+
+
+_SECTION_TYPES = {"register": RegisterConfig, "company": CompanyConfig, "schedule": ScheduleConfig,
+                  "escalation": EscalationConfig, "penalties": PenaltiesConfig, "mail": MailConfig,
+                  "paths": PathsConfig}
+
+
+def _build(cls: type, raw: Any, where: str, source: str) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: [{where}] should be a table of keys")
+    known = {f.metadata["toml"] or f.name: f for f in dataclasses.fields(cls)}
+    values = {}
+    for name, value in raw.items():
+        if name not in known:
+            expected = ", ".join(sorted(known))
+            raise ConfigError(f"{source}: unknown key {where}.{name} (expected one of: {expected})")
+        fld = known[name]
+        try:
+            values[fld.name] = fld.metadata["convert"](value)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: {where}.{name}: {exc}") from None
+    return cls(**values)
+
+
+def policy_from_dict(data: dict, *, base_dir: Path = Path("."), source: str = "config.toml") -> Policy:
+    """Validate a parsed TOML document; raise ConfigError naming file and key."""
+    unknown = set(data) - set(_SECTION_TYPES) - {"stages"}
+    if unknown:
+        raise ConfigError(f"{source}: unknown section [{sorted(unknown)[0]}] "
+                          f"(expected: {', '.join(sorted([*_SECTION_TYPES, 'stages']))})")
+    sections = {name: _build(cls, data.get(name, {}), name, source) for name, cls in _SECTION_TYPES.items()}
+    stages = DEFAULT_STAGES
+    if "stages" in data:
+        raw_stages = data["stages"]
+        if not isinstance(raw_stages, list) or not raw_stages:
+            raise ConfigError(f"{source}: [[stages]] should be a list of stage tables")
+        stages = tuple(_build(Stage, s, f"stages[{i}]", source) for i, s in enumerate(raw_stages))
+        stages = tuple(dataclasses.replace(s, label=s.label or STAGE_LABELS.get(s.key, s.key)) for s in stages)
+        _check_stages(stages, source)
+    return Policy(**sections, stages=stages, base_dir=base_dir, source=source)
+
+
+def _check_stages(stages: tuple[Stage, ...], source: str) -> None:
+    keys = [s.key for s in stages]
+    for i, stage in enumerate(stages):
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", stage.key):
+            raise ConfigError(f"{source}: stages[{i}].key: expected a short lowercase name such as \"amiable\", "
+                              f"got {stage.key!r}")
+    if len(set(keys)) != len(keys):
+        raise ConfigError(f"{source}: [[stages]]: each key must appear once, got {keys}")
+    offsets = [s.offset_days for s in stages]
+    if offsets != sorted(offsets) or len(set(offsets)) != len(offsets):
+        raise ConfigError(f"{source}: [[stages]]: offset_days must increase from one stage to the next, "
+                          f"got {offsets}")
+
+
+def load_policy(path: str | Path = "config.toml") -> Policy:
+    """Read and validate `path`. A missing file is an error: run `relance init` first."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"{path}: no such config file. Create one with `relance init` "
+                          f"or point to it with --config PATH.")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return policy_from_dict(data, base_dir=path.resolve().parent, source=str(path))
+
+
+def default_config_text() -> str:
+    """The commented config written by `relance init` and `relance demo`."""
+    from importlib.resources import files
+    return files("relance.defaults").joinpath("config.toml").read_text(encoding="utf-8")

@@ -1,0 +1,106 @@
+"""What the commands print: rich tables for people, CSV/JSON for scripts.
+
+Kept apart from `cli.py` so the command layer stays a thin parser and the same
+printers serve `plan`, `run` and `demo`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Iterable
+
+from rich.console import Console
+from rich.table import Table
+
+from .config import Policy
+from .model import RowProblem
+from .planner import Plan
+from .render import money
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def plan_rows(plan: Plan, policy: Policy) -> list[dict]:
+    """One row per invoice acted on or skipped, the shape shared by table, CSV and JSON."""
+    rows = []
+    for reminder in plan.reminders:
+        for line in reminder.lines:
+            rows.append({"date": plan.today.isoformat(), "client": reminder.client.code, "invoice": line.invoice.number,
+                         "action": "email", "stage": policy.label(line.stage), "message": reminder.key,
+                         "to": ", ".join(reminder.to), "days_late": line.days_late,
+                         "remaining": str(line.remaining), "reason": ""})
+    for task in plan.tasks:
+        rows.append({"date": plan.today.isoformat(), "client": task.client, "invoice": ", ".join(task.invoices),
+                     "action": "tâche", "stage": policy.label(task.stage) if task.stage else "",
+                     "message": task.key, "to": task.assignee, "days_late": "", "remaining": "",
+                     "reason": task.reason})
+    return rows
+
+
+def print_plan(plan: Plan, policy: Policy, *, show_skips: bool = False) -> None:
+    table = Table(title=f"Plan du {plan.today:%d/%m/%Y}", show_lines=False)
+    for header in ("Client", "Facture", "Étape", "Retard", "Reste dû", "Message"):
+        table.add_column(header)
+    for reminder in plan.reminders:
+        for i, line in enumerate(reminder.lines):
+            table.add_row(reminder.client.code if i == 0 else "", line.invoice.number, policy.label(line.stage),
+                          f"J{line.days_late:+d}", money(line.remaining, line.invoice.currency),
+                          f"→ {', '.join(reminder.to)}" if i == 0 else "")
+    for task in plan.tasks:
+        table.add_row(task.client, ", ".join(task.invoices), "[yellow]tâche[/]", "", "", task.reason)
+    if plan.reminders or plan.tasks:
+        console.print(table)
+    else:
+        console.print(f"Rien à envoyer le {plan.today:%d/%m/%Y}.")
+    if show_skips and plan.skips:
+        skipped = Table(title="Sans action aujourd'hui")
+        skipped.add_column("Facture")
+        skipped.add_column("Client")
+        skipped.add_column("Pourquoi")
+        for skip in plan.skips:
+            skipped.add_row(skip.invoice, skip.client, skip.reason)
+        console.print(skipped)
+    if plan.deferred:
+        console.print(f"[yellow]{len(plan.deferred)} message(s) reporté(s) au prochain envoi (limite quotidienne "
+                      f"de {policy.schedule.daily_limit}).[/]")
+
+
+def print_problems(problems: Iterable[RowProblem]) -> None:
+    problems = list(problems)
+    if not problems:
+        return
+    console.print(f"[bold red]{len(problems)} problème(s) dans le registre[/] (visibles aussi dans la colonne Alerte) :")
+    for problem in problems:
+        console.print(f"  [red]•[/] {problem}", markup=True, soft_wrap=True)
+
+
+def dump(rows: list[dict], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2, default=str)
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def print_run(report, policy: Policy) -> None:
+    """The end-of-run summary: what left, what failed, what waits for a human."""
+    mode = "APERÇU (dry-run) — " if report.dry_run else ""
+    if report.test_mode:
+        mode += f"MODE TEST (tout part vers {policy.mail.test_recipient}) — "
+    console.print(f"[bold]{mode}Relances du {report.today:%d/%m/%Y}[/] · registre {report.register}")
+    print_plan(report.plan, policy)
+    verb = "écrit(s) dans" if report.dry_run or policy.mail.mailer == "outbox" else "envoyé(s), copie dans"
+    console.print(f"[green]{len(report.sent)} message(s) {verb} {report.outbox}[/]")
+    for message, error in report.failed:
+        console.print(f"[red]échec[/] {message.key} → {', '.join(message.to)} : {error}", markup=True)
+    if report.tasks:
+        console.print(f"[yellow]{len(report.tasks)} tâche(s) ouverte(s) dans l'onglet Tâches[/]")
+    for note in report.notes:
+        console.print(f"[cyan]•[/] {note}")
+    print_problems(report.problems)

@@ -1,0 +1,112 @@
+"""The journal: the only source of truth for what was sent (design §4).
+
+The Journal tab is append-only. For each message the bot appends a ``pending`` row
+before sending and a ``sent`` (or ``failed``) row after, both carrying the same
+deterministic key and Message-ID. Everything the Factures bot columns show (stage,
+count, last reminder) is recomputed from these rows each run, so a garbled or
+deleted bot cell loses nothing, and a key already ``sent`` is never sent again.
+
+Staff add ``manual`` rows (a call, a promise to pay); those count as contacts.
+Rows marked ``test`` (test mode) never advance the ladder.
+
+Keys: ``2026-11-25/C001/amiable`` for a message (one per client, stage and day),
+``T/F2026-001/demeure`` for a task. Message-ID: ``<relance.<sha256(key)[:24]>@domain>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from .model import JournalEntry
+
+PENDING, SENT, FAILED, MANUAL, TEST = "pending", "sent", "failed", "manual", "test"
+BOT = "bot"
+
+
+def message_key(day: date, client: str, stage: str) -> str:
+    return f"{day.isoformat()}/{client}/{stage}"
+
+
+def task_key(subject: str, reason: str) -> str:
+    return f"T/{subject}/{reason}"
+
+
+def message_id(key: str, domain: str) -> str:
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+    return f"<relance.{digest}@{domain or 'relance.invalid'}>"
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """What the journal says about one invoice."""
+
+    stage: str = ""            # highest stage key sent ('' = none yet)
+    stage_day: date | None = None
+    count: int = 0             # reminders sent (distinct messages)
+    last_sent: datetime | None = None
+    message_ids: tuple[str, ...] = ()
+
+
+class JournalIndex:
+    """Lookups the planner needs, built once per run from the journal rows.
+
+    `stages` is the ladder as (key, label) pairs: a row may name its stage by key or
+    by label, and the highest stage wins whatever order rows were appended or sorted in."""
+
+    def __init__(self, entries: tuple[JournalEntry, ...] | list[JournalEntry], stages: list[tuple[str, str]]):
+        self.entries = tuple(entries)
+        self._keys = [k for k, _ in stages]
+        self._rank = {name.casefold(): i for i, pair in enumerate(stages) for name in pair}
+        self.sent_keys: set[str] = set()
+        self.final_keys: set[str] = set()
+        self._by_invoice: dict[str, list[JournalEntry]] = defaultdict(list)
+        self._contacts: dict[str, list[date]] = defaultdict(list)
+        for entry in self.entries:
+            if entry.status == SENT and entry.key:
+                self.sent_keys.add(entry.key)
+            if entry.status in (SENT, FAILED, TEST) and entry.key:
+                self.final_keys.add(entry.key)
+            if entry.status == SENT and entry.invoice:
+                self._by_invoice[entry.invoice].append(entry)
+            if entry.status in (SENT, MANUAL) and entry.client and entry.day:
+                self._contacts[entry.client].append(entry.day)
+        self._history = {number: self._fold(rows) for number, rows in self._by_invoice.items()}
+
+    def _fold(self, rows: list[JournalEntry]) -> History:
+        ranked = [r for r in rows if self.rank(r.stage) is not None]
+        if not ranked:
+            return History()
+        top = max(ranked, key=lambda r: (self.rank(r.stage), r.day or date.min, r.row))
+        keys = {r.key or f"row{r.row}" for r in ranked if r.channel != "tâche"}
+        stamps = [r.timestamp for r in ranked if r.timestamp and r.channel != "tâche"]
+        ids = tuple(dict.fromkeys(r.message_id for r in sorted(ranked, key=lambda r: r.row) if r.message_id))
+        return History(stage=self.canonical(top.stage), stage_day=top.day, count=len(keys),
+                       last_sent=max(stamps) if stamps else None, message_ids=ids)
+
+    def rank(self, stage: str) -> int | None:
+        return self._rank.get(stage.casefold()) if stage else None
+
+    def canonical(self, stage: str) -> str:
+        """Stage key for a key or a label typed in the journal."""
+        rank = self.rank(stage)
+        return stage if rank is None else self._keys[rank]
+
+    def history(self, invoice: str) -> History:
+        return self._history.get(invoice, History())
+
+    def last_contact(self, client: str) -> date | None:
+        days = self._contacts.get(client)
+        return max(days) if days else None
+
+    def unresolved(self) -> list[JournalEntry]:
+        """``pending`` rows whose key never reached ``sent`` or ``failed`` (a crash mid-send)."""
+        seen: set[str] = set()
+        result = []
+        for entry in self.entries:
+            if entry.status == PENDING and entry.key and entry.key not in self.final_keys and entry.key not in seen:
+                seen.add(entry.key)
+                result.append(entry)
+        return result

@@ -1,0 +1,102 @@
+"""Mailers: a `Message` goes in, a `SendReceipt` comes out.
+
+`Mailer` is a small Protocol so the runner never knows whether mail becomes an
+.eml file (outbox, the default and the dry-run) or leaves over SMTP. The MIME
+building is shared here so both produce byte-identical messages: text part, HTML
+alternative, one deterministic Message-ID, threading headers, no tracking pixel,
+no remote image, no List-Unsubscribe (these are transactional messages).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from typing import Protocol
+
+
+class MailError(Exception):
+    """A message could not be sent; `str()` is the server's or the system's answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str = "application/pdf"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    key: str
+    message_id: str
+    sender: str
+    to: tuple[str, ...]
+    subject: str
+    text: str
+    html: str
+    date: datetime
+    cc: tuple[str, ...] = ()
+    reply_to: str = ""
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    client: str = ""
+    invoices: tuple[str, ...] = ()
+    stage: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SendReceipt:
+    message_id: str
+    detail: str = ""
+    path: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+class Mailer(Protocol):
+    def send(self, message: Message) -> SendReceipt: ...
+
+    def was_sent(self, message_id: str, key: str) -> bool | None:
+        """True/False when the mailer can tell (outbox), None when it cannot (SMTP)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def one_line(text: str) -> str:
+    """Header-safe text: CR/LF and other control characters can never add a header."""
+    return re.sub(r"[\x00-\x1f\x7f\u2028\u2029]+", " ", text).strip()
+
+
+def _address(text: str) -> str:
+    name, addr = parseaddr(one_line(text))
+    return formataddr((name, addr)) if name else addr
+
+
+def to_mime(message: Message) -> EmailMessage:
+    """The RFC 5322 message both mailers send or store."""
+    mime = EmailMessage()
+    mime["From"] = _address(message.sender)
+    mime["To"] = ", ".join(_address(a) for a in message.to)
+    if message.cc:
+        mime["Cc"] = ", ".join(_address(a) for a in message.cc)
+    if message.reply_to:
+        mime["Reply-To"] = _address(message.reply_to)
+    mime["Subject"] = one_line(message.subject)
+    mime["Date"] = format_datetime(message.date)
+    mime["Message-ID"] = message.message_id
+    if message.in_reply_to:
+        mime["In-Reply-To"] = message.in_reply_to
+    if message.references:
+        mime["References"] = " ".join(message.references)
+    mime["X-Relance-Key"] = one_line(message.key)
+    mime["Auto-Submitted"] = "auto-generated"
+    mime.set_content(message.text)
+    mime.add_alternative(message.html, subtype="html")
+    for attachment in message.attachments:
+        maintype, _, subtype = attachment.mimetype.partition("/")
+        mime.add_attachment(attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename)
+    return mime

@@ -1,0 +1,57 @@
+"""The outbox mailer: one RFC 5322 `.eml` file per message, in a folder.
+
+It is the default (nothing leaves the machine; open the files with any mail
+client) and what `--dry-run` uses. Files are written atomically (temporary file,
+then rename), so a file that exists is a message completely written: after a
+crash, "the file exists" is a reliable answer to "was it sent?".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from . import Message, MailError, SendReceipt, to_mime
+
+
+def file_name(key: str) -> str:
+    """Readable and unique: ``2026-11-25_C001_amiable_1a2b3c4d.eml``."""
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", key)[:80].strip("_")
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+    return f"{readable}_{digest}.eml"
+
+
+class OutboxMailer:
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def path_for(self, key: str) -> Path:
+        return self.folder / file_name(key)
+
+    def send(self, message: Message) -> SendReceipt:
+        target = self.path_for(message.key)
+        data = to_mime(message).as_bytes()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".eml")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise MailError(f"écriture impossible dans la boîte d'envoi {self.folder} : {exc.strerror or exc}") from None
+        return SendReceipt(message.message_id, f"écrit dans {target.name}", str(target))
+
+    def was_sent(self, message_id: str, key: str) -> bool | None:
+        return self.path_for(key).exists()
+
+    def close(self) -> None:
+        return None

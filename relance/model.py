@@ -1,0 +1,152 @@
+"""Immutable records read from the register, each knowing where it came from.
+
+Every record carries its tab row (1-based, as staff see it) so any problem can be
+reported as ``Factures!E12``. Money is `Decimal`, dates are `datetime.date`,
+timestamps are timezone-aware. Records are frozen: the planner can share them
+freely and a rule can never change what another rule sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Mapping
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """Bad input found in one cell or row; prints as ``Factures!E12 (Échéance): …``."""
+
+    tab: str
+    row: int | None
+    column: str | None
+    message: str
+    cell: str | None = None  # A1 reference, e.g. "E12"
+    invoice: str | None = None  # the invoice whose Alerte cell should show it
+    client: str | None = None
+
+    def __str__(self) -> str:
+        where = self.tab
+        if self.cell:
+            where += f"!{self.cell}"
+        elif self.row:
+            where += f"!{self.row}:{self.row}"
+        if self.column:
+            where += f" ({self.column})"
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    code: str
+    name: str
+    email: str = ""
+    contact: str = ""
+    cc: tuple[str, ...] = ()
+    phone: str = ""
+    language: str = "fr"
+    segment: str = "Standard"
+    b2b: bool = True
+    account_manager: str = ""
+    auto: bool = True
+    address: str = ""
+    siren: str = ""
+    row: int = 0
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.code
+
+
+@dataclass(frozen=True, slots=True)
+class Invoice:
+    number: str
+    client: str
+    due: date
+    amount: Decimal
+    issued: date | None = None
+    currency: str = "EUR"
+    paid: Decimal = ZERO
+    paid_on: date | None = None
+    status: str = ""
+    payment_link: str = ""
+    notes: str = ""
+    row: int = 0
+
+    @property
+    def remaining(self) -> Decimal:
+        return max(self.amount - self.paid, ZERO)
+
+    def days_late(self, today: date) -> int:
+        return (today - self.due).days
+
+
+@dataclass(frozen=True, slots=True)
+class Instalment:
+    invoice: str
+    number: int
+    due: date
+    amount: Decimal
+    paid: bool = False
+    row: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    timestamp: datetime | None
+    invoice: str = ""
+    client: str = ""
+    stage: str = ""
+    channel: str = ""
+    recipient: str = ""
+    subject: str = ""
+    status: str = ""
+    key: str = ""
+    message_id: str = ""
+    author: str = ""
+    comment: str = ""
+    row: int = 0
+
+    @property
+    def day(self) -> date | None:
+        return self.timestamp.date() if self.timestamp else None
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    created: date | None
+    client: str = ""
+    invoices: tuple[str, ...] = ()
+    reason: str = ""
+    assignee: str = ""
+    action: str = ""
+    approved: bool = False
+    done_on: date | None = None
+    key: str = ""
+    row: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Register:
+    """Everything the planner may look at, read once per run."""
+
+    invoices: tuple[Invoice, ...] = ()
+    clients: Mapping[str, Client] = field(default_factory=dict)
+    journal: tuple[JournalEntry, ...] = ()
+    tasks: tuple[Task, ...] = ()
+    instalments: tuple[Instalment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RawTab:
+    """One tab as read: ``rows[0]`` is the header row, ``rows[i]`` is sheet row i + 1."""
+
+    title: str
+    rows: list[list[object]]
+
+
+RawTabs = dict[str, RawTab]  # canonical tab name (schema) -> what was read

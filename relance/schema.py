@@ -1,0 +1,179 @@
+"""The spreadsheet layout (design §2), declared once.
+
+Backends, the parser, `relance init` and the tests all read this table, so a header
+renamed here is renamed everywhere. Columns are found by header *name*, never by
+position: staff may reorder, insert or hide columns. English aliases are accepted
+because half our users keep an English register.
+
+Each column has a key (what the code calls it), its French header (what `init`
+writes), aliases, and an owner: ``staff`` columns are never written by the bot,
+``bot`` columns are never expected to be typed by staff.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+STAFF = "staff"
+BOT = "bot"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    header: str
+    aliases: tuple[str, ...] = ()
+    owner: str = STAFF
+    width: int = 14
+    choices: tuple[str, ...] = ()
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Tab:
+    name: str
+    columns: tuple[Column, ...]
+    aliases: tuple[str, ...] = ()
+
+    def column(self, key: str) -> Column:
+        for column in self.columns:
+            if column.key == key:
+                return column
+        raise KeyError(key)
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    @property
+    def bot_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.owner == BOT)
+
+
+STATUSES = ("Payée", "Annulée", "Litige", "Pause", "Échéancier")
+SEGMENTS = ("Standard", "Stratégique", "Particulier")
+LANGUAGES = ("fr", "en")
+YES_NO = ("Oui", "Non")
+
+FACTURES = Tab("Factures", (
+    Column("invoice", "N° facture", ("Invoice", "Invoice number", "Invoice no", "Invoice #", "Numéro de facture", "Facture"), required=True),
+    Column("client", "Client", ("Client code", "Customer", "Code client"), required=True),
+    Column("issued", "Date facture", ("Invoice date", "Date"), width=12),
+    Column("due", "Échéance", ("Due date", "Date d'échéance", "Due"), width=12, required=True),
+    Column("amount", "Montant TTC", ("Amount", "Total", "Amount incl. VAT", "Montant"), required=True),
+    Column("currency", "Devise", ("Currency",), width=8),
+    Column("paid", "Montant réglé", ("Paid", "Amount paid", "Réglé"), ),
+    Column("paid_on", "Date de règlement", ("Payment date", "Paid on"), width=12),
+    Column("status", "Statut", ("Status",), choices=STATUSES),
+    Column("payment_link", "Lien de paiement", ("Payment link",), width=30),
+    Column("notes", "Notes", ("Note", "Comments"), width=30),
+    Column("stage", "Étape", ("Stage",), owner=BOT),
+    Column("last_reminder", "Dernière relance", ("Last reminder",), owner=BOT, width=18),
+    Column("next_action", "Prochaine action", ("Next action",), owner=BOT, width=28),
+    Column("reminders_sent", "Relances envoyées", ("Reminders sent",), owner=BOT, width=10),
+    Column("penalties", "Pénalités", ("Penalties", "Late fees"), owner=BOT),
+    Column("alert", "Alerte", ("Alert", "Problem"), owner=BOT, width=40),
+), aliases=("Invoices",))
+
+CLIENTS = Tab("Clients", (
+    Column("code", "Code client", ("Client", "Client code", "Customer code", "Code"), required=True),
+    Column("name", "Raison sociale", ("Company", "Name", "Nom"), width=28),
+    Column("contact", "Contact", ("Contact name",), width=20),
+    Column("email", "Email", ("E-mail", "Courriel", "Mail"), width=28),
+    Column("cc", "Email copie", ("Cc", "Email cc", "Copy email"), width=28),
+    Column("phone", "Téléphone", ("Phone", "Tel"), ),
+    Column("language", "Langue", ("Language", "Lang"), width=8, choices=LANGUAGES),
+    Column("segment", "Segment", ("Tier",), choices=SEGMENTS),
+    Column("kind", "Type", ("Kind", "B2B/B2C"), width=8, choices=("B2B", "B2C")),
+    Column("account_manager", "Chargé de compte", ("Account manager",), width=28),
+    Column("auto", "Relances auto", ("Auto reminders", "Automatic reminders"), width=10, choices=YES_NO),
+    Column("address", "Adresse", ("Address",), width=40),
+    Column("siren", "SIREN", ("Company number", "SIRET"), ),
+), aliases=("Customers",))
+
+ECHEANCIERS = Tab("Échéanciers", (
+    Column("invoice", "N° facture", FACTURES.column("invoice").aliases, required=True),
+    Column("number", "N° échéance", ("Instalment", "Instalment number"), width=10),
+    Column("date", "Date", ("Due date",), width=12, required=True),
+    Column("amount", "Montant", ("Amount",), required=True),
+    Column("paid", "Réglé", ("Paid",), width=8, choices=YES_NO),
+), aliases=("Payment plans", "Echeanciers"))
+
+JOURNAL = Tab("Journal", (
+    Column("timestamp", "Horodatage", ("Timestamp", "Date"), width=18),
+    Column("invoice", "N° facture", FACTURES.column("invoice").aliases),
+    Column("client", "Client", ("Client code", "Customer")),
+    Column("stage", "Étape", ("Stage",)),
+    Column("channel", "Canal", ("Channel",), choices=("email", "courrier", "téléphone", "tâche", "note")),
+    Column("recipient", "Destinataire", ("Recipient", "To"), width=28),
+    Column("subject", "Objet", ("Subject",), width=40),
+    Column("status", "Statut", ("Status",), choices=("pending", "sent", "failed", "manual", "test")),
+    Column("key", "Clé", ("Key", "Idempotency key"), width=30),
+    Column("message_id", "Message-ID", ("Message ID",), width=30),
+    Column("author", "Auteur", ("Author", "By"), ),
+    Column("comment", "Commentaire", ("Comment", "Notes"), width=40),
+), aliases=("Log",))
+
+TACHES = Tab("Tâches", (
+    Column("created", "Créée le", ("Created", "Created on"), width=12),
+    Column("client", "Client", ("Customer",)),
+    Column("invoices", "N° facture(s)", ("Invoices", "Invoice(s)", "N° facture")),
+    Column("reason", "Motif", ("Reason",), width=40),
+    Column("assignee", "Assignée à", ("Assignee", "Assigned to"), width=24),
+    Column("action", "Action demandée", ("Action", "Requested action"), width=40),
+    Column("approved", "Approuvée", ("Approved",), width=10, choices=YES_NO),
+    Column("done_on", "Faite le", ("Done", "Done on"), width=12),
+    Column("key", "Clé", ("Key",), owner=BOT, width=30),
+), aliases=("Tasks", "Taches"))
+
+SYNTHESE = Tab("Synthèse", (), aliases=("Summary", "Synthese"))
+HISTORIQUE = Tab("Historique", (), aliases=("History",))
+
+TABS: tuple[Tab, ...] = (FACTURES, CLIENTS, ECHEANCIERS, JOURNAL, TACHES, SYNTHESE, HISTORIQUE)
+DATA_TABS: tuple[Tab, ...] = (FACTURES, CLIENTS, ECHEANCIERS, JOURNAL, TACHES)
+
+
+def normalise(header: object) -> str:
+    """Header comparison key: case, accents, spaces and punctuation do not matter."""
+    text = unicodedata.normalize("NFKD", str(header or "")).casefold()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z0-9#]", "", text.replace("n°", "no"))
+
+
+def find_tab(names: list[str], tab: Tab) -> str | None:
+    """The real tab title matching `tab` (by name or alias), if any."""
+    wanted = {normalise(tab.name), *(normalise(a) for a in tab.aliases)}
+    for name in names:
+        if normalise(name) in wanted:
+            return name
+    return None
+
+
+def map_headers(tab: Tab, header_row: list[object]) -> dict[str, int]:
+    """Column key -> 0-based index, for the columns of `tab` found in `header_row`.
+
+    The French header wins over an alias when both are present (a register may
+    carry an unrelated "Date" column beside "Date facture")."""
+    positions: dict[str, int] = {}
+    normalised = [normalise(h) for h in header_row]
+    for column in tab.columns:
+        for name in (column.header, *column.aliases):
+            key = normalise(name)
+            if key and key in normalised:
+                index = normalised.index(key)
+                if index not in positions.values():
+                    positions[column.key] = index
+                    break
+    return positions
+
+
+def column_letter(index: int) -> str:
+    """0-based column index -> spreadsheet letters (0 -> A, 27 -> AB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

@@ -1,0 +1,68 @@
+"""Business days, public holidays and the send window.
+
+A reminder that lands on a Saturday or on 14 July reads as a robot's; the rule is
+to plan it for the next business day instead. Holidays come from the `holidays`
+package (never a hand-written table). Pure: the caller passes the dates.
+
+Example: with FR holidays, ``next_business_day(date(2026, 7, 14)) == date(2026, 7, 15)``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+import holidays as holiday_tables
+
+from .config import ScheduleConfig
+
+
+class Calendar:
+    def __init__(self, schedule: ScheduleConfig):
+        self.schedule = schedule
+        self.tz = ZoneInfo(schedule.timezone)
+
+    @cached_property
+    def _holidays(self) -> holiday_tables.HolidayBase:
+        return holiday_tables.country_holidays(self.schedule.holidays)
+
+    def is_business_day(self, day: date) -> bool:
+        if not self.schedule.business_days_only:
+            return True
+        return day.weekday() < 5 and day not in self._holidays
+
+    def holiday_name(self, day: date) -> str | None:
+        return self._holidays.get(day) if self.schedule.business_days_only else None
+
+    def next_business_day(self, day: date) -> date:
+        """`day` itself when it is a business day, else the next one."""
+        for _ in range(30):
+            if self.is_business_day(day):
+                return day
+            day += timedelta(days=1)
+        return day
+
+    def in_window(self, now: datetime) -> bool:
+        local = now.astimezone(self.tz)
+        start, end = self.schedule.send_window
+        return self.is_business_day(local.date()) and start <= local.time() < end
+
+    def next_slot(self, now: datetime) -> datetime:
+        """The first moment at or after `now` when sending is allowed."""
+        local = now.astimezone(self.tz)
+        start, end = self.schedule.send_window
+        day = local.date()
+        if local.time() >= end:
+            day += timedelta(days=1)
+        day = self.next_business_day(day)
+        opening = datetime.combine(day, start, tzinfo=self.tz)
+        return max(opening, local) if day == local.date() and local.time() >= start else opening
+
+    def local_now(self, now: datetime) -> datetime:
+        return now.astimezone(self.tz)
+
+
+def at(day: date, hour: time, tz: str = "Europe/Paris") -> datetime:
+    """A timezone-aware moment, mostly for tests and simulations."""
+    return datetime.combine(day, hour, tzinfo=ZoneInfo(tz))

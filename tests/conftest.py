@@ -1,0 +1,90 @@
+"""Shared helpers: build registers from a few readable rows (beancount's cmptest idea)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from relance.config import Policy, load_policy
+from relance.model import Client, Invoice, JournalEntry, Register, Task
+
+PARIS = ZoneInfo("Europe/Paris")
+TODAY = date(2026, 11, 25)  # a Wednesday, no holiday around
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=PARIS)
+
+
+def client(code: str = "C1", **kw) -> Client:
+    kw.setdefault("name", f"Client {code}")
+    kw.setdefault("email", f"{code.lower()}@example.com")
+    return Client(code, **kw)
+
+
+def invoice(number: str = "F1", client: str = "C1", due: date = TODAY, amount: str = "100.00", **kw) -> Invoice:
+    return Invoice(number, client, due, Decimal(amount), **kw)
+
+
+def sent(number: str, stage: str, day: date, client: str = "C1", key: str | None = None) -> JournalEntry:
+    return JournalEntry(at(day, 9), invoice=number, client=client, stage=stage, channel="email", status="sent",
+                        key=key or f"{day}/{client}/{stage}", message_id=f"<{number}.{stage}@x>")
+
+
+def manual(client: str, day: date, comment: str = "Appel", number: str = "") -> JournalEntry:
+    return JournalEntry(at(day, 11), invoice=number, client=client, channel="téléphone", status="manual",
+                        comment=comment, author="Julie")
+
+
+def register(invoices=(), clients=None, journal=(), tasks=(), instalments=()) -> Register:
+    if clients is None:
+        codes = sorted({i.client for i in invoices}) or ["C1"]
+        clients = [client(c) for c in codes]
+    return Register(tuple(invoices), {c.code: c for c in clients}, tuple(journal), tuple(tasks), tuple(instalments))
+
+
+def approved(number: str, stage: str = "demeure") -> Task:
+    return Task(TODAY - timedelta(days=1), invoices=(number,), approved=True, key=f"T/{number}/{stage}")
+
+
+@pytest.fixture
+def policy() -> Policy:
+    return Policy()
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A folder with the default config.toml, ready for an xlsx register."""
+    from relance.config import default_config_text
+    (tmp_path / "config.toml").write_text(default_config_text(), encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture
+def workdir_policy(workdir: Path) -> Policy:
+    return load_policy(workdir / "config.toml")
+
+
+def xlsx_register(workdir: Path, invoices: list[dict], clients: list[dict] | None = None,
+                  journal: list[dict] = (), tasks: list[dict] = ()) -> Path:
+    """Write registre.xlsx in `workdir` from rows keyed by schema column keys."""
+    from relance.backends.xlsx import create_workbook
+    if clients is None:
+        codes = sorted({str(i.get("client", "C1")) for i in invoices})
+        clients = [{"code": c, "name": f"Client {c}", "email": f"{c.lower()}@example.com"} for c in codes]
+    path = workdir / "registre.xlsx"
+    create_workbook(path, {"Factures": list(invoices), "Clients": clients, "Journal": list(journal),
+                           "Tâches": list(tasks)})
+    return path
+
+
+def sheet_rows(path: Path, tab: str) -> list[dict]:
+    """A tab as dicts keyed by header, the way a human reads it."""
+    import openpyxl
+    sheet = openpyxl.load_workbook(path)[tab]
+    rows = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r)) for r in rows[1:] if any(v not in (None, "") for v in r)]

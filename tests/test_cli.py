@@ -1,0 +1,126 @@
+"""The real commands, through typer's runner, on registers in temporary folders."""
+
+import json
+import re
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from relance.cli import app
+
+from conftest import TODAY, sheet_rows, xlsx_register
+
+ROOT = Path(__file__).resolve().parents[1]
+cli = CliRunner()
+
+
+def invoke(*args):
+    return cli.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_demo_runs_end_to_end_offline(tmp_path):
+    result = invoke("demo", "--dir", tmp_path / "demo")
+    assert result.exit_code == 0, result.output
+    outbox = list((tmp_path / "demo" / "outbox").glob("*.eml"))
+    assert len(outbox) >= 6
+    assert "message(s) écrit(s)" in result.output and "problème(s)" in result.output
+    rows = sheet_rows(tmp_path / "demo" / "registre.xlsx", "Factures")
+    assert sum(1 for r in rows if r["Étape"]) >= 6
+    assert any("31/02/2026" in (r["Alerte"] or "") for r in rows)
+    again = invoke("demo", "--dir", tmp_path / "demo")  # rebuilds its own folder
+    assert again.exit_code == 0
+
+
+def test_demo_never_wipes_a_folder_it_did_not_create(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "precious.txt").write_text("keep", encoding="utf-8")
+    result = cli.invoke(app, ["demo", "--dir", str(tmp_path / "mine")])
+    assert result.exit_code == 1 and (tmp_path / "mine" / "precious.txt").exists()
+
+
+def test_init_creates_register_and_config_then_refuses_to_overwrite(tmp_path):
+    result = invoke("init", tmp_path / "compta.xlsx")
+    assert result.exit_code == 0
+    assert 'path = "compta.xlsx"' in (tmp_path / "config.toml").read_text(encoding="utf-8")
+    assert cli.invoke(app, ["init", str(tmp_path / "compta.xlsx")]).exit_code == 1
+    check = invoke("check", "--config", tmp_path / "config.toml")
+    assert check.exit_code == 0 and "Tout est en ordre" in check.output
+
+
+def test_check_exits_1_and_lists_problems(workdir):
+    xlsx_register(workdir, [{"invoice": "F1", "client": "C1", "due": "bientôt", "amount": Decimal(1)}])
+    result = cli.invoke(app, ["check", "--config", str(workdir / "config.toml"), "--json"])
+    assert result.exit_code == 1
+    problems = json.loads(result.output)
+    assert problems[0]["cell"] == "D2" and "date illisible" in problems[0]["message"]
+
+
+def test_config_errors_are_one_sentence_not_a_traceback(workdir):
+    (workdir / "config.toml").write_text("[schedule]\ndaily_limt = 3\n", encoding="utf-8")
+    result = cli.invoke(app, ["plan", "--config", str(workdir / "config.toml")])
+    assert result.exit_code == 1 and "unknown key schedule.daily_limt" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_plan_shows_tomorrow_without_touching_anything(workdir):
+    path = xlsx_register(workdir, [{"invoice": "F1", "client": "C1", "due": TODAY, "amount": Decimal(10)}])
+    before = path.read_bytes()
+    result = invoke("plan", "--config", workdir / "config.toml", "--date", (TODAY + timedelta(days=1)).isoformat(),
+                    "--format", "json")
+    rows = json.loads(result.output)
+    assert [(r["invoice"], r["stage"]) for r in rows] == [("F1", "Relance amiable")]
+    assert path.read_bytes() == before
+    table = invoke("plan", "--config", workdir / "config.toml", "--date", TODAY.isoformat(), "--all")
+    assert "F1" in table.output and "Pré-relance" in table.output
+    bad = cli.invoke(app, ["plan", "--config", str(workdir / "config.toml"), "--date", "demain"])
+    assert bad.exit_code == 1 and "AAAA-MM-JJ" in bad.output
+
+
+def test_preview_prints_the_next_message(workdir, tmp_path):
+    xlsx_register(workdir, [{"invoice": "F1", "client": "C1", "due": TODAY + timedelta(days=20),
+                             "amount": Decimal("1234.5")}])
+    result = invoke("preview", "F1", "--config", workdir / "config.toml", "--html", tmp_path / "m.html")
+    assert result.exit_code == 0
+    assert "Objet : Échéance prochaine de la facture F1" in result.output
+    assert "1 234,50 €" in result.output.replace("\u202f", " ").replace("\xa0", " ")
+    assert "<p>" in (tmp_path / "m.html").read_text(encoding="utf-8")
+    missing = cli.invoke(app, ["preview", "F404", "--config", str(workdir / "config.toml")])
+    assert missing.exit_code == 1 and "introuvable" in missing.output
+
+
+def test_run_with_date_and_dry_run(workdir):
+    xlsx_register(workdir, [{"invoice": "F1", "client": "C1", "due": TODAY - timedelta(days=2), "amount": Decimal(10)}])
+    dry = invoke("run", "--config", workdir / "config.toml", "--date", TODAY.isoformat(), "--dry-run")
+    assert dry.exit_code == 0 and "APERÇU" in dry.output
+    real = invoke("run", "--config", workdir / "config.toml", "--date", TODAY.isoformat())
+    assert real.exit_code == 0 and "1 message(s)" in real.output
+    assert len(list((workdir / "outbox").glob("*.eml"))) == 1
+
+
+def test_locked_workbook_is_refused_before_anything_is_sent(workdir):
+    xlsx_register(workdir, [{"invoice": "F1", "client": "C1", "due": TODAY - timedelta(days=2), "amount": Decimal(10)}])
+    (workdir / ".~lock.registre.xlsx#").write_text("x", encoding="utf-8")
+    result = cli.invoke(app, ["run", "--config", str(workdir / "config.toml"), "--date", TODAY.isoformat()])
+    assert result.exit_code == 1 and "fermez-le" in result.output
+    assert not (workdir / "outbox").exists()
+
+
+def commands() -> list[str]:
+    return sorted(c.name or c.callback.__name__ for c in app.registered_commands)
+
+
+def test_every_command_has_help_with_an_example():
+    for name in commands():
+        result = invoke(name, "--help")
+        assert result.exit_code == 0 and "Example:" in result.output, name
+
+
+def test_readme_documents_every_command_and_its_first_two_commands():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in commands():
+        assert f"relance {name}" in readme, name
+    blocks = re.findall(r"```(?:bash|sh)\n(.*?)```", readme, re.S)
+    assert "relance demo" in blocks[0] and "pytest" in blocks[1]

@@ -1,0 +1,65 @@
+import dataclasses
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from relance.config import ConfigError, Policy, default_config_text, load_policy, policy_from_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_shipped_config_is_exactly_the_defaults(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(default_config_text(), encoding="utf-8")
+    loaded = load_policy(path)
+    assert dataclasses.replace(loaded, base_dir=Path("."), source="config.toml") == Policy()
+    assert [s.key for s in loaded.stages] == ["pre", "amiable", "renforcee", "demeure", "recouvrement"]
+    assert loaded.stage("demeure").requires_approval
+
+
+def test_repository_config_and_templates_match_the_packaged_ones():
+    assert (ROOT / "config.toml").read_text(encoding="utf-8") == default_config_text()
+    packaged = ROOT / "relance" / "defaults" / "templates"
+    for path in packaged.rglob("*.j2"):
+        mirror = ROOT / "templates" / path.relative_to(packaged)
+        assert mirror.read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), mirror
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"schedule": {"min_days_beetween_contacts": 3}}, "unknown key schedule.min_days_beetween_contacts"),
+    ({"schedul": {}}, "unknown section [schedul]"),
+    ({"mail": {"smtp_port": "587"}}, "mail.smtp_port: expected a whole number"),
+    ({"mail": {"mailer": "pigeon"}}, "mail.mailer: expected one of 'outbox', 'smtp'"),
+    ({"schedule": {"send_window": ["18:00", "09:00"]}}, "must start before it ends"),
+    ({"schedule": {"send_window": ["9h", "18h"]}}, "expected a time"),
+    ({"escalation": {"amount_threshold": "beaucoup"}}, "escalation.amount_threshold: expected an amount"),
+    ({"stages": [{"key": "a", "offset_days": 5}, {"key": "b", "offset_days": 1}]}, "must increase"),
+    ({"stages": [{"key": "a", "offset_days": 1, "chanel": "email"}]}, "unknown key stages[0].chanel"),
+    ({"stages": [{"key": "Relance 1", "offset_days": 1}]}, "stages[0].key"),
+])
+def test_bad_config_names_file_key_and_expectation(data, message):
+    with pytest.raises(ConfigError) as err:
+        policy_from_dict(data, source="conf/config.toml")
+    assert message in str(err.value)
+    assert str(err.value).startswith("conf/config.toml")
+
+
+def test_values_are_typed_and_paths_relative_to_the_file(tmp_path):
+    (tmp_path / "sub").mkdir()
+    path = tmp_path / "sub" / "config.toml"
+    path.write_text('[register]\npath = "reg.xlsx"\n[escalation]\namount_threshold = "7500.50"\n'
+                    '[mail]\nfrom = "Compta <c@x.fr>"\n', encoding="utf-8")
+    policy = load_policy(path)
+    assert policy.resolve(policy.register.path) == (tmp_path / "sub" / "reg.xlsx").resolve()
+    assert policy.escalation.amount_threshold == Decimal("7500.50")
+    assert policy.mail.sender == "Compta <c@x.fr>"
+
+
+def test_missing_or_broken_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="relance init"):
+        load_policy(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[schedule\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_policy(bad)

@@ -1,0 +1,162 @@
+"""End to end on an xlsx register and the outbox: idempotence, bad input, recovery."""
+
+import email
+import hashlib
+from datetime import date, timedelta
+from decimal import Decimal
+from email import policy as email_policy
+
+from relance import runner
+from relance.backends.xlsx import XlsxBackend
+
+from conftest import TODAY, at, sheet_rows, xlsx_register
+
+
+def inv(number, client="C1", late=3, amount="100.00", **kw):
+    return {"invoice": number, "client": client, "due": TODAY - timedelta(days=late), "amount": Decimal(amount), **kw}
+
+
+def eml(path):
+    with open(path, "rb") as handle:
+        return email.message_from_binary_file(handle, policy=email_policy.default)
+
+
+def run(policy, **kw):
+    kw.setdefault("today", TODAY)
+    kw.setdefault("now", at(TODAY))
+    return runner.run(policy, **kw)
+
+
+def test_a_run_sends_writes_back_and_a_second_run_sends_nothing(workdir, workdir_policy):
+    xlsx_register(workdir, [inv("F1"), inv("F2", late=10), inv("F3", client="C2"), inv("F4", late=-20)])
+    first = run(workdir_policy)
+    assert sorted(m.key for m in first.sent) == ["2026-11-25/C1/amiable", "2026-11-25/C2/amiable"]
+    files = sorted((workdir / "outbox").glob("*.eml"))
+    assert len(files) == 2
+    message = eml(files[0])
+    assert message.get_body(("plain",)) and message.get_body(("html",))
+    assert message["Message-ID"] == first.sent[0].message_id
+
+    factures = {r["N° facture"]: r for r in sheet_rows(workdir / "registre.xlsx", "Factures")}
+    assert factures["F1"]["Étape"] == "Relance amiable" and factures["F1"]["Relances envoyées"] == 1
+    assert factures["F1"]["Dernière relance"] is not None
+    assert factures["F1"]["Prochaine action"] == "Relance renforcée prévue le 02/12/2026"  # J+3 + the ladder's 7 days
+    assert factures["F4"]["Étape"] is None and "Pré-relance prévue le" in factures["F4"]["Prochaine action"]
+    journal = sheet_rows(workdir / "registre.xlsx", "Journal")
+    assert [r["Statut"] for r in journal] == ["pending"] * 3 + ["sent"] * 3
+    assert {r["Clé"] for r in journal} == {"2026-11-25/C1/amiable", "2026-11-25/C2/amiable"}
+
+    second = run(workdir_policy, now=at(TODAY, 15))
+    assert second.sent == [] and len(list((workdir / "outbox").glob("*.eml"))) == 2
+    assert len(sheet_rows(workdir / "registre.xlsx", "Journal")) == 6
+
+
+def test_bad_rows_are_reported_in_alerte_and_the_rest_still_runs(workdir, workdir_policy):
+    clients = [{"code": "C1", "email": "c1@example.com"}, {"code": "C2", "email": ""},
+               {"code": "C3", "email": "pas-un-email"}]
+    xlsx_register(workdir, [inv("F1"), {**inv("F2"), "due": "31/02/2026"}, {**inv("F3"), "amount": "-5"},
+                            inv("F4", client="C404"), inv("F5", client="C2"), inv("F6"), inv("F6", late=5),
+                            inv("F7", client="C3")], clients=clients)
+    report = run(workdir_policy)
+    assert [m.invoices for m in report.sent] == [("F1",)]
+    alerts = {r["N° facture"]: r["Alerte"] or "" for r in sheet_rows(workdir / "registre.xlsx", "Factures")}
+    assert "Factures!D3 (Échéance): date illisible « 31/02/2026 »" in alerts["F2"]
+    assert "Factures!E4 (Montant TTC): montant négatif" in alerts["F3"]
+    assert "client inconnu « C404 »" in alerts["F4"]
+    assert "sans email" in alerts["F5"]
+    assert "en double (lignes 7, 8)" in alerts["F6"]
+    assert "Clients!D4 (Email): adresse email invalide" in alerts["F7"]
+    assert alerts["F1"] == ""
+    printed = [str(p) for p in report.problems]
+    assert any(p.startswith("Factures!D3 (Échéance)") for p in printed)
+
+
+def test_dry_run_writes_only_to_the_outbox(workdir, workdir_policy):
+    path = xlsx_register(workdir, [inv("F1")])
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    report = run(workdir_policy, dry_run=True)
+    assert len(report.sent) == 1
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert len(list((workdir / "outbox" / "dry-run").glob("*.eml"))) == 1
+    assert not list((workdir / "outbox").glob("*.eml"))
+
+
+def test_outside_the_send_window_nothing_leaves(workdir, workdir_policy):
+    xlsx_register(workdir, [inv("F1")])
+    report = run(workdir_policy, now=at(TODAY, 20))
+    assert report.sent == [] and any("prochain créneau : 26/11/2026 09:00" in n for n in report.notes)
+
+
+def test_a_run_killed_after_pending_is_finished_by_the_next(workdir, workdir_policy):
+    """Pending rows whose .eml exists become sent; those never written are planned again."""
+    path = xlsx_register(workdir, [inv("F1"), inv("F2", client="C2")])
+    backend = XlsxBackend(path)
+
+    class Crash(Exception):
+        pass
+
+    class CrashingMailer:
+        def __init__(self, inner):
+            self.inner, self.count, self.folder = inner, 0, inner.folder
+
+        def send(self, message):
+            if self.count == 1:
+                raise Crash()
+            self.count += 1
+            return self.inner.send(message)
+
+        def was_sent(self, mid, key):
+            return self.inner.was_sent(mid, key)
+
+        def close(self):
+            pass
+
+    from relance.mailers.outbox import OutboxMailer
+    try:
+        run(workdir_policy, backend=backend, mailer=CrashingMailer(OutboxMailer(workdir / "outbox")))
+    except Crash:
+        pass
+    assert [r["Statut"] for r in sheet_rows(path, "Journal")] == ["pending", "pending"]
+    report = run(workdir_policy, now=at(TODAY, 11))
+    assert [m.client for m in report.sent] == ["C2"]  # only the one that never left
+    assert any("→ sent" in n for n in report.notes) and any("→ failed" in n for n in report.notes)
+    assert len(list((workdir / "outbox").glob("*.eml"))) == 2
+    statuses = [(r["Client"], r["Statut"]) for r in sheet_rows(path, "Journal")]
+    assert statuses.count(("C1", "sent")) == 1 and statuses.count(("C2", "sent")) == 1
+
+
+def test_uncertain_send_is_counted_as_sent_and_asks_a_human(workdir, workdir_policy):
+    path = xlsx_register(workdir, [inv("F1")], journal=[{
+        "timestamp": at(TODAY, 9), "invoice": "F1", "client": "C1", "stage": "amiable", "channel": "email",
+        "status": "pending", "key": "2026-11-25/C1/amiable", "message_id": "<x@y>", "author": "bot"}])
+
+    class Unsure:
+        folder = workdir / "outbox"
+
+        def send(self, message):
+            raise AssertionError("must not send again")
+
+        def was_sent(self, mid, key):
+            return None
+
+        def close(self):
+            pass
+
+    report = run(workdir_policy, mailer=Unsure())
+    assert report.sent == []
+    tasks = sheet_rows(path, "Tâches")
+    assert len(tasks) == 1 and "incertain" in tasks[0]["Motif"]
+
+
+def test_test_mode_sends_everything_to_the_sandbox_without_advancing_the_ladder(workdir, workdir_policy):
+    from dataclasses import replace
+    policy = replace(workdir_policy, mail=replace(workdir_policy.mail, test_recipient="sandbox@example.fr"))
+    path = xlsx_register(workdir, [inv("F1"), inv("F2", client="C2")])
+    report = run(policy)
+    assert {m.to for m in report.sent} == {("sandbox@example.fr",)}
+    assert all(m.subject.startswith("[TEST] ") for m in report.sent)
+    assert all(message["To"] == "sandbox@example.fr" for message in map(eml, (workdir / "outbox").glob("*.eml")))
+    factures = {r["N° facture"]: r for r in sheet_rows(path, "Factures")}
+    assert factures["F1"]["Étape"] is None and factures["F1"]["Relances envoyées"] == 0
+    assert run(policy, now=at(TODAY, 12)).sent == []  # idempotent in test mode too
+    assert len(run(workdir_policy, now=at(TODAY, 13)).sent) == 2  # the real ladder is intact
