@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from .config import Policy
-from .model import Client, Invoice, RowProblem
-from .planner import Line, Reminder
+from .model import Client, Instalment, Invoice, RowProblem
+from .actions import INSTALMENT_DUE, INSTALMENT_PRE, Line, Reminder
 from .render import LOCALES, Renderer, RenderError
 
 
@@ -22,6 +22,9 @@ def sample_reminder(stage: str, language: str, segment: str, today: date) -> Rem
                         payment_link="https://pay.example.fr/F-0001"),
                 Invoice("F-0002", "C000", today - timedelta(days=3), Decimal("99.90"), paid=Decimal("10")))
     lines = tuple(Line(i, stage, i.days_late(today)) for i in invoices)
+    if stage in (INSTALMENT_PRE, INSTALMENT_DUE):
+        lines = tuple(Line(i, stage, 2, Instalment(i.number, n, today - timedelta(days=2), Decimal("500")))
+                      for n, i in enumerate(invoices, start=1))
     return Reminder(f"check/{stage}", client, stage, lines, (client.email,))
 
 
@@ -29,14 +32,13 @@ def check_templates(policy: Policy, today: date | None = None) -> list[RowProble
     renderer = Renderer(policy)
     today = today or date(2026, 1, 15)
     problems = []
-    for stage in policy.stages:
-        if stage.channel == "task":
-            continue
+    email_stages = [s.key for s in policy.stages if s.channel != "task"] + [INSTALMENT_PRE, INSTALMENT_DUE]
+    for stage in email_stages:
         for language in LOCALES:
             for segment in ("Standard", "Stratégique", "Particulier"):
                 try:
-                    renderer.render_parts(language, stage.key,
-                                          renderer.context(sample_reminder(stage.key, language, segment, today), today))
+                    renderer.render_parts(language, stage,
+                                          renderer.context(sample_reminder(stage, language, segment, today), today))
                 except RenderError as exc:
                     problems.append(RowProblem("Modèles", None, None, str(exc)))
                     break

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 
 class ConfigError(Exception):
@@ -143,9 +143,36 @@ class Stage:
 
 @dataclass(frozen=True, slots=True)
 class EscalationConfig:
-    after_reminders_without_reply: int = opt(3, _int(1, 50))
-    amount_threshold: Decimal = opt(Decimal("5000"), _decimal)
-    strategic_to_account_manager: bool = opt(True, _bool)
+    after_reminders_without_reply: int = opt(3, _int(1, 50), "then a task to call the client")
+    amount_threshold: Decimal = opt(Decimal("5000"), _decimal, "remaining above which human_stage goes to a human")
+    strategic_to_account_manager: bool = opt(True, _bool, "Stratégique: human_stage goes to the account manager")
+    human_stage: str = opt("renforcee", _str, "the stage a human handles for strategic or big accounts")
+    assignee: str = opt("", _str, "who gets tasks when the client has no account manager")
+
+
+def _offsets(value: Any) -> dict:
+    if not isinstance(value, dict) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value.values()):
+        raise ValueError(f"expected stage = days pairs such as {{ amiable = 3, renforcee = 15 }}, got {value!r}")
+    return dict(value)
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentConfig:
+    offsets: dict = opt({}, _offsets, "stage key -> offset_days for this segment (others as [[stages]])")
+    cc_account_manager: bool = opt(False, _bool, "the account manager is in Cc of every message")
+
+
+@dataclass(frozen=True, slots=True)
+class PromisesConfig:
+    grace_days: int = opt(3, _int(0, 90), "days after a promised date before reminders resume")
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentPlansConfig:
+    pre_days: int = opt(5, _int(0, 60), "pre-reminder this many days before each instalment")
+    reminder_days: int = opt(1, _int(0, 60), "reminder this many days after an unpaid instalment")
+    missed_after_days: int = opt(10, _int(1, 120), "an instalment unpaid this long is missed: alert")
+    resume_ladder_on_missed: bool = opt(True, _bool, "a missed instalment resumes the invoice's ladder")
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +209,9 @@ DEFAULT_STAGES = (
     Stage("recouvrement", 45, "task", label="Dossier de recouvrement"),
 )
 STAGE_LABELS = {s.key: s.label for s in DEFAULT_STAGES}
+SEGMENT_NAMES = ("Standard", "Stratégique", "Particulier")
+DEFAULT_SEGMENTS = {"Stratégique": SegmentConfig({"amiable": 3, "renforcee": 15, "demeure": 45, "recouvrement": 60},
+                                                 cc_account_manager=True)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +224,9 @@ class Policy:
     penalties: PenaltiesConfig = PenaltiesConfig()
     mail: MailConfig = MailConfig()
     paths: PathsConfig = PathsConfig()
+    segments: Mapping[str, SegmentConfig] = field(default_factory=lambda: dict(DEFAULT_SEGMENTS))
+    promises: PromisesConfig = PromisesConfig()
+    payment_plans: PaymentPlansConfig = PaymentPlansConfig()
     base_dir: Path = Path(".")
     source: str = "config.toml"
 
@@ -207,6 +240,11 @@ class Policy:
                 return stage
         raise KeyError(key_)
 
+    def offset(self, stage: Stage, segment: str) -> int:
+        """Days from the due date for `stage`, as the client's segment sets it."""
+        config = self.segments.get(segment)
+        return config.offsets.get(stage.key, stage.offset_days) if config else stage.offset_days
+
     def stage_index(self, key_: str) -> int:
         return [s.key for s in self.stages].index(key_)
 
@@ -219,7 +257,7 @@ class Policy:
 
 _SECTION_TYPES = {"register": RegisterConfig, "company": CompanyConfig, "schedule": ScheduleConfig,
                   "escalation": EscalationConfig, "penalties": PenaltiesConfig, "mail": MailConfig,
-                  "paths": PathsConfig}
+                  "paths": PathsConfig, "promises": PromisesConfig, "payment_plans": PaymentPlansConfig}
 
 
 def _build(cls: type, raw: Any, where: str, source: str) -> Any:
@@ -241,10 +279,10 @@ def _build(cls: type, raw: Any, where: str, source: str) -> Any:
 
 def policy_from_dict(data: dict, *, base_dir: Path = Path("."), source: str = "config.toml") -> Policy:
     """Validate a parsed TOML document; raise ConfigError naming file and key."""
-    unknown = set(data) - set(_SECTION_TYPES) - {"stages"}
+    unknown = set(data) - set(_SECTION_TYPES) - {"stages", "segments"}
     if unknown:
         raise ConfigError(f"{source}: unknown section [{sorted(unknown)[0]}] "
-                          f"(expected: {', '.join(sorted([*_SECTION_TYPES, 'stages']))})")
+                          f"(expected: {', '.join(sorted([*_SECTION_TYPES, 'stages', 'segments']))})")
     sections = {name: _build(cls, data.get(name, {}), name, source) for name, cls in _SECTION_TYPES.items()}
     stages = DEFAULT_STAGES
     if "stages" in data:
@@ -254,7 +292,30 @@ def policy_from_dict(data: dict, *, base_dir: Path = Path("."), source: str = "c
         stages = tuple(_build(Stage, s, f"stages[{i}]", source) for i, s in enumerate(raw_stages))
         stages = tuple(dataclasses.replace(s, label=s.label or STAGE_LABELS.get(s.key, s.key)) for s in stages)
         _check_stages(stages, source)
-    return Policy(**sections, stages=stages, base_dir=base_dir, source=source)
+    segments = dict(DEFAULT_SEGMENTS)
+    if "segments" in data:
+        raw_segments = data["segments"]
+        if not isinstance(raw_segments, dict):
+            raise ConfigError(f"{source}: [segments] should be tables such as [segments.Stratégique]")
+        segments = {}
+        for name, raw in raw_segments.items():
+            if name not in SEGMENT_NAMES:
+                raise ConfigError(f"{source}: unknown segment [segments.{name}] (expected one of: "
+                                  f"{', '.join(SEGMENT_NAMES)})")
+            segments[name] = _build(SegmentConfig, raw, f"segments.{name}", source)
+            _check_segment(name, segments[name], stages, source)
+    return Policy(**sections, stages=stages, segments=segments, base_dir=base_dir, source=source)
+
+
+def _check_segment(name: str, segment: SegmentConfig, stages: tuple[Stage, ...], source: str) -> None:
+    keys = [s.key for s in stages]
+    for stage_key in segment.offsets:
+        if stage_key not in keys:
+            raise ConfigError(f"{source}: segments.{name}.offsets.{stage_key}: no such stage "
+                              f"(expected one of: {', '.join(keys)})")
+    offsets = [segment.offsets.get(s.key, s.offset_days) for s in stages]
+    if offsets != sorted(offsets) or len(set(offsets)) != len(offsets):
+        raise ConfigError(f"{source}: segments.{name}.offsets: the ladder's days must still increase, got {offsets}")
 
 
 def _check_stages(stages: tuple[Stage, ...], source: str) -> None:

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from .config import Policy
 from .model import RowProblem
-from .planner import Plan
+from .actions import Plan, stage_label
 from .render import money
 
 console = Console(highlight=False)
@@ -29,7 +29,7 @@ def plan_rows(plan: Plan, policy: Policy) -> list[dict]:
     for reminder in plan.reminders:
         for line in reminder.lines:
             rows.append({"date": plan.today.isoformat(), "client": reminder.client.code, "invoice": line.invoice.number,
-                         "action": "email", "stage": policy.label(line.stage), "message": reminder.key,
+                         "action": "email", "stage": stage_label(policy, line.stage), "message": reminder.key,
                          "to": ", ".join(reminder.to), "days_late": line.days_late,
                          "remaining": str(line.remaining), "reason": ""})
     for task in plan.tasks:
@@ -46,7 +46,7 @@ def print_plan(plan: Plan, policy: Policy, *, show_skips: bool = False) -> None:
         table.add_column(header)
     for reminder in plan.reminders:
         for i, line in enumerate(reminder.lines):
-            table.add_row(reminder.client.code if i == 0 else "", line.invoice.number, policy.label(line.stage),
+            table.add_row(reminder.client.code if i == 0 else "", line.invoice.number, stage_label(policy, line.stage),
                           f"J{line.days_late:+d}", money(line.remaining, line.invoice.currency),
                           f"→ {', '.join(reminder.to)}" if i == 0 else "")
     for task in plan.tasks:

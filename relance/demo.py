@@ -68,7 +68,7 @@ def sample_rows(ref: date, tz: str = "Europe/Paris") -> dict[str, list[dict]]:
 
     inv("F2026-101", "C001", 3, "1250.00")                       # pré-relance (J-3)
     inv("F2026-102", "C002", -1, "480.50")                       # relance amiable (J+1)
-    inv("F2026-103", "C003", -9, "8900.00")                      # renforcée for a strategic client
+    inv("F2026-103", "C003", -16, "8900.00")                     # strategic: renforcée is a task for the account manager
     inv("F2026-104", "C004", -2, "2300.00")                      # English, amiable
     inv("F2026-105", "C005", -10, "189.90")                      # consumer, renforcée (no 40 €)
     inv("F2026-106", "C006", -20, "950.00")                      # client opted out
@@ -82,11 +82,12 @@ def sample_rows(ref: date, tz: str = "Europe/Paris") -> dict[str, list[dict]]:
     inv("F2026-114", "C002", -60, "150.00")                      # found 60 days late: amiable, not demeure
     inv("F2026-115", "C008", -5, "400.00", status="Litige", notes="Conteste la livraison du 12")
     inv("F2026-116", "C004", -25, "700.00", status="Pause")
-    inv("F2026-117", "C010", -40, "3000.00", status="Échéancier")
+    inv("F2026-117", "C008", -40, "3000.00", status="Échéancier")  # payment plan: instalment n°2 reminder
     inv("F2026-118", "C001", -18, "90.00", status="Annulée")
     inv("F2026-119", "C005", -3, "75.00", paid=D("20.00"), paid_on=ref)  # payment today: no reminder
     inv("F2026-120", "C003", 20, "5600.00")                      # not due yet: nothing
-    inv("F2026-121", "C009", -1, "3100.00")                      # strategic, English, amiable
+    inv("F2026-121", "C009", -3, "3100.00")                      # strategic (amiable at J+3), English, manager in Cc
+    inv("F2026-130", "C001", -10, "640.00")                      # promise to pay logged: paused
     inv("F2026-122", "C001", 12, "430.00")                       # pré-relance later
     inv("F2026-123", "C010", -8, "560.00")                       # joins the formal notice message
     inv("F2026-124", "C004", 4, "1200.00")                       # due in 4 days: a pre line in C004's message
@@ -104,7 +105,10 @@ def sample_rows(ref: date, tz: str = "Europe/Paris") -> dict[str, list[dict]]:
 
     journal = [
         # what earlier runs did (the journal is the source of truth)
-        _sent(at(-8), "F2026-103", "C003", "amiable", "2026-x/C003/amiable"),
+        _sent(at(-13), "F2026-103", "C003", "amiable", "2026-x/C003/amiable"),
+        _sent(at(-9), "F2026-130", "C001", "amiable", "2026-x/C001/amiable"),
+        {"timestamp": at(-3), "invoice": "F2026-130", "client": "C001", "channel": "téléphone", "status": "manual",
+         "author": "Julie (compta)", "comment": f"Promesse de paiement {j(4):%d/%m}"},
         _sent(at(-25), "F2026-105", "C005", "amiable", "2026-x/C005/amiable"),
         _sent(at(-32), "F2026-108", "C008", "amiable", "2026-x/C008/amiable"),
         _sent(at(-25), "F2026-108", "C008", "renforcee", "2026-x/C008/renforcee"),
@@ -126,7 +130,7 @@ def sample_rows(ref: date, tz: str = "Europe/Paris") -> dict[str, list[dict]]:
     ]
     plans = [
         {"invoice": "F2026-117", "number": 1, "date": j(-40), "amount": D("1000"), "paid": "Oui"},
-        {"invoice": "F2026-117", "number": 2, "date": j(-10), "amount": D("1000"), "paid": "Non"},
+        {"invoice": "F2026-117", "number": 2, "date": j(-2), "amount": D("1000"), "paid": "Non"},
         {"invoice": "F2026-117", "number": 3, "date": j(20), "amount": D("1000"), "paid": "Non"},
     ]
     clients = [{"code": c[0], "name": c[1], "contact": c[2], "email": c[3], "segment": c[4], "kind": c[5],

@@ -64,7 +64,10 @@ class JournalIndex:
         self.final_keys: set[str] = set()
         self._by_invoice: dict[str, list[JournalEntry]] = defaultdict(list)
         self._contacts: dict[str, list[date]] = defaultdict(list)
+        self.manual: dict[str, list[JournalEntry]] = defaultdict(list)  # client -> staff rows
         for entry in self.entries:
+            if entry.status == MANUAL and entry.client:
+                self.manual[entry.client].append(entry)
             if entry.status == SENT and entry.key:
                 self.sent_keys.add(entry.key)
             if entry.status in (SENT, FAILED, TEST) and entry.key:
@@ -96,6 +99,19 @@ class JournalIndex:
 
     def history(self, invoice: str) -> History:
         return self._history.get(invoice, History())
+
+    def sent_stages(self, invoice: str) -> set[str]:
+        """Every stage string sent for `invoice`, instalment stages (``echeance:2``) included."""
+        return {e.stage for e in self._by_invoice.get(invoice, ())}
+
+    def reminders_since(self, invoice: str, day: date | None) -> int:
+        """Distinct messages sent for `invoice` after `day` (all of them when None)."""
+        return len({e.key or f"row{e.row}" for e in self._by_invoice.get(invoice, ())
+                    if e.channel == "email" and e.day and (day is None or e.day > day)})
+
+    def last_manual(self, client: str) -> date | None:
+        days = [e.day for e in self.manual.get(client, ()) if e.day]
+        return max(days) if days else None
 
     def last_contact(self, client: str) -> date | None:
         days = self._contacts.get(client)

@@ -33,7 +33,7 @@ from markupsafe import Markup, escape
 from . import journal as jr
 from .config import Policy
 from .mailers import Message, one_line
-from .planner import Reminder
+from .actions import Reminder, stage_label as label
 
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 
@@ -118,6 +118,8 @@ class Renderer:
             "amount": line.invoice.amount, "paid": line.invoice.paid, "remaining": line.remaining,
             "currency": line.invoice.currency, "days_late": line.days_late, "stage": line.stage,
             "payment_link": line.invoice.payment_link,
+            "instalment": {"number": line.instalment.number, "due": line.instalment.due,
+                           "amount": line.instalment.amount} if line.instalment else None,
         } for line in reminder.lines]
         currencies = {line["currency"] for line in lines}
         return {
@@ -126,7 +128,7 @@ class Renderer:
             "client": {"code": reminder.client.code, "name": reminder.client.display_name,
                        "contact": reminder.client.contact, "segment": reminder.client.segment,
                        "b2b": reminder.client.b2b, "language": lang},
-            "stage": reminder.stage, "stage_label": self.policy.label(reminder.stage),
+            "stage": reminder.stage, "stage_label": label(self.policy, reminder.stage),
             "invoices": lines, "invoice": lines[0], "count": len(lines),
             "total": reminder.total, "currency": currencies.pop() if len(currencies) == 1 else "EUR",
             "payment_link": next((l["payment_link"] for l in lines if l["payment_link"]), ""),

@@ -76,7 +76,8 @@ def test_collection_stage_is_a_task(late, expected_task):
     journal = [sent("F1", s, due + timedelta(days=d)) for s, d in (("amiable", 1), ("renforcee", 8), ("demeure", 30))]
     got, result = stages_today(register([invoice("F1", due=due)], journal=journal))
     assert got == {}
-    assert [(t.key, t.stage) for t in result.tasks] == ([("T/F1/recouvrement", "recouvrement")] if expected_task else [])
+    staged = [(t.key, t.stage) for t in result.tasks if t.stage]  # (3 reminders unanswered also open a call task)
+    assert staged == ([("T/F1/recouvrement", "recouvrement")] if expected_task else [])
 
 
 def test_a_late_discovery_never_skips_a_stage():
