@@ -212,6 +212,7 @@ def run(policy: Policy, *, today: date | None = None, now: datetime | None = Non
         new_tasks.append(row)
         task_journal.append(entry)
     after = planner.plan(with_journal(register, outcome + task_journal), policy, today, None, problems)
+    updates = {u.key: {"invoices": ", ".join(u.invoices), "reason": u.reason} for u in plan.task_updates}
     backend.apply(Changes(invoices=invoice_updates(after), journal=tuple(outcome + task_journal),
-                          tasks=tuple(new_tasks)))
+                          tasks=tuple(new_tasks), task_updates=updates))
     return report

@@ -31,10 +31,11 @@ class Changes:
     invoices: Mapping[str, Row] = field(default_factory=dict)  # invoice number -> bot columns
     journal: tuple[Row, ...] = ()                               # rows appended to Journal
     tasks: tuple[Row, ...] = ()                                 # rows appended to Tâches
+    task_updates: Mapping[str, Row] = field(default_factory=dict)  # task key (Clé) -> bot cells to update
     sheets: Mapping[str, list[list[Any]]] = field(default_factory=dict)  # bot-owned tabs, rewritten whole
 
     def __bool__(self) -> bool:
-        return bool(self.invoices or self.journal or self.tasks or self.sheets)
+        return bool(self.invoices or self.journal or self.tasks or self.task_updates or self.sheets)
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,6 +107,8 @@ class XlsxBackend:
             append_rows(sheet_for(workbook, schema.JOURNAL), schema.JOURNAL, changes.journal)
         if changes.tasks:
             append_rows(sheet_for(workbook, schema.TACHES), schema.TACHES, changes.tasks)
+        if changes.task_updates:
+            update_by_key(sheet_for(workbook, schema.TACHES), schema.TACHES, "key", changes.task_updates)
         if changes.invoices:
             report = update_invoices(sheet_for(workbook, schema.FACTURES), changes.invoices)
         for name, rows in changes.sheets.items():
@@ -178,23 +180,30 @@ def append_rows(sheet: Worksheet, tab: schema.Tab, rows: tuple[Row, ...]) -> Non
 def update_invoices(sheet: Worksheet, updates: dict) -> ApplyReport:
     """Write bot columns, each row found by its invoice number *now*, not when read."""
     bot_keys = [c.key for c in schema.FACTURES.bot_columns]
-    positions = header_positions(sheet, schema.FACTURES, bot_keys)
-    number_col = positions["invoice"]
-    rows_by_number: dict[str, list[int]] = {}
+    return update_by_key(sheet, schema.FACTURES, "invoice", updates, allowed=bot_keys)
+
+
+def update_by_key(sheet: Worksheet, tab: schema.Tab, key_column: str, updates: dict,
+                  allowed: list[str] | None = None) -> ApplyReport:
+    """Set cells of the rows whose `key_column` holds each key; keys no longer found are reported."""
+    allowed = allowed or sorted({k for values in updates.values() for k in values})
+    positions = header_positions(sheet, tab, allowed)
+    key_col = positions[key_column]
+    rows_by_key: dict[str, list[int]] = {}
     for row in range(2, sheet.max_row + 1):
-        number = cells.clean_text(sheet.cell(row=row, column=number_col).value)
-        if number:
-            rows_by_number.setdefault(number, []).append(row)
+        key = cells.clean_text(sheet.cell(row=row, column=key_col).value)
+        if key:
+            rows_by_key.setdefault(key, []).append(row)
     written, missing = 0, []
-    for number, values in updates.items():
-        rows = rows_by_number.get(number)
+    for key, values in updates.items():
+        rows = rows_by_key.get(key)
         if not rows:
-            missing.append(number)
+            missing.append(key)
             continue
         for row in rows:
-            for key, value in values.items():
-                if key in bot_keys:
-                    set_value(sheet.cell(row=row, column=positions[key]), "" if value is None else value)
+            for column, value in values.items():
+                if column in allowed:
+                    set_value(sheet.cell(row=row, column=positions[column]), "" if value is None else value)
             written += 1
     return ApplyReport(written, tuple(missing))
 
