@@ -102,6 +102,16 @@ def test_dates_entered_become_serial_numbers(gc, register):
     assert ws.acell("D2", value_render_option=ValueRenderOption.unformatted).value == 45366
 
 
+def test_french_locale_numbers_and_leading_plus_trap(gc, fake):
+    sid = fake.create_spreadsheet("FR", {"S": [["h"]]}, locale="fr_FR")
+    ws = gc.open_by_key(sid).sheet1
+    ws.update([["1 234,5", "12.5", "+33 6 12 34 56 78", "+33", "- relancé", 0.25]], "A2", raw=False)
+    assert ws.get("A2:F2", value_render_option=ValueRenderOption.unformatted) == [
+        [1234.5, "12.5", "#ERROR!", 33, "#ERROR!", 0.25]]
+    assert ws.get("A2:F2") == [["1234,5", "12.5", "#ERROR!", "33", "#ERROR!", "0,25"]]
+    assert ws.get("C2", value_render_option=ValueRenderOption.formula) == [["+33 6 12 34 56 78"]]
+
+
 def test_batch_get_non_ascii_titles(gc, fake, register):
     sh = gc.open_by_key(register)
     res = sh.values_batch_get(["Tâches!A1", "'Synthèse'!A:B", "Échéanciers", "'Tab with spaces'"])
@@ -349,3 +359,21 @@ def test_formula_helper_and_user_entered_helper(fake):
                                   value_input_option="USER_ENTERED")
     assert fake.get_values(sid, "S") == [[2, 12, 45366]]
     assert fake.get_values(sid, "S", render="FORMULA") == [["=1+1", 12, "=TODAY()"]]
+
+
+def test_gspread_sheet_management_helpers(gc, fake, register):
+    """gspread sends "gridProperties/rowCount" masks and JSON nulls; both must work."""
+    sh = gc.open_by_key(register)
+    ws = sh.worksheet("Factures")
+    ws.resize(rows=3)
+    ws.freeze(rows=1)
+    assert fake.sheet(register, "Factures").grid == {"rowCount": 3, "columnCount": 26,
+                                                     "frozenRowCount": 1}
+    assert [r[0] for r in fake.get_values(register, "Factures")] == ["Facture", "F1", "F2"]
+    dup = ws.duplicate(new_sheet_name="Copie")
+    assert fake.get_values(register, "Copie") == fake.get_values(register, "Factures")
+    sh.del_worksheet(dup)
+    ws.update_index(2)  # "before the move" index, as documented by Google
+    assert [w.title for w in sh.worksheets()][:3] == ["Tâches", "Factures", "Synthèse"]
+    ws.sort((2, "des"))
+    assert [r[1] for r in fake.get_values(register, "Factures")] == ["Client", "Bob", "ACME"]

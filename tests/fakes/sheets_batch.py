@@ -32,9 +32,9 @@ def expand_fields(fields: str) -> list[str]:
             if cur:
                 if "(" in cur:
                     head, inner = cur.split("(", 1)
-                    out.extend(f"{head}.{p}" for p in expand_fields(inner[:-1]))
+                    out.extend(f"{head.replace('/', '.')}.{p}" for p in expand_fields(inner[:-1]))
                 else:
-                    out.append(cur)
+                    out.append(cur.replace("/", "."))  # gspread sends "gridProperties/rowCount"
             cur = ""
             continue
         depth += (ch == "(") - (ch == ")")
@@ -63,6 +63,14 @@ def apply_mask(target: dict, source: dict, fields: Optional[str], where: str) ->
             tgt[parts[-1]] = copy.deepcopy(src)
 
 
+def _drop_nulls(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _drop_nulls(v) for k, v in obj.items() if v is not None}
+    if isinstance(obj, list):
+        return [_drop_nulls(v) for v in obj]
+    return obj
+
+
 def _typed_value(cell: dict, locale_pattern: str) -> Any:
     uev = cell.get("userEnteredValue")
     if not uev:
@@ -83,7 +91,7 @@ class BatchUpdater:
         self.store = store
 
     def run(self, ss: Spreadsheet, body: dict) -> dict:
-        reqs = body.get("requests")
+        reqs = _drop_nulls(body.get("requests"))  # JSON null == field absent, as in proto3
         if not isinstance(reqs, list) or not reqs:
             raise bad_request("Must specify at least one request.")
         kinds = []
@@ -220,9 +228,10 @@ class BatchUpdater:
         index = new.get("index", sheet.props["index"])
         sheet.props = new
         self.store.grow(ss, sheet, rows, cols, where)
-        if index != ss.sheets.index(sheet):
+        old = ss.sheets.index(sheet)
+        if index != old:  # Google counts the target index "before the move"
             ss.sheets.remove(sheet)
-            ss.sheets.insert(min(index, len(ss.sheets)), sheet)
+            ss.sheets.insert(min(index - (index > old), len(ss.sheets)), sheet)
         ss.reindex()
         return {}
 

@@ -24,6 +24,7 @@ from typing import Any, Optional
 EPOCH = _dt.date(1899, 12, 30)  # Sheets/Lotus serial number day 0
 SKIP = object()  # "leave this cell alone" (JSON null in an update payload)
 FORMULA_PLACEHOLDER = "#FAKE_FORMULA!"  # effective value of formulas we cannot evaluate
+FORMULA_ERROR = "#ERROR!"  # Sheets' "Formula parse error"
 
 VALUE_RENDER = ("FORMATTED_VALUE", "UNFORMATTED_VALUE", "FORMULA")
 DATETIME_RENDER = ("SERIAL_NUMBER", "FORMATTED_STRING")
@@ -192,7 +193,7 @@ def format_range(title: str, r0: int, c0: int, r1: int, c1: int) -> str:
 
 # ---------------------------------------------------------------- input parsing
 _NUM_DOT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d*)?(?:[eE][+-]?\d+)?$")
-_NUM_COMMA = re.compile(r"^[+-]?(?:\d{1,3}(?:[ \u00a0\u202f.]\d{3})+|\d+)?(?:,\d*)?(?:[eE][+-]?\d+)?$")
+_NUM_COMMA = re.compile(r"^[+-]?(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)?(?:,\d*)?(?:[eE][+-]?\d+)?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _SLASH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
@@ -207,7 +208,7 @@ def _number(text: str, loc: Locale):
     else:
         if not _NUM_COMMA.match(text):
             return None
-        text = re.sub(r"[ \u00a0\u202f.]", "", text).replace(",", ".")
+        text = re.sub(r"[ \u00a0\u202f]", "", text).replace(",", ".")
     num = float(text)
     if num.is_integer() and "e" not in text.lower() and "." not in text and abs(num) < 2 ** 53:
         return int(num)
@@ -274,7 +275,14 @@ def parse_user_entered(v: Any, loc: Locale, where: str = "") -> Any:
         pct = _number(text[:-1].strip(), loc)
         if pct is not None:
             return Cell(pct / 100, fmt=("PERCENT", None))
-    return _date(text, loc) or v
+    date = _date(text, loc)
+    if date is not None:
+        return date
+    if text[0] in "+-" and len(text) > 1:
+        # Sheets starts a formula on a leading +/-: "+33 6 12 34 56 78" or
+        # "- relancé" end up as a formula parse error, not as text.
+        return Cell(FORMULA_ERROR, formula=v)
+    return v
 
 
 def from_python(v: Any, loc: Locale) -> Any:
