@@ -9,6 +9,7 @@ state and those rules; HTTP routing, auth and fault injection live in
 """
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import random
 import string
@@ -89,7 +90,6 @@ class Sheet:
         return n
 
     def to_json(self) -> dict:
-        import copy
         out: dict = {"properties": copy.deepcopy(self.props)}
         for key, val in (("protectedRanges", self.protected_ranges),
                          ("conditionalFormats", self.conditional_formats),
@@ -166,7 +166,6 @@ class Spreadsheet:
         return sheet, r0, c0, r1, c1, ":" not in cells
 
     def to_json(self) -> dict:
-        import copy
         return {"spreadsheetId": self.id, "properties": copy.deepcopy(self.props),
                 "sheets": [s.to_json() for s in self.sheets],
                 "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{self.id}/edit"}
@@ -232,6 +231,9 @@ class SheetsStore:
                     nrows, ncols = max(len(rows), 1), max(width, 1)
                 if grid and name in grid:
                     nrows, ncols = grid[name]
+                    if nrows < len(rows) or ncols < width:
+                        raise ValueError(f"grid {grid[name]} of tab {name!r} is smaller than "
+                                         f"its data ({len(rows)} x {width})")
                 sheet = Sheet(0 if i == 0 else self.new_object_id(), name, i, nrows, ncols)
                 sheet.rows = self._convert(rows, ss.locale, value_input_option)
                 ss.sheets.append(sheet)

@@ -199,9 +199,10 @@ class FakeSheets(SheetsStore):
                 fault.count -= 1
         status, payload = 200, None
         if fault is not None and fault.status is not None:
-            message = fault.message or DEFAULT_MESSAGES.get(fault.status, "Injected error.")
             rw = "Write" if kind in WRITE_KINDS else "Read"
-            err = SheetsError(fault.status, message.format(rw=rw, project=self.project_number))
+            message = fault.message or DEFAULT_MESSAGES.get(fault.status, "Injected error.").format(
+                rw=rw, project=self.project_number)
+            err = SheetsError(fault.status, message)
             if fault.status == 429:
                 err.details = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
                                 "reason": "RATE_LIMIT_EXCEEDED", "domain": "googleapis.com",
@@ -218,8 +219,11 @@ class FakeSheets(SheetsStore):
         else:
             status, payload = self._process(method, kind, sid, arg, query, headers, body)
         rec.status = status
-        return status, json.dumps(payload, ensure_ascii=False, separators=(",", ":"),
-                                  check_circular=False).encode("utf-8")
+        try:
+            return status, json.dumps(payload, ensure_ascii=False, separators=(",", ":"),
+                                      check_circular=False).encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates sent by a client: escape them
+            return status, json.dumps(payload).encode("ascii")
 
     def _caller(self, headers: Any) -> Optional[str]:
         auth = headers.get("Authorization") if headers is not None else None
@@ -418,7 +422,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
-        status, payload = self.server.fake.handle(self.command, self.path, self.headers, body)
+        try:
+            status, payload = self.server.fake.handle(self.command, self.path, self.headers, body)
+        except Exception as exc:  # never leave the client hanging on a fake bug
+            status = 500
+            payload = json.dumps(SheetsError(500, f"Internal error encountered. (fake: {exc!r})")
+                                 .body()).encode()
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=UTF-8")
