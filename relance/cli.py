@@ -117,7 +117,7 @@ def plan(config: Path = ConfigOption, day: Optional[str] = DateOption,
     today = _day(day) or date.today()
     result = planner.plan(register, policy, today, None, problems)
     if fmt in ("csv", "json"):
-        typer.echo(dump(plan_rows(result, policy), fmt))
+        typer.echo(dump(plan_rows(result, policy, include_skips=all_), fmt))
         return
     print_plan(result, policy, show_skips=all_)
     print_problems(problems)

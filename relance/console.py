@@ -23,20 +23,34 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
-def plan_rows(plan: Plan, policy: Policy) -> list[dict]:
-    """One row per invoice acted on or skipped, the shape shared by table, CSV and JSON."""
+def plan_rows(plan: Plan, policy: Policy, include_skips: bool = False) -> list[dict]:
+    """One row per invoice acted on (and, with `include_skips`, per invoice left alone and why)."""
     rows = []
+
+    def alert(number: str) -> str:
+        state = plan.states.get(number)
+        return f"alerte : {state.alert}" if state and state.alert else ""
+
     for reminder in plan.reminders:
         for line in reminder.lines:
             rows.append({"date": plan.today.isoformat(), "client": reminder.client.code, "invoice": line.invoice.number,
                          "action": "email", "stage": stage_label(policy, line.stage), "message": reminder.key,
                          "to": ", ".join(reminder.to), "days_late": line.days_late,
-                         "remaining": str(line.remaining), "reason": ""})
+                         "remaining": str(line.remaining), "reason": alert(line.invoice.number)})
     for task in plan.tasks:
         rows.append({"date": plan.today.isoformat(), "client": task.client, "invoice": ", ".join(task.invoices),
                      "action": "tâche", "stage": policy.label(task.stage) if task.stage else "",
                      "message": task.key, "to": task.assignee, "days_late": "", "remaining": "",
                      "reason": task.reason})
+    for update in plan.task_updates:
+        rows.append({"date": plan.today.isoformat(), "client": "", "invoice": ", ".join(update.invoices),
+                     "action": "tâche mise à jour", "stage": "", "message": update.key, "to": "", "days_late": "",
+                     "remaining": "", "reason": update.reason})
+    if include_skips:
+        for skip in plan.skips:
+            rows.append({"date": plan.today.isoformat(), "client": skip.client, "invoice": skip.invoice,
+                         "action": "aucune", "stage": "", "message": "", "to": "", "days_late": "",
+                         "remaining": "", "reason": " | ".join(filter(None, [skip.reason, alert(skip.invoice)]))})
     return rows
 
 
