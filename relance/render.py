@@ -31,6 +31,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from . import journal as jr
+from . import schema
 from .config import Policy
 from .mailers import Message, one_line
 from .actions import Reminder, stage_label as label
@@ -99,11 +100,20 @@ class Renderer:
         except TemplateError:
             return True
 
+    def _name(self, lang: str, stage: str, segment: str, part: str) -> str:
+        """``fr/amiable.strategique.txt.j2`` when staff wrote one for the segment, else ``fr/amiable.txt.j2``."""
+        if segment:
+            specific = f"{lang}/{stage}.{schema.normalise(segment)}.{part}.j2"
+            if self.has(specific):
+                return specific
+        return f"{lang}/{stage}.{part}.j2"
+
     def render_parts(self, lang: str, stage: str, context: dict) -> Rendered:
         lang = lang if lang in LOCALES else "fr"
-        subject = one_line(self._render(f"{lang}/{stage}.subject.j2", context))
-        text = self._render(f"{lang}/{stage}.txt.j2", context).strip() + "\n"
-        html_name = f"{lang}/{stage}.html.j2"
+        segment = context.get("client", {}).get("segment", "")
+        subject = one_line(self._render(self._name(lang, stage, segment, "subject"), context))
+        text = self._render(self._name(lang, stage, segment, "txt"), context).strip() + "\n"
+        html_name = self._name(lang, stage, segment, "html")
         if self.has(html_name):
             html = self._render(html_name, context)
         else:

@@ -215,3 +215,21 @@ def test_planning_is_deterministic():
     invoices = [invoice(f"F{i}", client=f"C{i % 3}", due=J(i)) for i in range(-6, 40)]
     reg = register(invoices)
     assert planner.plan(reg, EVERY_DAY, TODAY) == planner.plan(reg, EVERY_DAY, TODAY)
+
+
+def test_strategic_clients_have_their_account_manager_in_cc():
+    strategic = client("C1", segment="Stratégique", account_manager="am@example.fr", cc=("boss@c1.fr",))
+    _, result = stages_today(register([invoice("F1", due=J(3))], clients=[strategic]))
+    assert result.reminders[0].cc == ("boss@c1.fr", "am@example.fr")
+    _, result = stages_today(register([invoice("F1", due=J(3))], clients=[replace(strategic, segment="Standard")]))
+    assert result.reminders[0].cc == ("boss@c1.fr",)
+
+
+def test_open_escalation_task_is_updated_not_duplicated():
+    journal = [sent(n, s, J(28) + timedelta(days=d), key=f"k{n}{s}") for n in ("F1", "F2")
+               for s, d in (("pre", -5), ("amiable", 1), ("renforcee", 8))]
+    reg = register([invoice("F1", due=J(28)), invoice("F2", due=J(28))], journal=journal,
+                   tasks=[Task(TODAY, client="C1", invoices=("F1",), key="T/C1/sans-reponse/debut")])
+    _, result = stages_today(reg)
+    assert [t.key for t in result.tasks if "sans-reponse" in t.key] == []
+    assert [(u.key, u.invoices) for u in result.task_updates] == [("T/C1/sans-reponse/debut", ("F1", "F2"))]

@@ -116,3 +116,12 @@ def test_subject_cannot_carry_a_header_injection():
     evil = replace(one(), client=replace(one().client, name="X\r\nBcc: victim@example.com"))
     message = render(evil)
     assert "\n" not in message.subject and "\r" not in message.subject
+
+
+def test_a_segment_can_have_its_own_template(tmp_path):
+    policy = replace(Policy(), base_dir=tmp_path, paths=PathsConfig(templates="tpl"))
+    (tmp_path / "tpl" / "fr").mkdir(parents=True)
+    (tmp_path / "tpl" / "fr" / "amiable.strategique.txt.j2").write_text("Cher partenaire, {{ invoice.number }}",
+                                                                        encoding="utf-8")
+    assert render(one(segment="Stratégique"), policy).text.startswith("Cher partenaire, F2026-001")
+    assert "Cher partenaire" not in render(one(segment="Standard"), policy).text

@@ -137,3 +137,11 @@ def test_missing_or_damaged_file_is_a_clear_error(tmp_path):
     (tmp_path / "bad.xlsx").write_text("not a zip", encoding="utf-8")
     with pytest.raises(BackendError, match="pas un classeur"):
         XlsxBackend(tmp_path / "bad.xlsx").load()
+
+
+def test_task_rows_are_updated_in_place_by_their_key(tmp_path):
+    path = xlsx_register(tmp_path, [], tasks=[{"client": "C1", "invoices": "F1", "reason": "old", "key": "T/C1/x",
+                                               "assignee": "Julie"}])
+    XlsxBackend(path).apply(Changes(task_updates={"T/C1/x": {"invoices": "F1, F2", "reason": "new"}}))
+    rows = XlsxBackend(path).load()["Tâches"].rows
+    assert len(rows) == 2 and rows[1][2] == "F1, F2" and rows[1][3] == "new" and rows[1][4] == "Julie"
