@@ -77,6 +77,7 @@ class NewTask:
     action: str
     assignee: str = ""
     stage: str = ""
+    letter: bool = False  # a letter PDF goes with it (client without usable email)
 
 
 @dataclass(frozen=True, slots=True)

@@ -183,7 +183,8 @@ def parse_choice(value: Any, choices: tuple[str, ...], aliases: dict[str, str] |
 
 STATUS_ALIASES = {"Paid": "Payée", "Payé": "Payée", "Réglée": "Payée", "Cancelled": "Annulée", "Canceled": "Annulée",
                   "Disputed": "Litige", "Dispute": "Litige", "Paused": "Pause", "On hold": "Pause",
-                  "Payment plan": "Échéancier", "Echeancier": "Échéancier"}
+                  "Payment plan": "Échéancier", "Echeancier": "Échéancier",
+                  "Direct debit failed": "Prélèvement rejeté", "Rejet prélèvement": "Prélèvement rejeté"}
 SEGMENT_ALIASES = {"Strategic": "Stratégique", "Key account": "Stratégique", "Individual": "Particulier",
                    "Consumer": "Particulier"}
 

@@ -104,16 +104,35 @@ def check(config: Path = ConfigOption,
 
 @app.command()
 def plan(config: Path = ConfigOption, day: Optional[str] = DateOption,
+         start: Optional[str] = typer.Option(None, "--from", help="First day of a calendar, YYYY-MM-DD."),
+         end: Optional[str] = typer.Option(None, "--to", help="Last day of a calendar, YYYY-MM-DD."),
          all_: bool = typer.Option(False, "--all", help="Also list invoices with no action and why."),
          fmt: str = typer.Option("table", "--format", help="table, csv or json.")) -> None:
-    """Show what `relance run` would do, without doing it.
+    """Show what `relance run` would do, without doing it; with --from/--to, day after day.
+
+    The calendar replays the planner on every day of the range on the current register and
+    policy, assuming nobody pays: check a policy change before it goes live.
 
     Example: relance plan --date 2026-12-01 --all
+    Example: relance plan --from 2026-12-01 --to 2026-12-31 --format csv
     """
     from . import planner
-    from .console import console, dump, plan_rows, print_plan, print_problems
+    from .console import console, dump, plan_rows, print_calendar, print_plan, print_problems
+    if fmt not in ("table", "csv", "json"):
+        _fail(f"--format {fmt!r} : attendu table, csv ou json")
     policy = _policy(config)
     _, register, problems = _load(policy)
+    if start or end:
+        from .forecast import simulate
+        first, last = _day(start) or date.today(), _day(end) or (_day(start) or date.today())
+        if last < first or (last - first).days > 366:
+            _fail("--from/--to : la fin doit suivre le début, sur un an au plus")
+        days = list(simulate(register, policy, first, last, problems))
+        if fmt in ("csv", "json"):
+            typer.echo(dump([row for p in days for row in plan_rows(p, policy, include_skips=all_)], fmt))
+        else:
+            print_calendar(days, policy)
+        return
     today = _day(day) or date.today()
     result = planner.plan(register, policy, today, None, problems)
     if fmt in ("csv", "json"):

@@ -163,6 +163,12 @@ class SegmentConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class RulesConfig:
+    min_amount: Decimal = opt(Decimal("10"), _decimal, "balances below this are not chased (still in the summary)")
+    direct_debit_grace_days: int = opt(5, _int(0, 60), "direct debit: days after the due date before an alert")
+
+
+@dataclass(frozen=True, slots=True)
 class PromisesConfig:
     grace_days: int = opt(3, _int(0, 90), "days after a promised date before reminders resume")
 
@@ -225,6 +231,7 @@ class Policy:
     mail: MailConfig = MailConfig()
     paths: PathsConfig = PathsConfig()
     segments: Mapping[str, SegmentConfig] = field(default_factory=lambda: dict(DEFAULT_SEGMENTS))
+    policy: RulesConfig = RulesConfig()
     promises: PromisesConfig = PromisesConfig()
     payment_plans: PaymentPlansConfig = PaymentPlansConfig()
     base_dir: Path = Path(".")
@@ -257,7 +264,7 @@ class Policy:
 
 _SECTION_TYPES = {"register": RegisterConfig, "company": CompanyConfig, "schedule": ScheduleConfig,
                   "escalation": EscalationConfig, "penalties": PenaltiesConfig, "mail": MailConfig,
-                  "paths": PathsConfig, "promises": PromisesConfig, "payment_plans": PaymentPlansConfig}
+                  "paths": PathsConfig, "promises": PromisesConfig, "payment_plans": PaymentPlansConfig, "policy": RulesConfig}
 
 
 def _build(cls: type, raw: Any, where: str, source: str) -> Any:

@@ -11,6 +11,7 @@ import io
 import json
 from typing import Iterable
 
+from babel.dates import format_date
 from rich.console import Console
 from rich.table import Table
 
@@ -80,6 +81,26 @@ def print_plan(plan: Plan, policy: Policy, *, show_skips: bool = False) -> None:
     if plan.deferred:
         console.print(f"[yellow]{len(plan.deferred)} message(s) reporté(s) au prochain envoi (limite quotidienne "
                       f"de {policy.schedule.daily_limit}).[/]")
+
+
+def print_calendar(days: list[Plan], policy: Policy) -> None:
+    """One line per message or task, day after day (`relance plan --from --to`)."""
+    table = Table(title=f"Calendrier du {days[0].today:%d/%m/%Y} au {days[-1].today:%d/%m/%Y} "
+                        f"(si personne ne paie)")
+    for header in ("Jour", "Client", "Action", "Factures", "Total"):
+        table.add_column(header)
+    for day in days:
+        shown = format_date(day.today, "EEE dd/MM", locale="fr_FR")
+        for r in day.reminders:
+            table.add_row(shown, r.client.code, stage_label(policy, r.stage), ", ".join(r.invoices),
+                          money(r.total))
+        for t in day.tasks:
+            table.add_row(shown, t.client, f"[yellow]tâche[/] {t.reason}", ", ".join(t.invoices), "")
+    console.print(table)
+    waiting = {s.invoice for d in days[-1:] for s in d.skips if "approbation" in s.reason}
+    if waiting:
+        console.print(f"[yellow]Mises en demeure en attente d'approbation à la fin de la période : "
+                      f"{', '.join(sorted(waiting))}[/]")
 
 
 def print_problems(problems: Iterable[RowProblem]) -> None:

@@ -55,6 +55,7 @@ class Client:
     auto: bool = True
     address: str = ""
     siren: str = ""
+    direct_debit: bool = False
     row: int = 0
 
     @property

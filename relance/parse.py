@@ -120,12 +120,14 @@ def _clients(tabs: RawTabs, problems: list[RowProblem]) -> dict[str, Client]:
         language = row.read("language", cells.parse_choice, schema.LANGUAGES,
                             {"français": "fr", "french": "fr", "anglais": "en", "english": "en"}, fatal=False)
         auto = row.read("auto", cells.parse_bool, True, fatal=False)
+        direct_debit = row.read("direct_debit", cells.parse_bool, False, fatal=False)
         clients[code] = Client(
             code=code, name=row.text("name"), email=email, contact=row.text("contact"), cc=cc,
             phone=row.text("phone"), language=language or "fr", segment=segment,
             b2b=(kind or ("B2C" if segment == "Particulier" else "B2B")) == "B2B",
             account_manager=row.text("account_manager") if cells.valid_email(row.text("account_manager")) else "",
-            auto=True if auto is None else auto, address=row.text("address"), siren=row.text("siren"), row=row.number)
+            auto=True if auto is None else auto, address=row.text("address"), siren=row.text("siren"),
+            direct_debit=bool(direct_debit), row=row.number)
     return clients
 
 

@@ -123,7 +123,7 @@ def plan(register: Register, policy: Policy, today: date, now: datetime | None =
             d.due_stage, d.plan_lines = None, []
             d.reason = "reporté au prochain envoi (limite quotidienne atteinte)"
     sending = {n for r in reminders for n in r.invoices}
-    escalated, updates = escalations(ctx, decisions)
+    escalated, updates = escalations(ctx, decisions) if ctx.business_today else ([], [])
     tasks = {t.key: t for d in decisions for t in d.tasks if t.key not in ctx.task_keys}
     tasks.update({t.key: t for t in escalated})
     states = {d.invoice.number: _state(ctx, d, d.invoice.number in sending) for d in decisions}

@@ -52,7 +52,7 @@ class Tab:
         return tuple(c for c in self.columns if c.owner == BOT)
 
 
-STATUSES = ("Payée", "Annulée", "Litige", "Pause", "Échéancier")
+STATUSES = ("Payée", "Annulée", "Litige", "Pause", "Échéancier", "Prélèvement rejeté")
 SEGMENTS = ("Standard", "Stratégique", "Particulier")
 LANGUAGES = ("fr", "en")
 YES_NO = ("Oui", "Non")
@@ -91,6 +91,7 @@ CLIENTS = Tab("Clients", (
     Column("auto", "Relances auto", ("Auto reminders", "Automatic reminders"), width=10, choices=YES_NO),
     Column("address", "Adresse", ("Address",), width=40),
     Column("siren", "SIREN", ("Company number", "SIRET"), ),
+    Column("direct_debit", "Prélèvement", ("Direct debit", "SEPA"), width=10, choices=YES_NO),
 ), aliases=("Customers",))
 
 ECHEANCIERS = Tab("Échéanciers", (

@@ -2,7 +2,7 @@
 
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -124,3 +124,25 @@ def test_readme_documents_every_command_and_its_first_two_commands():
         assert f"relance {name}" in readme, name
     blocks = re.findall(r"```(?:bash|sh)\n(.*?)```", readme, re.S)
     assert "relance demo" in blocks[0] and "pytest" in blocks[1]
+
+
+def test_calendar_of_the_future_replays_the_policy_without_side_effects(workdir):
+    path = xlsx_register(workdir, [{"invoice": "F1", "client": "C1", "due": TODAY, "amount": Decimal(10)},
+                                   {"invoice": "F2", "client": "C1", "due": TODAY + timedelta(days=1),
+                                    "amount": Decimal(20)}])
+    before = path.read_bytes()
+    result = invoke("plan", "--config", workdir / "config.toml", "--from", TODAY.isoformat(),
+                    "--to", (TODAY + timedelta(days=40)).isoformat(), "--format", "json")
+    rows = [(r["date"], r["invoice"], r["action"], r["stage"]) for r in json.loads(result.output)]
+    assert rows[:4] == [("2026-11-25", "F1", "email", "Pré-relance"), ("2026-11-25", "F2", "email", "Pré-relance"),
+                        # J+1 is the 26th, but the 3-day contact gap ends on Saturday 28th -> Monday 30th
+                        ("2026-11-30", "F1", "email", "Relance amiable"), ("2026-11-30", "F2", "email", "Relance amiable")]
+    assert ("2026-12-07", "F1", "email", "Relance renforcée") in rows  # 30/11 + the ladder's 7 days
+    tasks = [(d, n) for d, n, a, _ in rows if a == "tâche"]
+    assert tasks == [("2026-12-08", "F1, F2"),  # 3 reminders without reply: call the client
+                     ("2026-12-29", "F1"), ("2026-12-29", "F2")]  # formal notices wait for approval
+    assert not any(date.fromisoformat(d).weekday() >= 5 for d, *_ in rows)
+    assert path.read_bytes() == before and not (workdir / "outbox").exists()
+    table = invoke("plan", "--config", workdir / "config.toml", "--from", TODAY.isoformat(), "--to",
+                   (TODAY + timedelta(days=40)).isoformat())
+    assert "Calendrier du 25/11/2026" in table.output and "F1" in table.output

@@ -22,7 +22,7 @@ def test_new_register_has_every_tab_header_dropdown_and_frozen_row(tmp_path):
     assert [c.value for c in factures[1]][:4] == ["N° facture", "Client", "Date facture", "Échéance"]
     assert factures.freeze_panes == "A2"
     lists = {str(dv.sqref): dv.formula1 for dv in factures.data_validations.dataValidation}
-    assert lists == {"I2:I100000": '"Payée,Annulée,Litige,Pause,Échéancier"'}
+    assert lists == {"I2:I100000": '"Payée,Annulée,Litige,Pause,Échéancier,Prélèvement rejeté"'}
     clients = {dv.formula1 for dv in wb["Clients"].data_validations.dataValidation}
     assert '"Standard,Stratégique,Particulier"' in clients and '"fr,en"' in clients
     assert factures.column_dimensions["A"].width >= 12

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from .. import journal as jr
 from ..actions import Line, NewTask
@@ -49,7 +50,8 @@ def fmt_day(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def stop_reason(invoice: Invoice, client: Client, today: date, *, plan_resumed: bool = False) -> str:
+def stop_reason(invoice: Invoice, client: Client, today: date, *, plan_resumed: bool = False,
+                min_amount: Decimal = Decimal(0)) -> str:
     if invoice.status in STOP_STATUSES and not (plan_resumed and invoice.status == "Échéancier"):
         return STOP_STATUSES[invoice.status]
     if invoice.remaining <= 0:
@@ -58,7 +60,21 @@ def stop_reason(invoice: Invoice, client: Client, today: date, *, plan_resumed: 
         return "relances auto désactivées pour ce client"
     if invoice.paid_on == today:
         return "paiement reçu aujourd'hui"
+    if invoice.remaining < min_amount:
+        return f"solde de {invoice.remaining} € sous le minimum de relance ({min_amount} €)"
     return ""
+
+
+def _direct_debit(ctx: Context, invoice: Invoice, client: Client, decision: Decision) -> bool:
+    """Direct-debit clients: no pre-reminder; reminders only once the debit is known to have failed."""
+    if not client.direct_debit or invoice.status == "Prélèvement rejeté":
+        return False
+    late = (ctx.today - invoice.due).days
+    decision.reason = "prélèvement automatique : pas de relance" + (" (échéance dépassée)" if late > 0 else "")
+    if late > ctx.policy.policy.direct_debit_grace_days:
+        decision.alerts.append(f"prélèvement : aucun paiement enregistré {late} jours après l'échéance "
+                               f"(rejet ? mettez Statut = Prélèvement rejeté pour relancer)")
+    return True
 
 
 def next_stage(ctx: Context, invoice: Invoice, history: jr.History, segment: str) -> tuple[Stage, date] | None:
@@ -113,10 +129,14 @@ def decide(ctx: Context, invoice: Invoice) -> Decision:
     if not closed and _payment_plan(ctx, decision):
         return decision
     resumed = bool(ctx.instalments.get(invoice.number))
-    stop = stop_reason(invoice, client, ctx.today, plan_resumed=resumed)
+    stop = stop_reason(invoice, client, ctx.today, plan_resumed=resumed, min_amount=ctx.policy.policy.min_amount)
     if stop:
         decision.reason = stop
         return decision
+    if _direct_debit(ctx, invoice, client, decision):
+        return decision
+    if not client.email:
+        decision.alerts.append(f"client {client.code} sans email valide : relances par courrier ou téléphone")
     promise = promises.latest_promise(ctx, invoice)
     if promise and ctx.today <= promise.until:
         decision.reason = (f"promesse de paiement au {fmt_day(promise.promised)} : "
@@ -151,8 +171,11 @@ def decide(ctx: Context, invoice: Invoice) -> Decision:
         decision.reason = f"{stage.label} en attente d'approbation (onglet Tâches)"
         return decision
     if not client.email:
-        decision.alerts.append(f"client {client.code} sans email valide : {stage.label} impossible par email")
-        decision.reason = "pas d'email"
+        decision.tasks.append(NewTask(key, client.code, (invoice.number,), f"{stage.label} à faire par courrier "
+                                      f"ou téléphone (pas d'email) : {invoice.number}",
+                                      "Appeler le client ou poster la lettre du dossier letters/",
+                                      ctx.assignee(client.code), stage=stage.key, letter=True))
+        decision.reason = f"{stage.label} : pas d'email, tâche appel ou courrier"
         return decision
     decision.due_stage = stage.key
     return decision
