@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import openpyxl
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -34,6 +34,7 @@ from . import ApplyReport, BackendError, Changes, RegisterLocked, Row
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 MONEY_FORMAT = '#,##0.00 "€"'
+MAX_CELL_TEXT = 32_000  # Excel's limit is 32 767 characters per cell
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 BOT_FILL = PatternFill("solid", fgColor="F2F2F2")
 
@@ -57,7 +58,7 @@ def set_value(cell: Cell, value: Any) -> None:
         cell.value = value
         cell.number_format = MONEY_FORMAT
     elif isinstance(value, str):
-        cell.value = value
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
         cell.data_type = "s"  # openpyxl would otherwise turn "=…" into a formula
     else:
         cell.value = value
