@@ -50,6 +50,9 @@ class History:
     message_ids: tuple[str, ...] = ()
 
 
+_EMPTY = History()
+
+
 class JournalIndex:
     """Lookups the planner needs, built once per run from the journal rows.
 
@@ -74,20 +77,34 @@ class JournalIndex:
                 self.final_keys.add(entry.key)
             if entry.status == SENT and entry.invoice:
                 self._by_invoice[entry.invoice].append(entry)
-            if entry.status in (SENT, MANUAL) and entry.client and entry.day:
-                self._contacts[entry.client].append(entry.day)
-        self._history = {number: self._fold(rows) for number, rows in self._by_invoice.items()}
+            if entry.status in (SENT, MANUAL) and entry.client and entry.timestamp:
+                self._contacts[entry.client].append(entry.timestamp.date())
+        self._last_manual: dict[str, date | None] | None = None
+        self._history: dict[str, History] = {}  # folded on first use: most invoices are never asked about
 
     def _fold(self, rows: list[JournalEntry]) -> History:
-        ranked = [r for r in rows if self.rank(r.stage) is not None]
-        if not ranked:
-            return History()
-        top = max(ranked, key=lambda r: (self.rank(r.stage), r.day or date.min, r.row))
-        keys = {r.key or f"row{r.row}" for r in ranked if r.channel != "tâche"}
-        stamps = [r.timestamp for r in ranked if r.timestamp and r.channel != "tâche"]
-        ids = tuple(dict.fromkeys(r.message_id for r in sorted(ranked, key=lambda r: r.row) if r.message_id))
-        return History(stage=self.canonical(top.stage), stage_day=top.day, count=len(keys),
-                       last_sent=max(stamps) if stamps else None, message_ids=ids)
+        """One pass over an invoice's sent rows (in journal order): top stage, count, last send, ids."""
+        rank_of, top, top_key = self._rank, None, None
+        keys: set[str] = set()
+        last: datetime | None = None
+        ids: dict[str, None] = {}
+        for r in rows:
+            rank = rank_of.get(r.stage.casefold()) if r.stage else None
+            if rank is None:
+                continue
+            day = r.timestamp.date() if r.timestamp else date.min
+            if top_key is None or (rank, day, r.row) > top_key:
+                top, top_key = r, (rank, day, r.row)
+            if r.channel != "tâche":
+                keys.add(r.key or f"row{r.row}")
+                if r.timestamp and (last is None or r.timestamp > last):
+                    last = r.timestamp
+            if r.message_id:
+                ids[r.message_id] = None
+        if top is None:
+            return _EMPTY
+        return History(stage=self._keys[top_key[0]], stage_day=top.day, count=len(keys), last_sent=last,
+                       message_ids=tuple(ids))
 
     def rank(self, stage: str) -> int | None:
         return self._rank.get(stage.casefold()) if stage else None
@@ -98,7 +115,11 @@ class JournalIndex:
         return stage if rank is None else self._keys[rank]
 
     def history(self, invoice: str) -> History:
-        return self._history.get(invoice, History())
+        found = self._history.get(invoice)
+        if found is None:
+            rows = self._by_invoice.get(invoice)
+            found = self._history[invoice] = self._fold(rows) if rows else _EMPTY
+        return found
 
     def sent_stages(self, invoice: str) -> set[str]:
         """Every stage string sent for `invoice`, instalment stages (``echeance:2``) included."""
@@ -110,8 +131,9 @@ class JournalIndex:
                     if e.channel == "email" and e.day and (day is None or e.day > day)})
 
     def last_manual(self, client: str) -> date | None:
-        days = [e.day for e in self.manual.get(client, ()) if e.day]
-        return max(days) if days else None
+        if self._last_manual is None:
+            self._last_manual = {c: max((e.day for e in rows if e.day), default=None) for c, rows in self.manual.items()}
+        return self._last_manual.get(client)
 
     def last_contact(self, client: str) -> date | None:
         days = self._contacts.get(client)

@@ -80,7 +80,8 @@ class Invoice:
 
     @property
     def remaining(self) -> Decimal:
-        return max(self.amount - self.paid, ZERO)
+        left = self.amount - self.paid
+        return left if left > ZERO else ZERO
 
     def days_late(self, today: date) -> int:
         return (today - self.due).days

@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
 from . import cells, schema
+from .perf import paused_gc
 from .model import ZERO, Client, Instalment, Invoice, JournalEntry, RawTab, RawTabs, Register, RowProblem, Task
 
 
@@ -89,6 +90,11 @@ def _rows(tab: schema.Tab, raw: RawTab | None, problems: list[RowProblem], *, re
 
 def parse_register(tabs: RawTabs, timezone: str = "Europe/Paris") -> tuple[Register, list[RowProblem]]:
     """Read every tab; return the register of healthy rows and the problems."""
+    with paused_gc():
+        return _parse(tabs, timezone)
+
+
+def _parse(tabs: RawTabs, timezone: str) -> tuple[Register, list[RowProblem]]:
     problems: list[RowProblem] = []
     clients = _clients(tabs, problems)
     invoices = _invoices(tabs, clients, problems)

@@ -30,6 +30,7 @@ from .actions import (INSTALMENT_DUE, INSTALMENT_PRE, stage_label as label, Invo
                       Reminder, Skip, TaskUpdate)
 from .config import Policy
 from .model import Register, RowProblem
+from .perf import paused_gc
 from .rules.context import Context
 from .rules.escalation import escalations
 from .rules.ladder import Decision, decide, fmt_day, next_stage, stop_reason
@@ -96,7 +97,7 @@ def _consolidate(ctx: Context, decisions: list[Decision]) -> list[Reminder]:
 
 def _state(ctx: Context, d: Decision, sending: bool) -> InvoiceState:
     history = ctx.journal.history(d.invoice.number)
-    stage_label = label(ctx.policy, d.next_stage) if d.next_stage else ""
+    stage_label = ctx.labels[d.next_stage] if d.next_stage else ""
     if sending:
         what = stage_label or ", ".join(sorted({label(ctx.policy, l.stage) for l in d.plan_lines}))
         next_action = f"{what} : aujourd'hui"
@@ -104,14 +105,19 @@ def _state(ctx: Context, d: Decision, sending: bool) -> InvoiceState:
         next_action = f"{stage_label} : {d.reason}"
     else:
         next_action = d.reason
-    return InvoiceState(d.invoice.number, ctx.policy.label(history.stage) if history.stage else "",
-                        history.last_sent, next_action, history.count, " | ".join(dict.fromkeys(d.alerts)))
+    return InvoiceState(d.invoice.number, ctx.labels.get(history.stage, history.stage), history.last_sent,
+                        next_action, history.count, " | ".join(dict.fromkeys(d.alerts)) if d.alerts else "")
 
 
 def plan(register: Register, policy: Policy, today: date, now: datetime | None = None,
          problems: Iterable[RowProblem] = ()) -> Plan:
     """Decide everything for `today`. `now` (aware) checks the send window; None = assume open."""
-    problems = tuple(problems)
+    with paused_gc():
+        return _plan(register, policy, today, now, tuple(problems))
+
+
+def _plan(register: Register, policy: Policy, today: date, now: datetime | None,
+          problems: tuple[RowProblem, ...]) -> Plan:
     ctx = Context(register, policy, today, problems)
     decisions = [decide(ctx, invoice) for invoice in register.invoices]
     reminders = _consolidate(ctx, decisions)

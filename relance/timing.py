@@ -22,15 +22,18 @@ class Calendar:
     def __init__(self, schedule: ScheduleConfig):
         self.schedule = schedule
         self.tz = ZoneInfo(schedule.timezone)
+        self._known: dict[date, bool] = {}
 
     @cached_property
     def _holidays(self) -> holiday_tables.HolidayBase:
         return holiday_tables.country_holidays(self.schedule.holidays)
 
     def is_business_day(self, day: date) -> bool:
-        if not self.schedule.business_days_only:
-            return True
-        return day.weekday() < 5 and day not in self._holidays
+        known = self._known.get(day)
+        if known is None:  # the holidays lookup is slow; a plan asks about the same few days again and again
+            known = self._known[day] = (not self.schedule.business_days_only
+                                        or (day.weekday() < 5 and day not in self._holidays))
+        return known
 
     def holiday_name(self, day: date) -> str | None:
         return self._holidays.get(day) if self.schedule.business_days_only else None

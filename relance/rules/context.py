@@ -19,6 +19,7 @@ class Context:
         self.business_today = self.calendar.is_business_day(today)
         self.journal = jr.JournalIndex(register.journal, [(s.key, s.label) for s in policy.stages])
         self.stage_pos = {s.key: i for i, s in enumerate(policy.stages)}
+        self.labels = {"": "", **{s.key: s.label for s in policy.stages}}
         self.tasks = {t.key: t for t in register.tasks if t.key}
         self.task_keys = set(self.tasks) | {e.key for e in register.journal
                                             if e.channel == "tâche" and e.status == jr.SENT}
@@ -35,8 +36,10 @@ class Context:
                 by_client[p.client].append(str(p))
             elif p.invoice and p.tab == "Échéanciers":
                 self.alerts[p.invoice].append(str(p))
-        for invoice in register.invoices:
-            self.alerts[invoice.number].extend(by_client.get(invoice.client, ()))
+        if by_client:
+            for invoice in register.invoices:
+                if invoice.client in by_client:
+                    self.alerts[invoice.number].extend(by_client[invoice.client])
 
     def assignee(self, client_code: str) -> str:
         client = self.register.clients.get(client_code)

@@ -47,7 +47,7 @@ class Decision:
 
 
 def fmt_day(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
 
 
 def stop_reason(invoice: Invoice, client: Client, today: date, *, plan_resumed: bool = False,
