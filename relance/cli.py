@@ -47,14 +47,21 @@ def _day(value: Optional[str]) -> Optional[date]:
 
 def _load(policy):
     """Backend + parsed register, with user-facing errors."""
+    backend, _, register, problems = _read(policy)
+    return backend, register, problems
+
+
+def _read(policy):
+    """Backend, raw tabs as read, parsed register and problems, with user-facing errors."""
     from .backends import BackendError, open_backend
     from .parse import RegisterError, parse_register
     try:
         backend = open_backend(policy)
-        register, problems = parse_register(backend.load(), policy.schedule.timezone)
+        raw = backend.load()
+        register, problems = parse_register(raw, policy.schedule.timezone)
     except (BackendError, RegisterError) as exc:
         _fail(str(exc))
-    return backend, register, problems
+    return backend, raw, register, problems
 
 
 @app.command()
@@ -198,6 +205,40 @@ def _run(policy, today: Optional[date], dry_run: bool, now: Optional[datetime] =
                             simulate=today is not None and now is None)
         except (BackendError, RegisterError) as exc:
             _fail(str(exc))
+
+
+@app.command()
+def summary(config: Path = ConfigOption,
+            day: Optional[str] = typer.Option(None, "--date", help="As of this day, YYYY-MM-DD (default today)."),
+            fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+            output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the CSV or JSON to this file.")
+            ) -> None:
+    """Managers' figures: outstanding, overdue, DSO, aging, stages, top debtors, open tasks, last run.
+
+    The same figures as the Synthèse tab (which each `relance run` rewrites), read-only:
+    the register is not touched. Trends and the last run come from the Historique tab.
+
+    Example: relance summary --format csv --output synthese.csv
+    """
+    from . import summary as kpi
+    from .console import console
+    from .summary_layout import HISTORIQUE, read_history
+    from .summary_output import dumps, print_summary
+    if fmt not in ("table", "csv", "json"):
+        _fail(f"--format {fmt!r} : attendu table, csv ou json")
+    if output and fmt == "table":
+        _fail("--output écrit du CSV ou du JSON : ajoutez --format csv ou --format json")
+    policy = _policy(config)
+    _, raw, register, _ = _read(policy)
+    history = read_history(raw.get(HISTORIQUE), policy.schedule.timezone)
+    result = kpi.compute(register, policy, _day(day) or date.today(), history_rows=history)
+    if fmt == "table":
+        print_summary(result, console)
+    elif output:
+        output.write_text(dumps(result, fmt), encoding="utf-8")
+        console.print(f"Synthèse écrite dans {output}")
+    else:
+        typer.echo(dumps(result, fmt), nl=False)
 
 
 @app.command()

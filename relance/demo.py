@@ -9,7 +9,8 @@ consumer clients, and the bad rows staff really type (garbage date, negative
 amount, unknown client, missing email, duplicated number).
 
 Dates are relative to the reference day so the demo shows the same story
-whatever day it runs.
+whatever day it runs. The Historique tab starts with eleven invented weekly
+rows, so the Synthèse tab's DSO chart has a trend to draw from the first run.
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ def sample_rows(ref: date, tz: str = "Europe/Paris") -> dict[str, list[dict]]:
 
     journal = [
         # what earlier runs did (the journal is the source of truth)
+        _sent(at(-11), "F2026-111", "C001", "amiable", "2026-x/C001/amiable-111"),  # then paid: amicable recovery
         _sent(at(-13), "F2026-103", "C003", "amiable", "2026-x/C003/amiable"),
         _sent(at(-9), "F2026-130", "C001", "amiable", "2026-x/C001/amiable"),
         {"timestamp": at(-3), "invoice": "F2026-130", "client": "C001", "channel": "téléphone", "status": "manual",
@@ -146,6 +148,23 @@ def _sent(when: datetime, invoice: str, client: str, stage: str, key: str) -> di
             "recipient": "", "subject": f"Relance {invoice}", "status": "sent", "key": key, "author": "bot"}
 
 
+def sample_history(ref: date, tz: str = "Europe/Paris") -> tuple:
+    """Eleven weekly Historique rows before the reference day (invented, slowly improving),
+    so the demo's DSO line chart has a trend to draw."""
+    from .summary import DAY_STEP, HistoryRow, ratio
+    rows = []
+    for i in range(11):
+        day = ref - timedelta(weeks=11 - i)
+        outstanding, sales = D(52000) - 400 * i, D(47000) + 150 * i
+        overdue = (outstanding * (D("0.86") - D("0.005") * i)).quantize(D("0.01"))
+        rows.append(HistoryRow(
+            day, datetime.combine(day, time(10, 0), tzinfo=ZoneInfo(tz)), outstanding, overdue,
+            ratio(overdue, outstanding), sales, ratio(outstanding * 90, sales, DAY_STEP),
+            ratio(overdue * 90, sales, DAY_STEP), D("14.0") - D("0.3") * i, D("0.400") + D("0.010") * i,
+            D("0.550") + D("0.010") * i, 26 - i // 3, 20 - i // 3, 3, 5 + i % 3, 0, i % 2, 16, 5))
+    return tuple(rows)
+
+
 def prepare_demo(directory: Path, today: date | None = None):
     """Write config.toml and registre.xlsx into `directory`; return (policy, day, moment) to run.
 
@@ -164,5 +183,10 @@ def prepare_demo(directory: Path, today: date | None = None):
     policy = load_policy(directory / "config.toml")
     day = reference_day(today or date.today())
     create_workbook(policy.resolve(policy.register.path), sample_rows(day, policy.schedule.timezone))
+    from .backends import Changes
+    from .backends.xlsx import XlsxBackend
+    from .summary_layout import historique_layout
+    XlsxBackend(policy.resolve(policy.register.path)).apply(
+        Changes(layouts=(historique_layout(sample_history(day, policy.schedule.timezone)),)))
     moment = datetime.combine(day, time(10, 0), tzinfo=ZoneInfo(policy.schedule.timezone))
     return policy, day, moment

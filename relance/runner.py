@@ -1,7 +1,7 @@
 """The imperative shell: the only place that knows the order of side effects.
 
     load -> parse -> resolve interrupted sends -> plan -> render
-         -> journal ``pending`` -> send -> journal ``sent``/``failed`` + bot columns
+         -> journal ``pending`` -> send -> journal ``sent``/``failed`` + bot columns + Synthèse
 
 The journal is written *before* anything leaves (``pending``) and again after
 (``sent``), so a run killed at any point is finished by the next one: a pending
@@ -27,7 +27,7 @@ from . import planner
 from .backends import Backend, Changes, open_backend
 from .config import Policy
 from .mailers import MailError, Mailer, Message
-from .model import JournalEntry, Register, RowProblem
+from .model import JournalEntry, RawTabs, Register, RowProblem, Task
 from .parse import parse_register
 from .render import Renderer, RenderError
 
@@ -211,8 +211,28 @@ def run(policy: Policy, *, today: date | None = None, now: datetime | None = Non
         row, entry = task_rows(task, now)
         new_tasks.append(row)
         task_journal.append(entry)
-    after = planner.plan(with_journal(register, outcome + task_journal), policy, today, None, problems)
+    register = with_journal(register, outcome + task_journal)
+    after = planner.plan(register, policy, today, None, problems)
     updates = {u.key: {"invoices": ", ".join(u.invoices), "reason": u.reason} for u in plan.task_updates}
     backend.apply(Changes(invoices=invoice_updates(after), journal=tuple(outcome + task_journal),
-                          tasks=tuple(new_tasks), task_updates=updates))
+                          tasks=tuple(new_tasks), task_updates=updates,
+                          layouts=summary_layouts(raw, register, policy, report)))
     return report
+
+
+def summary_layouts(raw: RawTabs, register: Register, policy: Policy, report: RunReport) -> tuple:
+    """Synthèse and Historique after this run. They ride in the run's last write; a failure here
+    is a note, never a reason to lose the journal rows of messages already sent."""
+    from .summary import RunResult
+    from .summary_layout import run_layouts
+    try:
+        opened = tuple(Task(report.now.date(), t.client, t.invoices, t.reason, t.assignee, t.action, key=t.key)
+                       for t in report.tasks)
+        messaged = {number for message in report.sent for number in message.invoices}
+        run = RunResult(report.now, len(report.sent), len(report.failed), len(report.tasks),
+                        len(set(report.plan.states) - messaged), len(report.problems))
+        register = dataclasses.replace(register, tasks=register.tasks + opened)
+        return run_layouts(raw, register, policy, report.today, run)
+    except Exception as exc:  # the dashboard must not cost the journal (see docstring)
+        report.notes.append(f"onglet Synthèse non mis à jour : {type(exc).__name__} : {exc}")
+        return ()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol
 
 from ..config import Policy
+from ..layout import SheetLayout
 from ..model import RawTabs
 
 Row = Mapping[str, Any]  # column key (schema) -> value
@@ -33,9 +34,11 @@ class Changes:
     tasks: tuple[Row, ...] = ()                                 # rows appended to Tâches
     task_updates: Mapping[str, Row] = field(default_factory=dict)  # task key (Clé) -> bot cells to update
     sheets: Mapping[str, list[list[Any]]] = field(default_factory=dict)  # bot-owned tabs, rewritten whole
+    layouts: tuple[SheetLayout, ...] = ()  # bot-owned tabs with formats and charts (Synthèse, Historique), whole
 
     def __bool__(self) -> bool:
-        return bool(self.invoices or self.journal or self.tasks or self.task_updates or self.sheets)
+        return bool(self.invoices or self.journal or self.tasks or self.task_updates or self.sheets
+                    or self.layouts)
 
 
 @dataclass(frozen=True, slots=True)

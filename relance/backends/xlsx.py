@@ -114,6 +114,9 @@ class XlsxBackend:
             report = update_invoices(sheet_for(workbook, schema.FACTURES), changes.invoices)
         for name, rows in changes.sheets.items():
             rewrite_sheet(workbook, name, rows)
+        if changes.layouts:
+            from .xlsx_summary import write_layouts
+            write_layouts(workbook, changes.layouts)
         save_atomically(workbook, self.path)
         return report
 
