@@ -25,7 +25,7 @@ days 4 500 € -> DSO = 5 550 / 4 500 × 90 = 111,0 days, of which
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable
@@ -163,15 +163,16 @@ class Summary:
     open_tasks: tuple[Task, ...]
     last_run: RunResult | None = None
     history: tuple[HistoryRow, ...] = ()  # one row per day, oldest first, today's included
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
 
     @property
     def open_tasks_count(self) -> int:
         return len(self.open_tasks)
 
     def history_row(self, run: RunResult | None = None) -> HistoryRow:
-        values = {f.name: getattr(self, f.name) for f in fields(HistoryRow) if f.name not in ("day", "at")
-                  and f.name not in {f.name for f in fields(RunResult)}}
+        run_fields = {f.name for f in fields(RunResult)}
+        values = {f.name: getattr(self, f.name) for f in fields(HistoryRow)
+                  if f.name != "day" and f.name not in run_fields}
         if run is not None:
             values.update(at=run.at, sent=run.sent, failed=run.failed, tasks=run.tasks, skipped=run.skipped,
                           problems=run.problems)
