@@ -136,10 +136,12 @@ def test_sheets_requests_rewrite_both_tabs_with_formats_and_add_both_charts(poli
               if "updateCells" in r and "rows" in r["updateCells"]}
     assert writes[22]["fields"] == "userEnteredValue" and len(writes[22]["rows"]) == len(synthese.rows)
     kpi_row = writes[22]["rows"][5]["values"]  # row 6: Encours clients
-    assert kpi_row[0] == {"stringValue": "Encours clients"} and kpi_row[1] == {"numberValue": 1234.56}
-    debtor = next(r["values"] for r in writes[22]["rows"] if r["values"] and r["values"][0] == {"stringValue": "C1"})
-    assert debtor[1] == {"stringValue": "=HYPERLINK(\"http://x\")"}
-    first_day = writes[11]["rows"][1]["values"][0]["numberValue"]
+    assert kpi_row[0] == {"userEnteredValue": {"stringValue": "Encours clients"}}
+    assert kpi_row[1] == {"userEnteredValue": {"numberValue": 1234.56}}
+    debtor = next(r["values"] for r in writes[22]["rows"]
+                  if r["values"] and r["values"][0] == {"userEnteredValue": {"stringValue": "C1"}})
+    assert debtor[1] == {"userEnteredValue": {"stringValue": "=HYPERLINK(\"http://x\")"}}
+    first_day = writes[11]["rows"][1]["values"][0]["userEnteredValue"]["numberValue"]
     assert cells.parse_date(first_day) == TODAY - timedelta(days=7)  # a serial number Sheets shows as a date
 
     formats = [r["repeatCell"] for r in requests if "repeatCell" in r
@@ -232,3 +234,29 @@ def test_readme_lists_every_kpi_and_the_number_formats_agree():
     for kpi in KPIS:
         assert kpi.label in readme, kpi.label
     assert NUMBER_FORMATS["money"] == MONEY_FORMAT
+
+
+def test_sheets_requests_are_accepted_by_the_fake_server_and_charts_do_not_pile_up(policy):
+    """The same requests through real gspread to the local fake Sheets API, twice (two runs)."""
+    from gspread.utils import ValueRenderOption
+
+    from tests.fakes.gspread_local import local_client
+    from tests.fakes.sheets_server import FakeSheetsServer
+
+    history, synthese = layouts(summary_for_sheets(policy))
+    with FakeSheetsServer() as fake:
+        key = fake.create_spreadsheet("Registre", {"Factures": [["N° facture"]], "Synthèse": [["ancien"] * 9] * 80,
+                                                   "Historique": []})
+        spreadsheet = local_client(fake.base_url).open_by_key(key)
+        ids = {ws.title: ws.id for ws in spreadsheet.worksheets()}
+        for _ in range(2):
+            meta = spreadsheet.fetch_sheet_metadata()
+            old = [c["chartId"] for s in meta["sheets"] for c in s.get("charts", [])]
+            spreadsheet.batch_update({"requests": layout_requests((history, synthese), ids, old)})
+        meta = spreadsheet.fetch_sheet_metadata()
+        charts = {s["properties"]["title"]: s.get("charts", []) for s in meta["sheets"]}
+        assert [c["spec"]["basicChart"]["chartType"] for c in charts["Synthèse"]] == ["COLUMN", "LINE"]
+        values = spreadsheet.worksheet("Synthèse").get_all_values(value_render_option=ValueRenderOption.unformatted)
+        assert values[5][:2] == ["Encours clients", 1234.56]
+        assert len(values) == len(synthese.rows) and "ancien" not in {v for row in values for v in row}
+        assert spreadsheet.worksheet("Historique").row_values(1)[0] == "Date"

@@ -67,6 +67,12 @@ def extended_value(value: Any) -> dict:
     return {"stringValue": str(value)}
 
 
+def cell_data(value: Any) -> dict:
+    """A layout value as an API ``CellData`` (its user-entered value only; formats come by ranges)."""
+    extended = extended_value(value)
+    return {"userEnteredValue": extended} if extended else {}
+
+
 def _grid(sheet_id: int, row0: int, row1: int, col0: int, col1: int) -> dict:
     return {"sheetId": sheet_id, "startRowIndex": row0, "endRowIndex": row1, "startColumnIndex": col0,
             "endColumnIndex": col1}
@@ -96,7 +102,7 @@ def format_runs(layout: SheetLayout) -> list[tuple[int, int, int, str]]:
 
 
 def _layout_requests(layout: SheetLayout, sheet_id: int) -> list[dict]:
-    rows = [{"values": [extended_value(v) for v in row]} for row in layout.rows]
+    rows = [{"values": [cell_data(v) for v in row]} for row in layout.rows]
     requests: list[dict] = [
         {"updateCells": {"range": {"sheetId": sheet_id}, "fields": "userEnteredValue,userEnteredFormat"}},
         {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0}, "rows": rows,
