@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from . import journal as jr
 from . import planner
 from .backends import Backend, Changes, open_backend
+from .faults import crashpoint
 from .config import Policy
 from .mailers import MailError, Mailer, Message
 from .model import JournalEntry, RawTabs, Register, RowProblem, Task
@@ -58,7 +59,7 @@ def open_mailer(policy: Policy, dry_run: bool) -> Mailer:
     from .mailers.outbox import OutboxMailer
     outbox = policy.resolve(policy.mail.outbox)
     if dry_run:
-        return OutboxMailer(outbox / "dry-run")
+        return OutboxMailer(outbox / "dry-run", overwrite=True)
     if policy.mail.mailer == "smtp":
         from .mailers.smtp import SmtpMailer  # type: ignore[import-not-found]
         return SmtpMailer.from_policy(policy)
@@ -148,6 +149,7 @@ def run(policy: Policy, *, today: date | None = None, now: datetime | None = Non
     backend = backend or open_backend(policy)
     tz = policy.schedule.timezone
     raw = backend.load()
+    crashpoint("chargé")
     register, problems = parse_register(raw, tz)
     mailer = mailer or open_mailer(policy, dry_run)
     test_recipient = policy.mail.test_recipient
@@ -190,11 +192,13 @@ def run(policy: Policy, *, today: date | None = None, now: datetime | None = Non
     pending = [row for m, lines in messages for row in journal_rows(m, lines, jr.PENDING, now)]
     if pending or settled:
         backend.apply(Changes(journal=tuple(settled + pending)))
+        crashpoint("journal pending écrit")
     outcome: list[dict] = []
     try:
         for i, (message, lines) in enumerate(messages, start=1):
             try:
                 receipt = mailer.send(message)
+                crashpoint(f"envoyé {message.key}")
                 outcome += journal_rows(message, lines, sent_status, now, receipt.detail)
                 report.sent.append(message)
             except MailError as exc:
@@ -214,6 +218,7 @@ def run(policy: Policy, *, today: date | None = None, now: datetime | None = Non
     register = with_journal(register, outcome + task_journal)
     after = planner.plan(register, policy, today, None, problems)
     updates = {u.key: {"invoices": ", ".join(u.invoices), "reason": u.reason} for u in plan.task_updates}
+    crashpoint("avant l'écriture finale")
     backend.apply(Changes(invoices=invoice_updates(after), journal=tuple(outcome + task_journal),
                           tasks=tuple(new_tasks), task_updates=updates,
                           layouts=summary_layouts(raw, register, policy, report)))

@@ -28,6 +28,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import cells, schema
+from ..faults import crashpoint
 from ..model import RawTab, RawTabs
 from . import ApplyReport, BackendError, Changes, RegisterLocked, Row
 
@@ -126,9 +127,11 @@ def save_atomically(workbook: openpyxl.Workbook, path: Path) -> None:
     os.close(fd)
     try:
         workbook.save(tmp)
+        crashpoint("classeur écrit (temporaire)")
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o777)
         os.replace(tmp, path)
+        crashpoint("classeur remplacé")
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise BackendError(f"enregistrement de {path} impossible : {exc.strerror or exc}") from None

@@ -14,6 +14,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from ..faults import crashpoint
 from . import Message, MailError, SendReceipt, to_mime
 
 
@@ -25,23 +26,30 @@ def file_name(key: str) -> str:
 
 
 class OutboxMailer:
-    def __init__(self, folder: Path):
+    """`overwrite=False` (real runs): a message whose file exists was already sent and is refused,
+    so a bug that re-sends can never hide behind a file silently rewritten. Dry-runs overwrite."""
+
+    def __init__(self, folder: Path, overwrite: bool = False):
         self.folder = Path(folder)
+        self.overwrite = overwrite
 
     def path_for(self, key: str) -> Path:
         return self.folder / file_name(key)
 
     def send(self, message: Message) -> SendReceipt:
         target = self.path_for(message.key)
+        if target.exists() and not self.overwrite:
+            raise MailError(f"{target.name} existe déjà dans la boîte d'envoi : ce message est déjà parti")
         data = to_mime(message).as_bytes()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".eml")
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".part")
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(data)
                     handle.flush()
                     os.fsync(handle.fileno())
+                crashpoint("eml écrit (temporaire)")
                 os.replace(tmp, target)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
