@@ -24,9 +24,11 @@ from zoneinfo import ZoneInfo
 
 from . import journal as jr
 from . import planner
+from .attachments import AttachmentError, with_attachments
 from .backends import Backend, Changes, open_backend
 from .config import Policy
-from .mailers import MailError, Mailer, Message
+from .lock import run_lock
+from .mailers import MailError, Mailer, MailUncertain, Message
 from .model import JournalEntry, RawTabs, Register, RowProblem, Task
 from .parse import parse_register
 from .render import Renderer, RenderError
@@ -106,9 +108,7 @@ def resolve_interrupted(register: Register, policy: Policy, mailer: Mailer, now:
         sent = mailer.was_sent(entry.message_id, entry.key)
         if sent is None:
             status, comment = jr.SENT, "envoi interrompu, réception incertaine : vérifiez auprès du client"
-            report.tasks.append(planner.NewTask(jr.task_key(entry.key, "incertain"), entry.client,
-                                                tuple(e.invoice for e in group), "Envoi incertain " + entry.key,
-                                                "Vérifier si le message a été reçu ; sinon le renvoyer"))
+            report.tasks.append(uncertain_task(entry.key, entry.client, tuple(e.invoice for e in group)))
         elif sent:
             status, comment = jr.SENT, "confirmé à la reprise après interruption"
         else:
@@ -119,6 +119,12 @@ def resolve_interrupted(register: Register, policy: Policy, mailer: Mailer, now:
                          "key": e.key, "message_id": e.message_id, "author": jr.BOT, "comment": comment})
         report.notes.append(f"reprise : {entry.key} → {status}")
     return rows
+
+
+def uncertain_task(key: str, client: str, invoices: tuple[str, ...]) -> planner.NewTask:
+    """A message that may or may not have arrived: a human checks, the bot never sends it twice."""
+    return planner.NewTask(jr.task_key(key, "incertain"), client, invoices, "Envoi incertain " + key,
+                           "Vérifier si le message a été reçu ; sinon le renvoyer")
 
 
 def _test_mode(message: Message, recipient: str) -> Message:
@@ -139,9 +145,27 @@ def invoice_updates(plan: planner.Plan) -> dict[str, dict]:
     return updates
 
 
-def run(policy: Policy, *, today: date | None = None, now: datetime | None = None, dry_run: bool = False,
-        backend: Backend | None = None, mailer: Mailer | None = None, progress: Progress | None = None,
-        simulate: bool = False) -> RunReport:
+def run(policy: Policy, *, dry_run: bool = False, backend: Backend | None = None, **options) -> RunReport:
+    """One run, holding the run lock from before reading the register to after writing it back
+    (`lock.RunLocked` when another run holds it). A dry run writes nothing and takes no lock.
+    Options: today, now, mailer, progress, simulate (see `_run`)."""
+    backend = backend or open_backend(policy)
+    if dry_run:
+        return _run(policy, dry_run=True, backend=backend, **options)
+    lock = run_lock(backend)
+    note = lock.acquire()
+    try:
+        report = _run(policy, backend=backend, **options)
+    finally:
+        lock.release()
+    if note:
+        report.notes.insert(0, note)
+    return report
+
+
+def _run(policy: Policy, *, today: date | None = None, now: datetime | None = None, dry_run: bool = False,
+         backend: Backend | None = None, mailer: Mailer | None = None, progress: Progress | None = None,
+         simulate: bool = False) -> RunReport:
     """One run. `simulate` ignores the send window (``--date`` replays a day)."""
     now = now or local_now(policy)
     today = today or now.date()
@@ -166,14 +190,20 @@ def run(policy: Policy, *, today: date | None = None, now: datetime | None = Non
     renderer = Renderer(policy)
     messages: list[tuple[Message, dict[str, str]]] = []
     for reminder in reminders:
+        stages = {line.invoice.number: line.stage for line in reminder.lines}
         try:
             message = renderer.render(reminder, today, now)
         except RenderError as exc:
             report.problems.append(RowProblem("Modèles", None, None, f"{reminder.client.code} : {exc}"))
             continue
+        try:
+            message = with_attachments(message, policy, stages)
+        except AttachmentError as exc:
+            report.problems.append(RowProblem("Pièces jointes", None, None, f"{reminder.client.code} : {exc}"))
+            continue
         if test_recipient:
             message = _test_mode(message, test_recipient)
-        messages.append((message, {line.invoice.number: line.stage for line in reminder.lines}))
+        messages.append((message, stages))
     if test_recipient:
         done = {e.key for e in register.journal if e.status == jr.TEST}
         messages = [(m, lines) for m, lines in messages if m.key not in done]
@@ -197,6 +227,10 @@ def run(policy: Policy, *, today: date | None = None, now: datetime | None = Non
                 receipt = mailer.send(message)
                 outcome += journal_rows(message, lines, sent_status, now, receipt.detail)
                 report.sent.append(message)
+            except MailUncertain as exc:  # may have arrived: never sent twice, a human checks
+                outcome += journal_rows(message, lines, sent_status, now, str(exc))
+                report.sent.append(message)
+                report.tasks.append(uncertain_task(message.key, message.client, message.invoices))
             except MailError as exc:
                 outcome += journal_rows(message, lines, jr.FAILED, now, str(exc))
                 report.failed.append((message, str(exc)))
