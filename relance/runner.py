@@ -1,7 +1,7 @@
 """The imperative shell: the only place that knows the order of side effects.
 
-    load -> parse -> resolve interrupted sends -> plan -> render
-         -> journal ``pending`` -> send -> journal ``sent``/``failed`` + bot columns + Synthèse
+    lock -> load -> parse -> resolve interrupted sends -> plan -> render (+ attachments)
+         -> journal ``pending`` -> send -> journal ``sent``/``failed`` + bot columns + Synthèse -> unlock
 
 The journal is written *before* anything leaves (``pending``) and again after
 (``sent``), so a run killed at any point is finished by the next one: a pending
