@@ -152,8 +152,8 @@ class Renderer:
         domain = self.policy.company.email.rpartition("@")[2]
         return Message(
             key=reminder.key, message_id=jr.message_id(reminder.key, domain), sender=sender(self.policy),
-            to=reminder.to, cc=copies(reminder, self.policy), reply_to=self.policy.company.email,
-            subject=parts.subject, text=parts.text, html=parts.html, date=now,
+            to=reminder.to, cc=reminder.cc, reply_to=self.policy.company.email, subject=parts.subject,
+            text=parts.text, html=parts.html, date=now,
             in_reply_to=reminder.references[-1] if reminder.references else "",
             references=reminder.references, client=reminder.client.code, invoices=reminder.invoices,
             stage=reminder.stage)
@@ -163,23 +163,6 @@ def sender(policy: Policy) -> str:
     """``[mail] from``, with the company name shown when it gives only an address."""
     name, address = parseaddr(policy.mail.sender)
     return policy.mail.sender if name or not address else formataddr((policy.company.name, address))
-
-
-def copies(reminder: Reminder, policy: Policy) -> tuple[str, ...]:
-    """Cc: the client's ``Email copie`` addresses, plus the account manager of a
-    ``Stratégique`` client when ``[escalation] strategic_to_account_manager`` is on,
-    so they hear of every reminder their client receives. Never the To address twice."""
-    cc = list(reminder.cc)
-    client = reminder.client
-    if client.account_manager and client.segment == "Stratégique" and policy.escalation.strategic_to_account_manager:
-        cc.append(client.account_manager)
-    seen = {address.casefold() for address in reminder.to}
-    result = []
-    for address in cc:
-        if address.casefold() not in seen:
-            seen.add(address.casefold())
-            result.append(address)
-    return tuple(result)
 
 
 def _where(exc: TemplateError, name: str) -> str:

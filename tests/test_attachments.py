@@ -1,4 +1,4 @@
-"""What a message carries besides its text: PDFs found by invoice number, Cc and From."""
+"""What a message carries besides its text: PDFs found by invoice number, and a From with a name."""
 
 from dataclasses import replace
 from datetime import timedelta
@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 
 from relance.attachments import attachments_for, letter_pdf, safe_name, with_attachments
-from relance.config import EscalationConfig, MailConfig, PathsConfig, Policy
+from relance.config import MailConfig, PathsConfig, Policy
 from relance.planner import Line, Reminder
-from relance.render import Renderer, copies, sender
+from relance.render import Renderer, sender
 
 from conftest import TODAY, at, client, invoice
 
@@ -52,23 +52,6 @@ def test_attachments_a_message_already_carries_are_kept(folders):
     assert [a.filename for a in with_attachments(carried, policy, {"F1": "amiable"}).attachments] == [
         "lettre.pdf", "F1.pdf"]
     assert with_attachments(message, policy, {"F404": "amiable"}) is message
-
-
-def reminder_for(segment="Stratégique", manager="paul@atelier.fr", cc=("daf@client.fr",), email="ap@client.fr"):
-    c = client("C1", email=email, segment=segment, account_manager=manager, cc=cc)
-    return Reminder("k", c, "amiable", (), (email,), cc)
-
-
-@pytest.mark.parametrize("reminder, flag, expected", [
-    (reminder_for(), True, ("daf@client.fr", "paul@atelier.fr")),
-    (reminder_for(), False, ("daf@client.fr",)),
-    (reminder_for(segment="Standard"), True, ("daf@client.fr",)),
-    (reminder_for(manager=""), True, ("daf@client.fr",)),
-    (reminder_for(cc=("PAUL@atelier.fr", "AP@client.fr")), True, ("PAUL@atelier.fr",)),  # never twice, never To
-])
-def test_the_account_manager_of_a_strategic_client_is_copied(reminder, flag, expected):
-    policy = Policy(escalation=EscalationConfig(strategic_to_account_manager=flag))
-    assert copies(reminder, policy) == expected
 
 
 @pytest.mark.parametrize("configured, shown", [

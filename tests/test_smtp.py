@@ -63,8 +63,7 @@ def test_three_stages_of_one_invoice_thread_together_with_headers_and_attachment
     """The real runner on J+1, J+8 and J+30 (formal notice approved): one thread, both parts, PDFs."""
     monkeypatch.setenv(PASSWORD_ENV, "s3cret")
     policy = smtp_policy(workdir_policy, server, sender="compta@example.fr")
-    clients = [{"code": "C1", "name": "Grand Compte SA", "email": "ap@grandcompte.fr", "cc": "daf@grandcompte.fr",
-                "segment": "Stratégique", "account_manager": "paul@atelier.fr"}]
+    clients = [{"code": "C1", "name": "Client SA", "email": "ap@client.fr", "cc": "daf@client.fr"}]
     tasks = [{"created": DUE, "client": "C1", "invoices": "F1", "reason": "Mise en demeure à approuver : F1",
               "approved": "Oui", "key": "T/F1/demeure"}]
     path = xlsx_register(workdir, [{"invoice": "F1", "client": "C1", "due": DUE, "amount": Decimal("1234.56")}],
@@ -90,7 +89,7 @@ def test_three_stages_of_one_invoice_thread_together_with_headers_and_attachment
         assert len(received.get_all("Message-ID")) == 1
         assert received["From"].addresses[0].display_name == "Atelier Dupont SARL"  # [company] name added
         assert received["Reply-To"] == "compta@example.fr"
-        assert [a.addr_spec for a in received["Cc"].addresses] == ["daf@grandcompte.fr", "paul@atelier.fr"]
+        assert received["Cc"] == "daf@client.fr"
         assert received["List-Unsubscribe"] is None
         assert received.get_body(("plain",)).get_content().strip()
         html = received.get_body(("html",)).get_content()
@@ -99,12 +98,22 @@ def test_three_stages_of_one_invoice_thread_together_with_headers_and_attachment
         assert files["F1.pdf"] == PDF
     assert "F1-demeure.pdf" not in {p.get_filename() for p in second.iter_attachments()}
     assert "F1-demeure.pdf" in {p.get_filename() for p in third.iter_attachments()}
-    assert server.envelopes[0] == ("compta@example.fr",
-                                   ["ap@grandcompte.fr", "daf@grandcompte.fr", "paul@atelier.fr"])
+    assert server.envelopes[0] == ("compta@example.fr", ["ap@client.fr", "daf@client.fr"])
     assert len(server.peers) == 3 and server.logins == ["compta@example.fr"] * 3  # one connection per run
     assert [r[1] for r in journal(path)] == ["pending", "sent"] * 3
     assert "queued as 42" in journal(path)[1][2]
     assert len(list((workdir / "outbox").glob("*.eml"))) == 3  # a copy of each message sent
+
+
+def test_the_account_manager_of_a_strategic_client_gets_a_copy(workdir, workdir_policy, server, monkeypatch):
+    monkeypatch.setenv(PASSWORD_ENV, "s3cret")
+    clients = [{"code": "C1", "email": "ap@grandcompte.fr", "segment": "Stratégique",
+                "account_manager": "paul@atelier.fr"}]
+    xlsx_register(workdir, [inv("F1", late=3)], clients)
+    report = runner.run(smtp_policy(workdir_policy, server), today=TODAY, now=at(TODAY))
+    assert len(report.sent) == 1
+    assert server.messages[0]["Cc"] == "paul@atelier.fr"
+    assert server.envelopes == [("compta@example.fr", ["ap@grandcompte.fr", "paul@atelier.fr"])]
 
 
 def test_one_connection_for_all_the_messages_of_a_run(server):
