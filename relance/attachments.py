@@ -1,20 +1,17 @@
-"""Documents attached to a reminder: the invoice PDFs and the formal-notice letter.
+"""Invoice copies attached to reminders, found by invoice number in a folder.
 
-Nothing to configure beyond two folders (``[paths]`` in config.toml), and nothing
-is required: a file that is not there is simply not attached.
+Staff (or the invoicing tool) drop ``<N° facture>.pdf`` in the folder named by
+``[paths] invoices`` (``factures`` by default). Every invoice listed in a message
+gets its PDF attached when the file exists; a missing file is simply not attached.
+Characters that cannot appear in a file name are replaced by ``_``: invoice
+``F2026/101`` is looked up as ``factures/F2026_101.pdf``, never as a path.
 
-- Invoice copies: staff (or the invoicing tool) drop ``<N° facture>.pdf`` in the
-  ``invoices`` folder; every invoice listed in a message gets its PDF attached when
-  the file exists. Characters that cannot appear in a file name are replaced by
-  ``_``: invoice ``F2026/101`` is ``factures/F2026_101.pdf``.
-- Formal-notice letter: for an invoice at a stage whose channel is
-  ``letter+email`` (``demeure``), ``<letters>/<N° facture>-<stage>.pdf``, e.g.
-  ``letters/F2026-101-demeure.pdf``, is attached when it exists; `letter_pdf` is
-  the one place that names it, for whoever writes the letter.
+Other documents (the formal-notice letter) are attached by whoever produces them,
+as `Message.attachments`; `to_mime` sends every attachment a message carries, and
+this module keeps them.
 
-The runner calls `with_attachments` after rendering, so the dry run, the outbox
-and SMTP all carry the same files. A message may already carry attachments
-(`Message.attachments`); they are kept.
+The runner calls `attach_invoices` after rendering, so the dry run, the outbox and
+SMTP all carry the same files.
 """
 
 from __future__ import annotations
@@ -22,14 +19,13 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, TypeVar
 
 from .config import Policy
 from .mailers import Attachment, Message
+from .model import RowProblem
 
-
-class AttachmentError(Exception):
-    """A document exists but cannot be read; the message names the file."""
+T = TypeVar("T")
 
 
 def safe_name(number: str) -> str:
@@ -41,37 +37,31 @@ def invoice_pdf(policy: Policy, number: str) -> Path:
     return policy.resolve(policy.paths.invoices) / f"{safe_name(number)}.pdf"
 
 
-def letter_pdf(policy: Policy, number: str, stage: str) -> Path:
-    return policy.resolve(policy.paths.letters) / f"{safe_name(number)}-{stage}.pdf"
-
-
-def _letter_stage(policy: Policy, stage: str) -> bool:
-    try:
-        return policy.stage(stage).channel == "letter+email"
-    except KeyError:
-        return False
-
-
-def attachments_for(policy: Policy, stages: Mapping[str, str]) -> tuple[Attachment, ...]:
-    """The PDFs that exist for these invoices, given as {invoice number: its stage in the message}."""
-    paths = []
-    for number, stage in stages.items():
-        paths.append(invoice_pdf(policy, number))
-        if _letter_stage(policy, stage):
-            paths.append(letter_pdf(policy, number, stage))
-    found = []
-    for path in dict.fromkeys(paths):
+def with_invoices(message: Message, policy: Policy) -> tuple[Message, list[RowProblem]]:
+    """The message with the PDF of each of its invoices that exists; a file that cannot be
+    read is a problem to report, and the message goes without it."""
+    found, problems = [], []
+    for number in dict.fromkeys(message.invoices):
+        path = invoice_pdf(policy, number)
         if not path.is_file():
             continue
         try:
             found.append(Attachment(path.name, path.read_bytes(), "application/pdf"))
         except OSError as exc:
-            raise AttachmentError(f"pièce jointe illisible : {path} ({exc.strerror or exc})") from None
-    return tuple(found)
+            problems.append(RowProblem("Pièces jointes", None, None, f"{message.client} : {path} illisible "
+                                       f"({exc.strerror or exc}) : message envoyé sans cette facture",
+                                       invoice=number, client=message.client))
+    if found:
+        message = dataclasses.replace(message, attachments=message.attachments + tuple(found))
+    return message, problems
 
 
-def with_attachments(message: Message, policy: Policy, stages: Mapping[str, str]) -> Message:
-    extra = attachments_for(policy, stages)
-    if not extra:
-        return message
-    return dataclasses.replace(message, attachments=message.attachments + extra)
+def attach_invoices(messages: Iterable[tuple[Message, T]], policy: Policy
+                    ) -> tuple[list[tuple[Message, T]], list[RowProblem]]:
+    """`with_invoices` for each (message, anything) pair of a run."""
+    result, problems = [], []
+    for message, extra in messages:
+        message, unreadable = with_invoices(message, policy)
+        result.append((message, extra))
+        problems.extend(unreadable)
+    return result, problems

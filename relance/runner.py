@@ -1,6 +1,6 @@
 """The imperative shell: the only place that knows the order of side effects.
 
-    lock -> load -> parse -> resolve interrupted sends -> plan -> render (+ attachments)
+    lock -> load -> parse -> resolve interrupted sends -> plan -> render (+ invoice PDFs)
          -> journal ``pending`` -> send -> journal ``sent``/``failed`` + bot columns + Synthèse -> unlock
 
 The journal is written *before* anything leaves (``pending``) and again after
@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from . import journal as jr
 from . import planner
-from .attachments import AttachmentError, with_attachments
+from .attachments import attach_invoices
 from .backends import Backend, Changes, open_backend
 from .config import Policy
 from .lock import run_lock
@@ -190,23 +190,19 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
     renderer = Renderer(policy)
     messages: list[tuple[Message, dict[str, str]]] = []
     for reminder in reminders:
-        stages = {line.invoice.number: line.stage for line in reminder.lines}
         try:
             message = renderer.render(reminder, today, now)
         except RenderError as exc:
             report.problems.append(RowProblem("Modèles", None, None, f"{reminder.client.code} : {exc}"))
             continue
-        try:
-            message = with_attachments(message, policy, stages)
-        except AttachmentError as exc:
-            report.problems.append(RowProblem("Pièces jointes", None, None, f"{reminder.client.code} : {exc}"))
-            continue
         if test_recipient:
             message = _test_mode(message, test_recipient)
-        messages.append((message, stages))
+        messages.append((message, {line.invoice.number: line.stage for line in reminder.lines}))
     if test_recipient:
         done = {e.key for e in register.journal if e.status == jr.TEST}
         messages = [(m, lines) for m, lines in messages if m.key not in done]
+    messages, unreadable = attach_invoices(messages, policy)  # factures/<N° facture>.pdf when present
+    report.problems.extend(unreadable)
     if dry_run:
         for i, (message, _) in enumerate(messages, start=1):
             mailer.send(message)

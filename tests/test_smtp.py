@@ -60,7 +60,7 @@ def journal(path):
 
 def test_three_stages_of_one_invoice_thread_together_with_headers_and_attachments(workdir, workdir_policy,
                                                                                    server, monkeypatch):
-    """The real runner on J+1, J+8 and J+30 (formal notice approved): one thread, both parts, PDFs."""
+    """The real runner on J+1, J+8 and J+30 (formal notice approved): one thread, both parts, the PDF."""
     monkeypatch.setenv(PASSWORD_ENV, "s3cret")
     policy = smtp_policy(workdir_policy, server, sender="compta@example.fr")
     clients = [{"code": "C1", "name": "Client SA", "email": "ap@client.fr", "cc": "daf@client.fr"}]
@@ -70,8 +70,6 @@ def test_three_stages_of_one_invoice_thread_together_with_headers_and_attachment
                          clients, tasks=tasks)
     (workdir / "factures").mkdir()
     (workdir / "factures" / "F1.pdf").write_bytes(PDF)
-    (workdir / "letters").mkdir()
-    (workdir / "letters" / "F1-demeure.pdf").write_bytes(b"%PDF-1.4 lettre\n%%EOF\n")
 
     for offset in (1, 8, 30):
         day = DUE + timedelta(days=offset)
@@ -96,8 +94,6 @@ def test_three_stages_of_one_invoice_thread_together_with_headers_and_attachment
         assert "F1" in html and "<img" not in html.lower()
         files = {part.get_filename(): part.get_content() for part in received.iter_attachments()}
         assert files["F1.pdf"] == PDF
-    assert "F1-demeure.pdf" not in {p.get_filename() for p in second.iter_attachments()}
-    assert "F1-demeure.pdf" in {p.get_filename() for p in third.iter_attachments()}
     assert server.envelopes[0] == ("compta@example.fr", ["ap@client.fr", "daf@client.fr"])
     assert len(server.peers) == 3 and server.logins == ["compta@example.fr"] * 3  # one connection per run
     assert [r[1] for r in journal(path)] == ["pending", "sent"] * 3
