@@ -41,7 +41,7 @@ import ssl
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, NoReturn
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 from tenacity.wait import wait_base
@@ -116,7 +116,6 @@ class SmtpMailer:
         self.wait, self.attempts = wait, attempts
         self._smtp: _SMTP | None = None
         self._broken: MailError | None = None
-        self.connections = 0
 
     @classmethod
     def from_policy(cls, policy: Policy, environ: Mapping[str, str] = os.environ, **options) -> "SmtpMailer":
@@ -152,14 +151,13 @@ class SmtpMailer:
                                 f"(smtp_security = \"{s.security}\", identification) : {exc}")
         except ssl.SSLError as exc:  # includes certificate verification: a configuration problem, not a glitch
             self._give_up(smtp, f"connexion chiffrée impossible avec {self.where} : {exc}")
-        except (smtplib.SMTPException, OSError) as exc:
+        except OSError as exc:  # refused, reset, timed out, 421 greeting (smtplib's errors are OSErrors)
             if smtp is not None:
                 smtp.close()
             raise _Dropped(f"connexion à {self.where} impossible : {exc}", connecting=True) from None
-        self.connections += 1
         return smtp
 
-    def _give_up(self, smtp: smtplib.SMTP | None, reason: str) -> None:
+    def _give_up(self, smtp: smtplib.SMTP | None, reason: str) -> NoReturn:
         if smtp is not None:
             smtp.close()
         self._broken = MailError(reason)
@@ -185,20 +183,19 @@ class SmtpMailer:
             options.append("BODY=8BITMIME")  # smtplib adds it itself for international addresses
         try:
             refused = smtp.send_message(to_mime(data), sender, recipients, mail_options=options)
-        except smtplib.SMTPServerDisconnected as exc:
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise MailError("destinataire(s) refusé(s) par le serveur : " + "; ".join(
+                f"{address} : {answer(*reply)}" for address, reply in exc.recipients.items())) from None
+        except smtplib.SMTPResponseException as exc:  # sender refused, DATA refused, 421…: an answer, not a doubt
+            raise MailError(f"refusé par le serveur {self.where} : {answer(exc.smtp_code, exc.smtp_error)}") from None
+        except smtplib.SMTPNotSupportedError as exc:  # e.g. an accented address and no SMTPUTF8
+            raise MailError(f"envoi impossible par {self.where} : {exc}") from None
+        except OSError as exc:  # SMTPServerDisconnected, timeouts, resets: the connection is gone
             self._forget_connection()
             if smtp.data_sent:
                 raise MailUncertain(f"connexion perdue avec {self.where} après l'envoi complet du message, avant "
                                     f"la réponse du serveur : réception incertaine, non renvoyé ({exc})") from None
             raise _Dropped(f"connexion perdue avec {self.where} : {exc}") from None
-        except smtplib.SMTPRecipientsRefused as exc:
-            raise MailError("destinataire(s) refusé(s) par le serveur : " + "; ".join(
-                f"{address} : {answer(*reply)}" for address, reply in exc.recipients.items())) from None
-        except smtplib.SMTPResponseException as exc:  # sender refused, DATA refused, 421…
-            raise MailError(f"refusé par le serveur {self.where} : {answer(exc.smtp_code, exc.smtp_error)}") from None
-        except (smtplib.SMTPException, OSError) as exc:
-            self._forget_connection()
-            raise MailError(f"envoi impossible par {self.where} : {exc}") from None
         return answer(*smtp.last_reply), refused
 
     def send(self, message: Message) -> SendReceipt:
