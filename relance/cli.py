@@ -180,6 +180,9 @@ def run(config: Path = ConfigOption, day: Optional[str] = DateOption,
                                      "the register is not touched.")) -> None:
     """Send today's reminders, open tasks, and write stage, dates and alerts back.
 
+    Exit codes: 0 done, 1 error (nothing sent), 2 some messages failed (journaled, retried next run),
+    75 another run holds the lock (try again later).
+
     Example: relance run --dry-run
     """
     from .console import print_run
@@ -193,6 +196,8 @@ def _run(policy, today: Optional[date], dry_run: bool, now: Optional[datetime] =
     from rich.progress import Progress
 
     from .backends import BackendError
+    from .lock import EXIT_LOCKED, RunLocked
+    from .mailers import MailError
     from .parse import RegisterError
     from .runner import run as run_once
     with Progress(transient=True) as bar:
@@ -203,7 +208,9 @@ def _run(policy, today: Optional[date], dry_run: bool, now: Optional[datetime] =
         try:
             return run_once(policy, today=today, now=now, dry_run=dry_run, progress=progress,
                             simulate=today is not None and now is None)
-        except (BackendError, RegisterError) as exc:
+        except RunLocked as exc:
+            _fail(str(exc), EXIT_LOCKED)
+        except (BackendError, RegisterError, MailError) as exc:
             _fail(str(exc))
 
 

@@ -205,6 +205,7 @@ class MailConfig:
 class PathsConfig:
     templates: str = opt("templates", _str, "staff-editable templates; packaged ones fill the gaps")
     letters: str = opt("letters", _str, "formal-notice PDFs")
+    invoices: str = opt("factures", _str, "invoice PDFs named <N° facture>.pdf, attached to reminders when present")
 
 
 DEFAULT_STAGES = (

@@ -20,6 +20,7 @@ import traceback
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from email.utils import formataddr, parseaddr
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
@@ -150,12 +151,18 @@ class Renderer:
         parts = self.render_parts(reminder.client.language, reminder.stage, self.context(reminder, today))
         domain = self.policy.company.email.rpartition("@")[2]
         return Message(
-            key=reminder.key, message_id=jr.message_id(reminder.key, domain), sender=self.policy.mail.sender,
+            key=reminder.key, message_id=jr.message_id(reminder.key, domain), sender=sender(self.policy),
             to=reminder.to, cc=reminder.cc, reply_to=self.policy.company.email, subject=parts.subject,
             text=parts.text, html=parts.html, date=now,
             in_reply_to=reminder.references[-1] if reminder.references else "",
             references=reminder.references, client=reminder.client.code, invoices=reminder.invoices,
             stage=reminder.stage)
+
+
+def sender(policy: Policy) -> str:
+    """``[mail] from``, with the company name shown when it gives only an address."""
+    name, address = parseaddr(policy.mail.sender)
+    return policy.mail.sender if name or not address else formataddr((policy.company.name, address))
 
 
 def _where(exc: TemplateError, name: str) -> str:

@@ -1,7 +1,7 @@
 """The imperative shell: the only place that knows the order of side effects.
 
-    load -> parse -> resolve interrupted sends -> plan -> render
-         -> journal ``pending`` -> send -> journal ``sent``/``failed`` + bot columns + Synthèse
+    lock -> load -> parse -> resolve interrupted sends -> plan -> render (+ invoice PDFs)
+         -> journal ``pending`` -> send -> journal ``sent``/``failed`` + bot columns + Synthèse -> unlock
 
 The journal is written *before* anything leaves (``pending``) and again after
 (``sent``), so a run killed at any point is finished by the next one: a pending
@@ -24,10 +24,12 @@ from zoneinfo import ZoneInfo
 
 from . import journal as jr
 from . import planner
+from .attachments import attach_invoices
 from .backends import Backend, Changes, open_backend
 from .faults import crashpoint
 from .config import Policy
-from .mailers import MailError, Mailer, Message
+from .lock import run_lock
+from .mailers import MailError, Mailer, MailUncertain, Message
 from .model import JournalEntry, RawTabs, Register, RowProblem, Task
 from .parse import parse_register
 from .render import Renderer, RenderError
@@ -107,9 +109,7 @@ def resolve_interrupted(register: Register, policy: Policy, mailer: Mailer, now:
         sent = mailer.was_sent(entry.message_id, entry.key)
         if sent is None:
             status, comment = jr.SENT, "envoi interrompu, réception incertaine : vérifiez auprès du client"
-            report.tasks.append(planner.NewTask(jr.task_key(entry.key, "incertain"), entry.client,
-                                                tuple(e.invoice for e in group), "Envoi incertain " + entry.key,
-                                                "Vérifier si le message a été reçu ; sinon le renvoyer"))
+            report.tasks.append(uncertain_task(entry.key, entry.client, tuple(e.invoice for e in group)))
         elif sent:
             status, comment = jr.SENT, "confirmé à la reprise après interruption"
         else:
@@ -120,6 +120,12 @@ def resolve_interrupted(register: Register, policy: Policy, mailer: Mailer, now:
                          "key": e.key, "message_id": e.message_id, "author": jr.BOT, "comment": comment})
         report.notes.append(f"reprise : {entry.key} → {status}")
     return rows
+
+
+def uncertain_task(key: str, client: str, invoices: tuple[str, ...]) -> planner.NewTask:
+    """A message that may or may not have arrived: a human checks, the bot never sends it twice."""
+    return planner.NewTask(jr.task_key(key, "incertain"), client, invoices, "Envoi incertain " + key,
+                           "Vérifier si le message a été reçu ; sinon le renvoyer")
 
 
 def _test_mode(message: Message, recipient: str) -> Message:
@@ -140,9 +146,27 @@ def invoice_updates(plan: planner.Plan) -> dict[str, dict]:
     return updates
 
 
-def run(policy: Policy, *, today: date | None = None, now: datetime | None = None, dry_run: bool = False,
-        backend: Backend | None = None, mailer: Mailer | None = None, progress: Progress | None = None,
-        simulate: bool = False) -> RunReport:
+def run(policy: Policy, *, dry_run: bool = False, backend: Backend | None = None, **options) -> RunReport:
+    """One run, holding the run lock from before reading the register to after writing it back
+    (`lock.RunLocked` when another run holds it). A dry run writes nothing and takes no lock.
+    Options: today, now, mailer, progress, simulate (see `_run`)."""
+    backend = backend or open_backend(policy)
+    if dry_run:
+        return _run(policy, dry_run=True, backend=backend, **options)
+    lock = run_lock(backend)
+    note = lock.acquire()
+    try:
+        report = _run(policy, backend=backend, **options)
+    finally:
+        lock.release()
+    if note:
+        report.notes.insert(0, note)
+    return report
+
+
+def _run(policy: Policy, *, today: date | None = None, now: datetime | None = None, dry_run: bool = False,
+         backend: Backend | None = None, mailer: Mailer | None = None, progress: Progress | None = None,
+         simulate: bool = False) -> RunReport:
     """One run. `simulate` ignores the send window (``--date`` replays a day)."""
     now = now or local_now(policy)
     today = today or now.date()
@@ -179,6 +203,8 @@ def run(policy: Policy, *, today: date | None = None, now: datetime | None = Non
     if test_recipient:
         done = {e.key for e in register.journal if e.status == jr.TEST}
         messages = [(m, lines) for m, lines in messages if m.key not in done]
+    messages, unreadable = attach_invoices(messages, policy)  # factures/<N° facture>.pdf when present
+    report.problems.extend(unreadable)
     if dry_run:
         for i, (message, _) in enumerate(messages, start=1):
             mailer.send(message)
@@ -201,6 +227,10 @@ def run(policy: Policy, *, today: date | None = None, now: datetime | None = Non
                 crashpoint(f"envoyé {message.key}")
                 outcome += journal_rows(message, lines, sent_status, now, receipt.detail)
                 report.sent.append(message)
+            except MailUncertain as exc:  # may have arrived: never sent twice, a human checks
+                outcome += journal_rows(message, lines, sent_status, now, str(exc))
+                report.sent.append(message)
+                report.tasks.append(uncertain_task(message.key, message.client, message.invoices))
             except MailError as exc:
                 outcome += journal_rows(message, lines, jr.FAILED, now, str(exc))
                 report.failed.append((message, str(exc)))

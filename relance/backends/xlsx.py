@@ -70,6 +70,11 @@ class XlsxBackend:
         self.path = Path(path)
         self.description = str(self.path)
 
+    def run_lock(self, owner: str, ttl):
+        """One run at a time: ``.relance.lock`` beside the workbook (see relance/lock.py)."""
+        from ..lock import LOCK_NAME, FileLock
+        return FileLock(self.path.with_name(LOCK_NAME), owner, ttl)
+
     def check_unlocked(self) -> None:
         locks = lock_files(self.path)
         if locks:
