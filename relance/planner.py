@@ -34,8 +34,10 @@ from decimal import Decimal
 from typing import Iterable, Mapping
 
 from . import journal as jr
+from .claims import Claims
 from .config import Policy, Stage
 from .model import ZERO, Client, Invoice, Register, RowProblem
+from .prescription import prescription_alert
 from .timing import Calendar
 
 
@@ -107,6 +109,7 @@ class InvoiceState:
     next_action: str = ""
     reminders_sent: int = 0
     alert: str = ""
+    penalties: Decimal | None = None  # interest + indemnity as of today (claims.py); None = none / no rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +167,7 @@ class _Context:
         for invoice in register.invoices:
             self.alerts[invoice.number].extend(by_client.get(invoice.client, ()))
         self.business_today = self.calendar.is_business_day(today)
+        self.claims = Claims(policy, register)  # rate table read once per plan
 
 
 def _stop_reason(invoice: Invoice, client: Client, today: date) -> str:
@@ -198,6 +202,9 @@ def _next_stage(ctx: _Context, invoice: Invoice, history: jr.History) -> tuple[S
 def _decide(ctx: _Context, invoice: Invoice) -> _Decision:
     decision = _Decision(invoice, alerts=list(ctx.alerts.get(invoice.number, ())))
     client = ctx.register.clients[invoice.client]
+    if late := prescription_alert(invoice, client, ctx.today, ctx.policy.penalties.prescription_warning_days):
+        decision.alerts.append(late.alert)
+        decision.tasks.append(NewTask(late.task_key, client.code, (invoice.number,), late.reason, late.action))
     stop = _stop_reason(invoice, client, ctx.today)
     if stop:
         decision.reason = stop
@@ -280,8 +287,10 @@ def _state(ctx: _Context, d: _Decision, sending: bool) -> InvoiceState:
         next_action = f"{label} : {d.reason}"
     else:
         next_action = d.reason
+    penalties, rate_alert = ctx.claims.cell(d.invoice, ctx.today)
     return InvoiceState(d.invoice.number, ctx.policy.label(history.stage) if history.stage else "",
-                        history.last_sent, next_action, history.count, " | ".join(d.alerts))
+                        history.last_sent, next_action, history.count,
+                        " | ".join([*d.alerts, rate_alert] if rate_alert else d.alerts), penalties)
 
 
 def plan(register: Register, policy: Policy, today: date, now: datetime | None = None,

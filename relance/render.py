@@ -31,6 +31,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from . import journal as jr
+from .claims import Claims, claim_lines
 from .config import Policy
 from .mailers import Message, one_line
 from .planner import Reminder
@@ -90,6 +91,11 @@ class Renderer:
         except TemplateError as exc:
             raise RenderError(f"{_where(exc, name)}: {exc.message or exc}") from None
 
+    @cached_property
+    def claims(self) -> Claims:
+        """Penalties for the invoices of a message (rate table read once per renderer)."""
+        return Claims(self.policy)
+
     def has(self, name: str) -> bool:
         try:
             self.env.get_template(name)
@@ -113,12 +119,16 @@ class Renderer:
     def context(self, reminder: Reminder, today: date) -> dict:
         lang = reminder.client.language
         company = self.policy.company
+        claims = [self.claims.claim(line.invoice, reminder.client, today) for line in reminder.lines]
         lines = [{
             "number": line.invoice.number, "issued": line.invoice.issued, "due": line.invoice.due,
             "amount": line.invoice.amount, "paid": line.invoice.paid, "remaining": line.remaining,
             "currency": line.invoice.currency, "days_late": line.days_late, "stage": line.stage,
             "payment_link": line.invoice.payment_link,
-        } for line in reminder.lines]
+            # late-payment interest + indemnity as of today: figures, and the lines that justify them
+            "penalty_lines": claim_lines(claim, LOCALES.get(lang, "fr_FR")), "penalty": claim.extra,
+            "claimed": claim.total, "penalty_pending": bool(claim.error),  # interest "à parfaire": no rate
+        } for line, claim in zip(reminder.lines, claims)]
         currencies = {line["currency"] for line in lines}
         return {
             "company": {"name": company.name, "siren": company.siren, "address": company.address,
@@ -127,10 +137,12 @@ class Renderer:
                        "contact": reminder.client.contact, "segment": reminder.client.segment,
                        "b2b": reminder.client.b2b, "language": lang},
             "stage": reminder.stage, "stage_label": self.policy.label(reminder.stage),
+            "channel": next((s.channel for s in self.policy.stages if s.key == reminder.stage), "email"),
             "invoices": lines, "invoice": lines[0], "count": len(lines),
             "total": reminder.total, "currency": currencies.pop() if len(currencies) == 1 else "EUR",
             "payment_link": next((l["payment_link"] for l in lines if l["payment_link"]), ""),
-            "today": today, "deadline": today + timedelta(days=8), "lang": lang,
+            "today": today, "deadline": today + timedelta(days=self.policy.penalties.notice_deadline_days),
+            "lang": lang,
             "indemnity": self.policy.penalties.fixed_indemnity_eur,
         }
 
