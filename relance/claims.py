@@ -150,7 +150,9 @@ class Claims:
                 fixed_indemnity=settings.fixed_indemnity_eur, rates=self.rates,
                 allow_unconfirmed=settings.allow_unconfirmed_rates)
         except RateTableOutOfDate as exc:
-            return "Pénalités non calculées : " + " ".join(str(exc).split())
+            text = " ".join(str(exc).split()).replace(  # the config key, not the Python argument
+                "allow_unconfirmed=True", "[penalties] allow_unconfirmed_rates = true")
+            return "Pénalités non calculées : " + text
 
     def claim(self, invoice: Invoice, client: Client, today: date, notice: date | None = None) -> Claim:
         """Principal + penalty with its segments (for letters, emails and the dossier)."""
@@ -215,6 +217,8 @@ class Claims:
         Periods end at each 30 Jun / 31 Dec and on the payment day (the base drops the day after);
         each takes its half-year's rate, probed once through `late_penalty` itself.
         """
+        if start > end:  # e.g. a notice dated after `as_of`: no accrual day
+            return (), ()
         cuts = {paid_day + _DAY} if paid_day is not None else set()
         boundary = date(start.year, 7, 1) if start.month <= 6 else date(start.year + 1, 1, 1)
         while boundary <= end:

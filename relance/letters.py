@@ -36,7 +36,8 @@ from fpdf.errors import FPDFException
 from .claims import Claim, Claims, claim_lines
 from .config import Policy
 from .mailers import Attachment, Message
-from .model import ZERO, Client, Invoice
+from .journal import task_key
+from .model import ZERO, Client, Invoice, Register
 from .planner import Reminder
 from .rate_table import half_year_of
 from .render import long_date, money, short_date
@@ -112,7 +113,8 @@ def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tupl
     indemnities = sum((c.penalty.indemnity if c.penalty else c.indemnity for c in items), ZERO)
     total = principal + interest + indemnities
     pending = [c for c in items if c.error]
-    warnings = [f"{c.invoice.number} : intérêts « à parfaire » ({c.error})" for c in pending]
+    warnings = [f"{c.invoice.number} : intérêts sans montant (« à parfaire ») : taux manquant ou non confirmé, "
+                f"voir son Alerte ou relance check" for c in pending]
     if not client.address:
         warnings.append(f"client {client.code} sans adresse (onglet Clients, colonne Adresse) : "
                         f"complétez-la avant l'envoi recommandé")
@@ -198,7 +200,9 @@ def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tupl
         gap()
     text(f"Principal restant dû : {money(principal)}")
     if any(c.b2b or c.penalty for c in items):
-        text(f"Pénalités de retard : {money(interest)}" + (" (hors pénalités à parfaire)" if pending else ""))
+        figure = ("montant à parfaire" if pending and not interest else
+                  money(interest) + (" (hors pénalités à parfaire)" if pending else ""))
+        text(f"Pénalités de retard : {figure}")
     if indemnities:
         text(f"Indemnités forfaitaires pour frais de recouvrement : {money(indemnities)}")
     text(f"Total réclamé à ce jour : {money(total)}" + (" (hors pénalités à parfaire)" if pending else ""),
@@ -236,6 +240,45 @@ def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tupl
                   tuple(i.number for i in invoices), total, tuple(warnings))
 
 
+def notice_stage(policy: Policy) -> str:
+    """Key of the formal-notice stage (the ``letter+email`` channel), "demeure" by default."""
+    return next((s.key for s in policy.stages if s.channel == LETTER_CHANNEL), "demeure")
+
+
+def letters_for(register: Register, policy: Policy, numbers: list[str], today: date, *,
+                draft: bool = False) -> list[Letter]:
+    """One letter per client for `numbers` (``relance letter``), refusing what must not be claimed.
+
+    Refused, with a French sentence (LetterError): an unknown invoice, one not past due, paid, cancelled,
+    and, unless `draft`, one whose task ``T/<invoice>/demeure`` is not ``Approuvée = Oui``.
+    """
+    by_number = {i.number: i for i in register.invoices}
+    approved = {t.key for t in register.tasks if t.approved}
+    stage = notice_stage(policy)
+    refused, chosen = [], []
+    for number in dict.fromkeys(numbers):
+        invoice = by_number.get(number)
+        if invoice is None:
+            refused.append(f"{number} : facture introuvable (ou écartée pour une erreur, voir relance check)")
+        elif invoice.status == "Annulée" or invoice.remaining <= 0:
+            refused.append(f"{number} : rien à réclamer ({invoice.status or 'soldée'})")
+        elif invoice.due >= today:
+            refused.append(f"{number} : pas encore échue (échéance le {short_date(invoice.due)})")
+        elif not draft and task_key(number, stage) not in approved:
+            refused.append(f"{number} : mise en demeure non approuvée (tâche {task_key(number, stage)} : "
+                           f"mettre Approuvée = Oui, ou ajouter --draft pour un projet)")
+        else:
+            chosen.append(invoice)
+    if refused:
+        raise LetterError("\n".join(refused))
+    claims = Claims(policy, register)
+    by_client: dict[str, list[Invoice]] = {}
+    for invoice in chosen:
+        by_client.setdefault(invoice.client, []).append(invoice)
+    return [formal_notice(policy, register.clients[code], sorted(items, key=lambda i: (i.due, i.number)), today,
+                          claims, draft=draft) for code, items in sorted(by_client.items())]
+
+
 def save_letter(letter: Letter, folder: Path) -> Path:
     """Write the PDF atomically (temporary file, then rename) and return its path."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -263,8 +306,7 @@ def attach_letter(policy: Policy, reminder: Reminder, message: Message, today: d
     The letter covers the invoices at that stage; it is saved in `folder` unless None (dry run).
     Other stages: the message unchanged and no note.
     """
-    stage = next((s for s in policy.stages if s.key == reminder.stage), None)
-    if stage is None or stage.channel != LETTER_CHANNEL:
+    if not any(s.key == reminder.stage and s.channel == LETTER_CHANNEL for s in policy.stages):
         return message, ""
     invoices = [line.invoice for line in reminder.lines if line.stage == reminder.stage]
     try:

@@ -14,7 +14,7 @@ task (key ``T/<invoice>/prescription``, opened once) asks a human to act. Invoic
 ``Annulée`` are left alone; disputed or paused ones are not (that is where prescription bites).
 
 Example: B2B invoice due 15 March 2022, unpaid on 1 January 2027 -> time-barred from 15 March 2027,
-76 days left: Alerte + task "Prescription le 15/03/2027 : F1".
+73 days left: Alerte + task "Prescription le 15/03/2027 : F1".
 """
 
 from __future__ import annotations
