@@ -230,15 +230,14 @@ def dossier(client: str = typer.Argument(..., help="Client code, e.g. C010."), c
 
     from .console import console
     from .dossier import DossierError, build_dossier
+    from .files import atomic_write
     from .render import money
     policy = _policy(config)
     _, register, _ = _load(policy)
     today = _day(day) or date.today()
     try:
         result = build_dossier(register, policy, client, today)
-        target = output or policy.resolve("dossiers") / result.filename
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(result.content)
+        target = atomic_write(output or policy.resolve("dossiers") / result.filename, result.content)
     except DossierError as exc:
         _fail(str(exc))
     except OSError as exc:

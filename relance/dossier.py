@@ -33,6 +33,7 @@ from pathlib import Path
 
 from .claims import Claims
 from .config import Policy
+from .files import safe_name
 from .model import ZERO, Client, Invoice, JournalEntry, Register
 
 PROOF = re.compile(r"lettre LRAR à envoyer : (\S+) sha256=([0-9a-f]{64})")
@@ -181,8 +182,7 @@ def build_dossier(register: Register, policy: Policy, code: str, today: date) ->
             info = zipfile.ZipInfo(f"{today.isoformat()}_{code}/{name}", (today.year, today.month, today.day, 0, 0, 0))
             info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
             archive.writestr(info, files[name])
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", code)
-    return Dossier(client, f"{today.isoformat()}_{safe}_dossier-recouvrement.zip", buffer.getvalue(), total,
+    return Dossier(client, f"{today.isoformat()}_{safe_name(code)}_dossier-recouvrement.zip", buffer.getvalue(), total,
                    sorted(files), warnings)
 
 

@@ -20,9 +20,6 @@ The same inputs give the same bytes (creation date = the letter's date, embedded
 from __future__ import annotations
 
 import hashlib
-import os
-import re
-import tempfile
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -35,8 +32,9 @@ from fpdf.errors import FPDFException
 
 from .claims import Claim, Claims, claim_lines
 from .config import Policy
-from .mailers import Attachment, Message
+from .files import atomic_write, safe_name
 from .journal import task_key
+from .mailers import Attachment, Message
 from .model import ZERO, Client, Invoice, Register
 from .planner import Reminder
 from .rate_table import half_year_of
@@ -66,12 +64,11 @@ class Letter:
 
 def letter_filename(client: str, today: date, draft: bool = False) -> str:
     """``2026-11-25_C010_mise-en-demeure.pdf`` (``…_projet.pdf`` for an unapproved draft)."""
-    code = re.sub(r"[^A-Za-z0-9._-]+", "_", client).strip("_") or "client"
-    return f"{today.isoformat()}_{code}_mise-en-demeure{'_projet' if draft else ''}.pdf"
+    return f"{today.isoformat()}_{safe_name(client)}_mise-en-demeure{'_projet' if draft else ''}.pdf"
 
 
 def _font(name: str) -> str:
-    return str(files("relance.data").joinpath("fonts", name))
+    return str(files("relance.data") / "fonts" / name)
 
 
 class _Pdf(FPDF):
@@ -280,18 +277,8 @@ def letters_for(register: Register, policy: Policy, numbers: list[str], today: d
 
 
 def save_letter(letter: Letter, folder: Path) -> Path:
-    """Write the PDF atomically (temporary file, then rename) and return its path."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / letter.filename
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pdf")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(letter.content)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    """Write the PDF atomically (a letter that exists is complete) and return its path."""
+    return atomic_write(folder / letter.filename, letter.content)
 
 
 def letter_note(letter: Letter, folder: str) -> str:

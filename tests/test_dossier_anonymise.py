@@ -68,6 +68,8 @@ def test_dossier_has_statement_journal_messages_and_verified_letters(workdir):
     collection_register(workdir)
     report = runner.run(policy, today=TODAY, now=at(TODAY))  # sends the approved notice to C1
     assert ("C1", "demeure") in [(m.client, m.stage) for m in report.sent]
+    factures = {r["N° facture"]: r for r in sheet_rows(workdir / "registre.xlsx", "Factures")}
+    assert factures["F1"]["Pénalités"] == 52.23 and factures["F2"]["Pénalités"] is None  # the row, as staff see it
     target = workdir / "out" / "C1.zip"
     result = invoke("dossier", "C1", "--config", workdir / "config.toml", "--date", TODAY.isoformat(),
                     "--output", target)
