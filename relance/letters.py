@@ -196,13 +196,14 @@ def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tupl
             text(basis, 8, height=4)
         gap()
     text(f"Principal restant dû : {money(principal)}")
-    if any(c.b2b or c.penalty for c in items):
-        figure = ("montant à parfaire" if pending and not interest else
-                  money(interest) + (" (hors pénalités à parfaire)" if pending else ""))
-        text(f"Pénalités de retard : {figure}")
+    b2b = any(c.b2b for c in items)
+    undetermined = (" (hors pénalités à parfaire)" if b2b else " (hors intérêts à parfaire)") if pending else ""
+    if b2b or interest or pending:  # a consumer before any notice owes no interest yet: no line
+        figure = "montant à parfaire" if pending and not interest else money(interest) + undetermined
+        text(f"{'Pénalités de retard' if b2b else 'Intérêts au taux légal'} : {figure}")
     if indemnities:
         text(f"Indemnités forfaitaires pour frais de recouvrement : {money(indemnities)}")
-    text(f"Total réclamé à ce jour : {money(total)}" + (" (hors pénalités à parfaire)" if pending else ""),
+    text(f"Total réclamé à ce jour : {money(total)}{undetermined}",
          11, True)
     gap()
     text(f"Par la présente, nous vous mettons en demeure de nous régler la somme de {money(total)} au plus "
@@ -212,7 +213,7 @@ def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tupl
     ways += [f"en ligne ({i.number}) : {i.payment_link}" for i in invoices if i.payment_link]
     text("Règlement : " + (" ; ".join(ways) if ways else f"contactez-nous à {company.email}") + ".")
     gap(2)
-    if any(c.b2b for c in items):
+    if b2b:
         text("Les pénalités de retard (article L441-10 II du Code de commerce) continuent de courir jusqu'au "
              "complet paiement ; l'indemnité forfaitaire pour frais de recouvrement (article D441-5) est due de "
              "plein droit pour chaque facture payée en retard.")
@@ -290,7 +291,8 @@ def attach_letter(policy: Policy, reminder: Reminder, message: Message, today: d
                   folder: Path | None) -> tuple[Message, str]:
     """For a ``letter+email`` stage: the message with the letter attached, and the journal note.
 
-    The letter covers the invoices at that stage; it is saved in `folder` unless None (dry run).
+    The letter covers the invoices at that stage; it is saved in `folder` unless None (dry run, test mode:
+    the note then says the letter was not kept, so nobody posts it).
     Other stages: the message unchanged and no note.
     """
     if not any(s.key == reminder.stage and s.channel == LETTER_CHANNEL for s in policy.stages):
@@ -304,7 +306,8 @@ def attach_letter(policy: Policy, reminder: Reminder, message: Message, today: d
         raise LetterError(f"mise en demeure de {reminder.client.code} non envoyée, lettre impossible : "
                           f"{getattr(exc, 'strerror', None) or exc}") from None
     attachment = Attachment(letter.filename, letter.content, "application/pdf")
-    note = letter_note(letter, policy.paths.letters)
+    note = (letter_note(letter, policy.paths.letters) if folder is not None else
+            f"lettre jointe, non enregistrée (test ou aperçu) : {letter.filename} sha256={letter.sha256}")
     if letter.warnings:
         note += " · " + " · ".join(letter.warnings)
     return replace(message, attachments=message.attachments + (attachment,)), note

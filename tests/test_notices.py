@@ -140,7 +140,7 @@ def test_letter_without_a_rate_prints_no_interest_figure_and_says_so():
 def test_consumer_letter_has_legal_interest_from_the_notice_and_no_indemnity():
     text = " ".join(pdf_text(formal_notice(Policy(), debtor(b2b=False), [late_invoice()], DAY).content).split())
     assert "intérêts au taux légal" in text and "1344-1" in text
-    assert "Indemnité" not in text and "Total réclamé à ce jour : 1 000,00 €" in text
+    assert "Indemnité" not in text and "Pénalités" not in text and "Total réclamé à ce jour : 1 000,00 €" in text
 
 
 def test_letter_command_refuses_what_must_not_be_claimed():
@@ -175,3 +175,19 @@ def test_approved_formal_notice_goes_out_with_its_letter_and_the_journal_keeps_t
     assert [r["Statut"] for r in rows] == ["pending", "sent"]
     for row in rows:
         assert f"lettre LRAR à envoyer : letters/{letter.name} sha256={digest}" in row["Commentaire"]
+
+
+def test_test_mode_attaches_the_letter_but_keeps_no_file_to_post(workdir, workdir_policy):
+    from dataclasses import replace
+    late = TODAY - timedelta(days=40)
+    xlsx_register(workdir, [{"invoice": "F1", "client": "C1", "due": late, "amount": D("900.00")}],
+                  journal=[{"timestamp": at(late + timedelta(days=1)), "invoice": "F1", "client": "C1",
+                            "stage": "renforcee", "channel": "email", "status": "sent", "key": "k1"}],
+                  tasks=[{"client": "C1", "invoices": "F1", "key": "T/F1/demeure", "approved": "Oui"}])
+    policy = replace(workdir_policy, mail=replace(workdir_policy.mail, test_recipient="sandbox@example.com"))
+    report = runner.run(policy, today=TODAY, now=at(TODAY))
+    assert [len(m.attachments) for m in report.sent] == [1]
+    assert not (workdir / "letters").exists()
+    rows = [r for r in sheet_rows(workdir / "registre.xlsx", "Journal") if r["Statut"] == "test"]
+    assert rows and "lettre jointe, non enregistrée" in rows[0]["Commentaire"]
+    assert "LRAR" not in rows[0]["Commentaire"]
