@@ -109,10 +109,6 @@ def _terms(invoice: Invoice, today: date) -> tuple[date, tuple[tuple[date, Decim
     return today, (((invoice.paid_on or invoice.due), invoice.paid),) if invoice.paid > 0 else ()
 
 
-def _one_line(exc: RateTableOutOfDate) -> str:
-    return "Pénalités non calculées : " + " ".join(str(exc).split())
-
-
 class Claims:
     """Penalty calculator for one plan: rate table and contract rate read once, shapes shared.
 
