@@ -9,11 +9,10 @@ crash, "the file exists" is a reliable answer to "was it sent?".
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from pathlib import Path
 
+from ..files import atomic_write
 from . import Message, MailError, SendReceipt, to_mime
 
 
@@ -33,19 +32,8 @@ class OutboxMailer:
 
     def send(self, message: Message) -> SendReceipt:
         target = self.path_for(message.key)
-        data = to_mime(message).as_bytes()
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".eml")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            atomic_write(target, to_mime(message).as_bytes())
         except OSError as exc:
             raise MailError(f"écriture impossible dans la boîte d'envoi {self.folder} : {exc.strerror or exc}") from None
         return SendReceipt(message.message_id, f"écrit dans {target.name}", str(target))
