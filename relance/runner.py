@@ -28,6 +28,7 @@ from .attachments import attach_invoices
 from .backends import Backend, Changes, open_backend
 from .faults import crashpoint
 from .config import Policy
+from .letters import LetterError, attach_letter
 from .lock import run_lock
 from .mailers import MailError, Mailer, MailUncertain, Message
 from .model import JournalEntry, RawTabs, Register, RowProblem, Task
@@ -138,7 +139,7 @@ def invoice_updates(plan: planner.Plan) -> dict[str, dict]:
     for number, state in plan.states.items():
         updates[number] = {"stage": state.stage, "last_reminder": state.last_reminder,
                            "next_action": state.next_action, "reminders_sent": state.reminders_sent,
-                           "alert": state.alert}
+                           "alert": state.alert, "penalties": state.penalties}
     for problem in plan.problems:  # rows left out of the register still show why
         if problem.invoice and problem.tab == "Factures" and problem.invoice not in plan.states:
             entry = updates.setdefault(problem.invoice, {"alert": ""})
@@ -191,14 +192,18 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
         reminders = ()
     renderer = Renderer(policy)
     messages: list[tuple[Message, dict[str, str]]] = []
+    letters = None if dry_run or test_recipient else policy.resolve(policy.paths.letters)  # formal-notice PDFs
+    letter_notes: dict[str, str] = {}  # message key -> "lettre LRAR à envoyer : … sha256=…" (journal proof)
     for reminder in reminders:
         try:
             message = renderer.render(reminder, today, now)
-        except RenderError as exc:
+            message, note = attach_letter(policy, reminder, message, today, letters)
+        except (RenderError, LetterError) as exc:
             report.problems.append(RowProblem("Modèles", None, None, f"{reminder.client.code} : {exc}"))
             continue
         if test_recipient:
             message = _test_mode(message, test_recipient)
+        letter_notes[message.key] = note
         messages.append((message, {line.invoice.number: line.stage for line in reminder.lines}))
     if test_recipient:
         done = {e.key for e in register.journal if e.status == jr.TEST}
@@ -215,7 +220,7 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
         return report
 
     sent_status = jr.TEST if test_recipient else jr.SENT
-    pending = [row for m, lines in messages for row in journal_rows(m, lines, jr.PENDING, now)]
+    pending = [row for m, lines in messages for row in journal_rows(m, lines, jr.PENDING, now, letter_notes[m.key])]
     if pending or settled:
         backend.apply(Changes(journal=tuple(settled + pending)))
         crashpoint("journal pending écrit")
@@ -225,10 +230,12 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
             try:
                 receipt = mailer.send(message)
                 crashpoint(f"envoyé {message.key}")
-                outcome += journal_rows(message, lines, sent_status, now, receipt.detail)
+                outcome += journal_rows(message, lines, sent_status, now,
+                                        " · ".join(filter(None, (letter_notes[message.key], receipt.detail))))
                 report.sent.append(message)
             except MailUncertain as exc:  # may have arrived: never sent twice, a human checks
-                outcome += journal_rows(message, lines, sent_status, now, str(exc))
+                outcome += journal_rows(message, lines, sent_status, now,
+                                        " · ".join(filter(None, (letter_notes[message.key], str(exc)))))
                 report.sent.append(message)
                 report.tasks.append(uncertain_task(message.key, message.client, message.invoices))
             except MailError as exc:

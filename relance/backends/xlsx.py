@@ -28,6 +28,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import cells, schema
+from ..anonymise import Redaction, grouped, matching_rows
 from ..faults import crashpoint
 from ..model import RawTab, RawTabs
 from . import ApplyReport, BackendError, Changes, RegisterLocked, Row
@@ -103,6 +104,40 @@ class XlsxBackend:
             return tabs
         finally:
             workbook.close()
+
+    def redact(self, todo: Iterable[Redaction]) -> int:
+        """Erase personal data in staff columns for `relance anonymise`; returns the cells changed.
+
+        The one exception to "the bot writes only its own columns", kept narrow on purpose: it only sets
+        the cells a `Redaction` names (rows found by key *now*, as invoice writes are), to empty or to a
+        fixed text, and nothing but `relance anonymise` (after confirmation) calls it.
+        """
+        groups = grouped(todo)
+        if not groups:
+            return 0
+        self.check_unlocked()
+        workbook = openpyxl.load_workbook(self.path)
+        tabs = {t.name: t for t in schema.TABS}
+        changed = 0
+        for (tab, key_column), by_key in groups.items():
+            title = schema.find_tab(workbook.sheetnames, tabs[tab])
+            if title is None:
+                continue
+            sheet = workbook[title]
+            rows = [(n, [c.value for c in sheet[n]]) for n in range(2, sheet.max_row + 1)]
+            for number, index, value in matching_rows(tabs[tab], key_column, by_key, [c.value for c in sheet[1]],
+                                                      rows):
+                cell = sheet.cell(row=number, column=index + 1)
+                if cells.clean_text(cell.value) == value:
+                    continue
+                if value:
+                    set_value(cell, value)
+                else:
+                    cell.value = None
+                changed += 1
+        if changed:
+            save_atomically(workbook, self.path)
+        return changed
 
     def apply(self, changes: Changes) -> ApplyReport:
         if not changes:

@@ -9,12 +9,10 @@ crash, "the file exists" is a reliable answer to "was it sent?".
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from pathlib import Path
 
-from ..faults import crashpoint
+from ..files import atomic_write
 from . import Message, MailError, SendReceipt, to_mime
 
 
@@ -40,20 +38,8 @@ class OutboxMailer:
         target = self.path_for(message.key)
         if target.exists() and not self.overwrite:
             raise MailError(f"{target.name} existe déjà dans la boîte d'envoi : ce message est déjà parti")
-        data = to_mime(message).as_bytes()
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".part")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                crashpoint("eml écrit (temporaire)")
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            atomic_write(target, to_mime(message).as_bytes())
         except OSError as exc:
             raise MailError(f"écriture impossible dans la boîte d'envoi {self.folder} : {exc.strerror or exc}") from None
         return SendReceipt(message.message_id, f"écrit dans {target.name}", str(target))
