@@ -9,6 +9,7 @@ duplicate send shows up as a failure and cannot hide behind the same file name.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import shutil
@@ -72,29 +73,48 @@ def template(tmp_path_factory) -> Path:
     return folder
 
 
+def crash_and_finish(template: Path, folder: Path, n: int, expected: set[str]) -> None:
+    """One crash point, in its own process: kill the run at point `n`, finish it, write the counts."""
+    shutil.copytree(template, folder)
+    outcome = {"crashed": in_child(folder, crash_at=n), "finished": in_child(folder)}
+    got = delivered(folder)
+    journal = sheet_rows(folder / "registre.xlsx", "Journal")
+    refused = [r for r in journal if r["Statut"] == "failed" and "déjà parti" in (r["Commentaire"] or "")]
+    sent = [(r["Clé"], r["N° facture"]) for r in journal if r["Statut"] == "sent"]
+    outcome.update(duplicates=len(refused) + sum(count - 1 for count in got.values()),
+                   missing=len(expected - set(got)), double_journal=len(sent) - len(set(sent)))
+    (folder.parent / f"result-{n}.json").write_text(json.dumps(outcome), encoding="utf-8")
+    shutil.rmtree(folder)
+    os._exit(0)
+
+
 @pytest.mark.slow
 def test_kill_at_every_crash_point_then_finish(template, tmp_path):
+    import relance.cli, relance.runner, relance.summary  # noqa: F401  (imported once, shared by every fork)
     reference = tmp_path / "reference"
     shutil.copytree(template, reference)
     log = tmp_path / "points.log"
     assert in_child(reference, log=log) == 0
     points = [line.split("\t", 1)[1].strip() for line in log.read_text(encoding="utf-8").splitlines()]
-    expected = delivered(reference)
+    expected = set(delivered(reference))
     assert len(expected) == CLIENTS and len(points) >= 200
 
-    duplicates = missing = 0
-    for n in range(1, len(points) + 1):
-        folder = tmp_path / f"crash-{n}"
-        shutil.copytree(template, folder)
-        assert in_child(folder, crash_at=n) == 86, f"point {n} ({points[n - 1]}) was not reached"
-        assert in_child(folder) == 0
-        got = delivered(folder)
-        journal = sheet_rows(folder / "registre.xlsx", "Journal")
-        refused = [r for r in journal if r["Statut"] == "failed" and "déjà parti" in (r["Commentaire"] or "")]
-        duplicates += len(refused) + sum(count - 1 for count in got.values())
-        missing += len(set(expected) - set(got))
-        sent_rows = {(r["Clé"], r["N° facture"]) for r in journal if r["Statut"] == "sent"}
-        assert len([r for r in journal if r["Statut"] == "sent"]) == len(sent_rows), f"point {n}"
-        shutil.rmtree(folder)
+    fork = multiprocessing.get_context("fork")
+    running: list = []
+    for n in range(1, len(points) + 1):  # two crash points at a time: one per core
+        if len(running) == 2:
+            running.pop(0).join(300)
+        job = fork.Process(target=crash_and_finish, args=(template, tmp_path / f"crash-{n}", n, expected))
+        job.start()
+        running.append(job)
+    for job in running:
+        job.join(300)
+    results = {n: json.loads((tmp_path / f"result-{n}.json").read_text(encoding="utf-8"))
+               for n in range(1, len(points) + 1)}
+    unreached = [f"{n} ({points[n - 1]})" for n, r in results.items() if r["crashed"] != 86]
+    assert not unreached and all(r["finished"] == 0 for r in results.values())
+    duplicates = sum(r["duplicates"] for r in results.values())
+    missing = sum(r["missing"] for r in results.values())
+    assert sum(r["double_journal"] for r in results.values()) == 0
     print(f"\n{len(points)} crash points, {duplicates} duplicates, {missing} missing")
     assert (duplicates, missing) == (0, 0)
