@@ -17,20 +17,15 @@ SMTP all carry the same files.
 from __future__ import annotations
 
 import dataclasses
-import re
 from pathlib import Path
 from typing import Iterable, TypeVar
 
 from .config import Policy
+from .files import safe_name
 from .mailers import Attachment, Message
 from .model import RowProblem
 
 T = TypeVar("T")
-
-
-def safe_name(number: str) -> str:
-    """An invoice number as a file name: ``F2026/101`` -> ``F2026_101`` (never a path)."""
-    return re.sub(r"[^\w.-]+", "_", number.strip()).strip("._") or "_"
 
 
 def invoice_pdf(policy: Policy, number: str) -> Path:

@@ -182,7 +182,7 @@ def build_dossier(register: Register, policy: Policy, code: str, today: date) ->
             info = zipfile.ZipInfo(f"{today.isoformat()}_{code}/{name}", (today.year, today.month, today.day, 0, 0, 0))
             info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
             archive.writestr(info, files[name])
-    return Dossier(client, f"{today.isoformat()}_{safe_name(code)}_dossier-recouvrement.zip", buffer.getvalue(), total,
+    return Dossier(client, f"{today.isoformat()}_{safe_name(code, 'client')}_dossier-recouvrement.zip", buffer.getvalue(), total,
                    sorted(files), warnings)
 
 

@@ -14,9 +14,10 @@ from pathlib import Path
 from .faults import crashpoint
 
 
-def safe_name(text: str, fallback: str = "client") -> str:
-    """A client code or key usable in a file name on every system: ``C 01/B`` -> ``C_01_B``."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or fallback
+def safe_name(text: str, fallback: str = "_") -> str:
+    """A client code, invoice number or key usable as a file name on every system, never a path nor a
+    hidden file: ``C 01/B`` -> ``C_01_B``, ``../x`` -> ``x``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text.strip()).strip("._") or fallback
 
 
 def atomic_write(path: Path, content: bytes) -> Path:

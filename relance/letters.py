@@ -64,7 +64,7 @@ class Letter:
 
 def letter_filename(client: str, today: date, draft: bool = False) -> str:
     """``2026-11-25_C010_mise-en-demeure.pdf`` (``…_projet.pdf`` for an unapproved draft)."""
-    return f"{today.isoformat()}_{safe_name(client)}_mise-en-demeure{'_projet' if draft else ''}.pdf"
+    return f"{today.isoformat()}_{safe_name(client, 'client')}_mise-en-demeure{'_projet' if draft else ''}.pdf"
 
 
 def _font(name: str) -> str:

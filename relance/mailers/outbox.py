@@ -9,16 +9,15 @@ crash, "the file exists" is a reliable answer to "was it sent?".
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 
-from ..files import atomic_write
+from ..files import atomic_write, safe_name
 from . import Message, MailError, SendReceipt, to_mime
 
 
 def file_name(key: str) -> str:
     """Readable and unique: ``2026-11-25_C001_amiable_1a2b3c4d.eml``."""
-    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", key)[:80].strip("_")
+    readable = safe_name(key)[:80]
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
     return f"{readable}_{digest}.eml"
 
