@@ -151,6 +151,7 @@ class ScheduleConfig:
     holidays: str = opt("FR", _str, "country code for public holidays (holidays package)")
     min_days_between_contacts: int = opt(3, _int(0, 365))
     daily_limit: int = opt(200, _int(1, 100_000))
+    max_payment_data_age: int = opt(5, _int(0, 60), "business days; older payment data stops sending (0 = off)")
 
 
 @dataclass(frozen=True, slots=True)

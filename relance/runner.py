@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
+from . import guards
 from . import journal as jr
 from . import planner
 from .attachments import attach_invoices
@@ -52,6 +53,7 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
     outbox: Path | None = None
     register: str = ""
+    stale_payments: bool = False
 
     @property
     def ok(self) -> bool:
@@ -190,6 +192,9 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
         when = plan.next_slot.strftime("%d/%m/%Y %H:%M") if plan.next_slot else "?"
         report.notes.append(f"hors créneau d'envoi : rien n'est envoyé maintenant (prochain créneau : {when})")
         reminders = ()
+    banner, paid_up_to = check_guards(raw, register, policy, today, report)
+    if report.stale_payments:
+        reminders = ()
     renderer = Renderer(policy)
     messages: list[tuple[Message, dict[str, str]]] = []
     letters = None if dry_run or test_recipient else policy.resolve(policy.paths.letters)  # formal-notice PDFs
@@ -219,6 +224,7 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
         report.tasks.extend(plan.tasks)
         return report
 
+    messages, held = recheck_staff_cells(backend, raw, messages, report)
     sent_status = jr.TEST if test_recipient else jr.SENT
     pending = [row for m, lines in messages for row in journal_rows(m, lines, jr.PENDING, now, letter_notes[m.key])]
     if pending or settled:
@@ -256,13 +262,57 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
     after = planner.plan(register, policy, today, None, problems)
     updates = {u.key: {"invoices": ", ".join(u.invoices), "reason": u.reason} for u in plan.task_updates}
     crashpoint("avant l'écriture finale")
-    backend.apply(Changes(invoices=invoice_updates(after), journal=tuple(outcome + task_journal),
+    bot_columns = {n: v for n, v in invoice_updates(after).items() if n not in held}  # staff changed them: hands off
+    backend.apply(Changes(invoices=bot_columns, journal=tuple(outcome + task_journal),
                           tasks=tuple(new_tasks), task_updates=updates,
-                          layouts=summary_layouts(raw, register, policy, report)))
+                          layouts=summary_layouts(raw, register, policy, report, banner, paid_up_to)))
     return report
 
 
-def summary_layouts(raw: RawTabs, register: Register, policy: Policy, report: RunReport) -> tuple:
+def check_guards(raw: RawTabs, register: Register, policy: Policy, today: date,
+                 report: RunReport) -> tuple[tuple[str, ...], date | None]:
+    """Stale payment data and missed runs (guards.py): notes, a task, and the Synthèse banner."""
+    from .summary_layout import read_history
+    from .timing import Calendar
+    calendar = Calendar(policy.schedule)
+    fresh = guards.payment_freshness(register, raw.get("Synthèse"), today, calendar,
+                                     policy.schedule.max_payment_data_age)
+    banner: list[str] = []
+    if fresh.stale:
+        report.stale_payments = True
+        report.notes.append(fresh.message)
+        banner.append(fresh.message)
+        task = guards.freshness_task(today, fresh, policy.escalation.assignee)
+        if task.key not in {t.key for t in register.tasks}:
+            report.tasks.append(task)
+    history = read_history(raw.get("Historique"), policy.schedule.timezone)
+    missed = guards.heartbeat(max((h.day for h in history), default=None), today, calendar)
+    if missed:
+        report.notes.append(missed)
+        banner.append(missed)
+    return tuple(banner), fresh.up_to
+
+
+def recheck_staff_cells(backend: Backend, raw: RawTabs, messages: list, report: RunReport) -> tuple[list, set[str]]:
+    """Just before anything is journaled or sent: drop messages whose invoices staff changed since the read."""
+    reread = getattr(backend, "reread", None)
+    numbers = {n for message, _ in messages for n in message.invoices}
+    if reread is None or not numbers:
+        return messages, set()
+    changed = set(guards.changed_since(guards.staff_cells(raw.get("Factures")),
+                                       guards.staff_cells(reread("Factures")), numbers))
+    if not changed:
+        return messages, set()
+    for number in sorted(changed):
+        report.notes.append(f"{number} modifiée dans le registre pendant l'exécution : ni envoyée ni réécrite, "
+                            f"elle sera revue au prochain passage")
+    kept = [(m, lines) for m, lines in messages if not changed & set(m.invoices)]
+    held = changed | {n for m, _ in messages if changed & set(m.invoices) for n in m.invoices}
+    return kept, held
+
+
+def summary_layouts(raw: RawTabs, register: Register, policy: Policy, report: RunReport,
+                    banner: tuple[str, ...] = (), paid_up_to: date | None = None) -> tuple:
     """Synthèse and Historique after this run. They ride in the run's last write; a failure here
     is a note, never a reason to lose the journal rows of messages already sent."""
     from .summary import RunResult
@@ -274,7 +324,7 @@ def summary_layouts(raw: RawTabs, register: Register, policy: Policy, report: Ru
         run = RunResult(report.now, len(report.sent), len(report.failed), len(report.tasks),
                         len(set(report.plan.states) - messaged), len(report.problems))
         register = dataclasses.replace(register, tasks=register.tasks + opened)
-        return run_layouts(raw, register, policy, report.today, run)
+        return run_layouts(raw, register, policy, report.today, run, banner, paid_up_to)
     except Exception as exc:  # the dashboard must not cost the journal (see docstring)
         report.notes.append(f"onglet Synthèse non mis à jour : {type(exc).__name__} : {exc}")
         return ()

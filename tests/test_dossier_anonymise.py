@@ -37,6 +37,8 @@ def collection_register(workdir):
         [{"invoice": "F1", "client": "C1", "due": LATE, "amount": D("900.00"), "issued": LATE - timedelta(days=30)},
          {"invoice": "F2", "client": "C1", "due": LATE, "amount": D("50.00"), "paid": D("50.00"),
           "paid_on": LATE, "status": "Payée"},
+         {"invoice": "F9", "client": "C2", "due": TODAY - timedelta(days=1), "amount": D("10.00"), "paid": D("10.00"),
+          "paid_on": TODAY - timedelta(days=1), "status": "Payée"},  # payments are recorded up to yesterday
          {"invoice": "F3", "client": "C2", "due": LATE, "amount": D("70.00")}],
         clients=[{"code": "C1", "name": "Client Un", "email": "c1@example.com", "address": "1 rue A, 75001 Paris",
                   "siren": "111222333"},

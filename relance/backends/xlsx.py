@@ -139,6 +139,10 @@ class XlsxBackend:
             save_atomically(workbook, self.path)
         return changed
 
+    def reread(self, tab_name: str) -> RawTab | None:
+        """One tab as it is *now* (the safe write-back compares it with what the run read)."""
+        return self.load().get(tab_name)
+
     def apply(self, changes: Changes) -> ApplyReport:
         if not changes:
             return ApplyReport()
