@@ -225,6 +225,8 @@ class MailConfig:
     smtp_security: str = opt("starttls", _choice("starttls", "ssl", "none"))
     sender: str = opt("Atelier Dupont – Comptabilité <compta@example.fr>", _str, toml="from")
     test_recipient: str = opt("", _str, "when set, every message goes there instead (test mode)")
+    on_uncertain: str = opt("task", _choice("task", "resend"),
+                            "a send interrupted before the server's answer: ask a human, or send it again")
 
 
 @dataclass(frozen=True, slots=True)

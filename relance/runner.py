@@ -110,7 +110,9 @@ def resolve_interrupted(register: Register, policy: Policy, mailer: Mailer, now:
     for entry in index.unresolved():
         group = [e for e in register.journal if e.key == entry.key and e.status == jr.PENDING]
         sent = mailer.was_sent(entry.message_id, entry.key)
-        if sent is None:
+        if sent is None and policy.mail.on_uncertain == "resend":
+            status, comment = jr.FAILED, "envoi interrompu, réception incertaine : renvoyé (on_uncertain = resend)"
+        elif sent is None:
             status, comment = jr.SENT, "envoi interrompu, réception incertaine : vérifiez auprès du client"
             report.tasks.append(uncertain_task(entry.key, entry.client, tuple(e.invoice for e in group)))
         elif sent:
