@@ -103,6 +103,9 @@ def sample_rows(ref: date, tz: str = "Europe/Paris") -> dict[str, list[dict]]:
     inv("F2026-129", "C010", -3, "99.00")
     invoices.append({"invoice": "F2026-129", "client": "C010", "issued": j(-20), "due": j(10),
                      "amount": D("99.00"), "currency": "EUR"})
+    # settled after reminders: what the stage-effectiveness table of Synthèse measures
+    inv("F2026-131", "C004", -30, "850.00", paid=D("850.00"), paid_on=j(-25), status="Payée")   # 4 days after amiable
+    inv("F2026-132", "C001", -40, "1100.00", paid=D("1100.00"), paid_on=j(-22), status="Payée")  # promise kept
 
     journal = [
         # what earlier runs did (the journal is the source of truth)
@@ -122,6 +125,11 @@ def sample_rows(ref: date, tz: str = "Europe/Paris") -> dict[str, list[dict]]:
         _sent(at(-14), "F2026-112", "C002", "amiable", "2026-x/C002/amiable"),
         _sent(at(-7), "F2026-112", "C002", "renforcee", "2026-x/C002/renforcee"),
         _sent(at(-7), "F2026-123", "C010", "amiable", "2026-x/C010/amiable-2"),
+        _sent(at(-29), "F2026-131", "C004", "amiable", "2026-x/C004/amiable-131"),
+        _sent(at(-39), "F2026-132", "C001", "amiable", "2026-x/C001/amiable-132"),
+        _sent(at(-32), "F2026-132", "C001", "renforcee", "2026-x/C001/renforcee-132"),
+        {"timestamp": at(-30), "invoice": "F2026-132", "client": "C001", "channel": "téléphone", "status": "manual",
+         "author": "Julie (compta)", "comment": f"Promesse de paiement {j(-24):%d/%m}"},
         {"timestamp": at(-6), "invoice": "F2026-112", "client": "C002", "channel": "téléphone",
          "status": "manual", "author": "Julie (compta)", "comment": "Appel : acompte de 400 € envoyé, solde fin de mois"},
     ]

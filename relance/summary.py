@@ -1,9 +1,10 @@
 """The managers' figures, as of one day. Pure: pandas in memory, no I/O, no clock.
 
 ``compute(register, policy, today)`` turns the register into a `Summary`. Every
-figure is defined once, in `KPIS`, with the sentence that explains it; the
-Synthèse tab, ``relance summary`` and the README print that same sentence, so
-what a manager reads is what the code does.
+figure is defined once, in `KPIS` (per-stage effectiveness and promises to pay:
+`effectiveness.STAGE_FIGURES` / `PROMISE_FIGURES`), with the sentence that
+explains it; the Synthèse tab, ``relance summary`` and the README print that
+same sentence, so what a manager reads is what the code does.
 
 Conventions, chosen so the figures never surprise an accountant:
 - An invoice is *open* when its Statut is neither Payée nor Annulée and
@@ -27,29 +28,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Iterable
 
 import pandas as pd
 
 from .config import Policy
+from .effectiveness import Promises, StageEffect, measure
+from .figures import COUNT, DAY_STEP, DAYS, MONEY, PERCENT, RATE_STEP, Kpi, ratio  # noqa: F401 (re-exported)
 from .journal import JournalIndex
 from .model import CENT, ZERO, Register, Task
 
-RATE_STEP, DAY_STEP = Decimal("0.001"), Decimal("0.1")
 SALES_WINDOW_DAYS, PAID_WINDOW_DAYS, TREND_WEEKS, TOP_DEBTORS = 90, 365, 12, 10
-MONEY, PERCENT, DAYS, COUNT = "money", "percent", "days", "count"
 NO_STAGE = "Aucune relance"
 BUCKETS = ("Non échu", "1–30 j", "31–60 j", "61–90 j", "> 90 j")  # by days past the due date
 BUCKET_EDGES = (-10**9, 0, 30, 60, 90, 10**9)
-
-
-@dataclass(frozen=True, slots=True)
-class Kpi:
-    key: str       # `Summary` attribute, CSV/JSON key
-    label: str     # what the tab and the terminal call it
-    kind: str      # MONEY, PERCENT, DAYS or COUNT
-    formula: str   # one line: how it is computed
 
 
 KPIS: tuple[Kpi, ...] = (
@@ -164,6 +157,8 @@ class Summary:
     last_run: RunResult | None = None
     history: tuple[HistoryRow, ...] = ()  # one row per day, oldest first, today's included
     notes: tuple[str, ...] = ()
+    stage_effects: tuple[StageEffect, ...] = ()  # per ladder stage: paid ≤ 7 / 14 days, open there now
+    promises: Promises = Promises()              # promises to pay kept, broken, pending
 
     @property
     def open_tasks_count(self) -> int:
@@ -189,20 +184,17 @@ class Summary:
         return tuple(weekly[w] for w in sorted(weekly))
 
 
-def ratio(part: Decimal | int, whole: Decimal | int, step: Decimal = RATE_STEP) -> Decimal | None:
-    """part ÷ whole rounded half-up to `step`; None when `whole` is zero (a rate of nothing is not 0 %)."""
-    if not whole:
-        return None
-    return (Decimal(part) / Decimal(whole)).quantize(step, ROUND_HALF_UP)
-
-
 def _money(values: Iterable[Decimal]) -> Decimal:
     return sum(values, ZERO).quantize(CENT)
 
 
-def invoice_frame(register: Register, policy: Policy, today: date) -> pd.DataFrame:
+def journal_index(register: Register, policy: Policy) -> JournalIndex:
+    return JournalIndex(register.journal, [(s.key, s.label) for s in policy.stages])
+
+
+def invoice_frame(register: Register, policy: Policy, today: date, index: JournalIndex | None = None) -> pd.DataFrame:
     """One row per invoice with what the KPIs need; amounts stay `Decimal` (object columns)."""
-    index = JournalIndex(register.journal, [(s.key, s.label) for s in policy.stages])
+    index = journal_index(register, policy) if index is None else index
     rows = []
     for inv in register.invoices:
         stage = index.history(inv.number).stage
@@ -242,7 +234,8 @@ def compute(register: Register, policy: Policy, today: date, last_run: RunResult
     `history_rows` are the Historique tab's rows: today's row is replaced by the
     current figures (one point per day, the day's last run wins). Without
     `last_run`, the last run is the latest Historique row that recorded one."""
-    frame = invoice_frame(register, policy, today)
+    index = journal_index(register, policy)
+    frame = invoice_frame(register, policy, today, index)
     open_ = frame[frame["open"]]
     open_eur = open_[open_["eur"]]
     late_eur = open_eur[open_eur["days_late"] > 0]
@@ -262,6 +255,9 @@ def compute(register: Register, policy: Policy, today: date, last_run: RunResult
     reminder_rank, formal_rank = _stage_ranks(policy)
     reminded = frame[(frame["rank"] >= reminder_rank) & ~frame["cancelled"]]
     amicable = reminded[reminded["settled"] & (reminded["rank"] < formal_rank)]
+    stages = _stages(open_, policy)
+    effects, promises = measure(frame, register.journal, index, policy.stages,
+                                [(b.amount, b.count) for b in stages[1:]], policy.promises.grace_days, today)
 
     summary = Summary(
         today=today, outstanding=outstanding, overdue=overdue, overdue_rate=ratio(overdue, outstanding),
@@ -271,10 +267,10 @@ def compute(register: Register, policy: Policy, today: date, last_run: RunResult
         amicable_rate=ratio(len(amicable), len(reminded)), open_invoices=len(open_),
         overdue_invoices=int((open_["days_late"] > 0).sum()), settled_invoices=len(settled),
         reminded_invoices=len(reminded), amicable_invoices=len(amicable),
-        aging=_aging(open_, open_eur), stages=_stages(open_, policy), top_debtors=_debtors(open_eur, register),
+        aging=_aging(open_, open_eur), stages=stages, top_debtors=_debtors(open_eur, register),
         open_tasks=tuple(sorted((t for t in register.tasks if t.done_on is None),
                                 key=lambda t: (t.created or date.max, t.client, t.row))),
-        notes=_notes(frame, open_))
+        notes=_notes(frame, open_), stage_effects=effects, promises=promises)
     history_rows = sorted(history_rows, key=lambda r: r.day)
     if last_run is None:
         last_run = next((r.run() for r in reversed(history_rows) if r.day <= today and r.run()), None)
@@ -331,4 +327,8 @@ def _notes(frame: pd.DataFrame, open_: pd.DataFrame) -> tuple[str, ...]:
     if undated:
         notes.append(f"{undated} facture(s) sans date facture : absente(s) du CA des 90 derniers jours "
                      f"(le DSO en est surestimé).")
+    unpaid_on = int((frame["settled"] & frame["paid_on"].isna() & (frame["rank"] >= 0)).sum())
+    if unpaid_on:
+        notes.append(f"{unpaid_on} facture(s) relancée(s) soldée(s) sans Date de règlement : jamais comptée(s) "
+                     f"« payée(s) ≤ 7 / 14 j » après une étape ni comme promesse tenue.")
     return tuple(notes)

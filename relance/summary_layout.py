@@ -7,9 +7,13 @@ register on every run (`read_history`), extended, and rewritten whole, as is
 Synthèse: both tabs belong to the bot, staff edits there do not survive a run.
 
 Synthèse shows, top to bottom: the KPIs with one line each saying how they are
-computed, the last run, the aging table (with its bar chart), open invoices per
-stage, the 10 largest debtors, the open tasks, and the last 12 weeks (one row
+computed, the last run, the aging table (with its bar chart), one table per
+stage (invoices that received it, paid within 7 and 14 days after it, open
+invoices sitting there now) with its definitions, the promises to pay kept and
+broken, the 10 largest debtors, the open tasks, and the last 12 weeks (one row
 per week; the DSO line chart beside it reads the daily points of Historique).
+The per-stage figures stay out of Historique: a column per stage and figure
+would change with the ladder.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from zoneinfo import ZoneInfo
 from . import cells, schema
 from .layout import BAR, LINE, ChartSpec, Column, Days, Percent, SheetLayout
 from .config import Policy
+from .effectiveness import PROMISE_FIGURES, STAGE_FIGURES
+from .figures import Kpi
 from .guards import FRESHNESS_LABEL
 from .model import CENT, RawTab, RawTabs, Register
 from .summary import (COUNT, DAY_STEP, DAYS, KPIS, MONEY, PERCENT, RATE_STEP, TREND_WEEKS, HistoryRow, RunResult,
@@ -77,6 +83,12 @@ class _Rows:
         self.titles.add(self.add(text))
         return len(self.rows) - 1
 
+    def figures(self, source: Any, figures: tuple[Kpi, ...]) -> None:
+        """Indicateur | Valeur | Mode de calcul, one row per figure read from `source`."""
+        self.header("Indicateur", "Valeur", "Mode de calcul")
+        for figure in figures:
+            self.add(figure.label, typed(getattr(source, figure.key), figure.kind), figure.formula)
+
 
 def synthese_layout(summary: Summary, history_first_row: int | None = None,
                     history_last_row: int | None = None, banner: tuple[str, ...] = (),
@@ -92,9 +104,7 @@ def synthese_layout(summary: Summary, history_first_row: int | None = None,
     out.add("Montants TTC en euros. Onglet réécrit à chaque exécution de relance ; l'historique est dans "
             "l'onglet Historique.")
     out.title("Indicateurs")
-    out.header("Indicateur", "Valeur", "Mode de calcul")
-    for kpi in KPIS:
-        out.add(kpi.label, typed(getattr(summary, kpi.key), kpi.kind), kpi.formula)
+    out.figures(summary, KPIS)
 
     out.title("Dernière exécution")
     out.header(*(header for key, header, _ in HISTORY_COLUMNS if key in RUN_FIELDS))
@@ -111,10 +121,9 @@ def synthese_layout(summary: Summary, history_first_row: int | None = None,
     aging_last = len(out.rows) - 1
     out.add("Total", sum((b.amount for b in summary.aging), Decimal("0.00")), sum(b.count for b in summary.aging))
 
-    out.title("Factures ouvertes par étape atteinte (d'après le Journal)")
-    out.header("Étape", "Montant", "Factures")
-    for stage in summary.stages:
-        out.add(stage.label, stage.amount, stage.count)
+    _stage_table(out, summary)
+    out.title("Promesses de paiement (lignes « promesse » du Journal)")
+    out.figures(summary.promises, PROMISE_FIGURES)
 
     out.title("10 principaux débiteurs")
     out.header("Client", "Raison sociale", "Reste dû", "Dont échu", "Factures", "Retard max (j)")
@@ -150,6 +159,19 @@ def synthese_layout(summary: Summary, history_first_row: int | None = None,
                                 (trend_header, CHART_COLUMN), y_title="jours"))
     return SheetLayout(SYNTHESE, tuple(out.rows), frozenset(out.headers), frozenset(out.titles),
                        widths=(34, 18, 16, 28, 18, 14, 2), charts=tuple(charts))
+
+
+def _stage_table(out: _Rows, summary: Summary) -> None:
+    """Per stage: reminded, paid ≤ 7 / 14 days after, open there now; then what each column means."""
+    out.title("Par étape : efficacité des relances et factures ouvertes à chaque étape (d'après le Journal)")
+    out.header("Étape", *(figure.label for figure in STAGE_FIGURES))
+    unreminded = summary.stages[0]  # « Aucune relance »: open, never reminded, nothing to measure
+    out.add(unreminded.label, None, None, None, unreminded.amount, unreminded.count)
+    for effect in summary.stage_effects:
+        out.add(effect.label, *(typed(getattr(effect, figure.key), figure.kind) for figure in STAGE_FIGURES))
+    out.header("Colonne", None, "Mode de calcul")
+    for figure in STAGE_FIGURES:
+        out.add(figure.label, None, figure.formula)
 
 
 def historique_layout(history: tuple[HistoryRow, ...]) -> SheetLayout:

@@ -2,8 +2,9 @@
 
 The terminal shows the same figures, in the same order and with the same
 "how it is computed" lines, as the Synthèse tab. CSV is one row per figure
-(section, key, label, value, count, overdue, days, formula: `value` is the amount or
-the KPI, `days` the days late or the DSO); JSON keeps the
+(section, key, label, value, count, overdue, days, formula, base: `value` is the amount or
+the KPI, `days` the days late or the DSO; for a share, `count` is its numerator
+and `base` its denominator); JSON keeps the
 structure. Both carry amounts and rates as exact decimal text ("1234.50",
 "0.625"), never floats.
 """
@@ -18,12 +19,15 @@ from typing import Any
 
 from babel.numbers import format_currency, format_decimal, format_percent
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from .effectiveness import PROMISE_FIGURES, STAGE_FIGURES
+from .figures import Kpi
 from .summary import COUNT, DAYS, KPIS, MONEY, PERCENT, Summary
 
 LOCALE = "fr_FR"
-CSV_FIELDS = ("section", "key", "label", "value", "count", "overdue", "days", "formula")
+CSV_FIELDS = ("section", "key", "label", "value", "count", "overdue", "days", "formula", "base")
 
 
 def shown(value: Any, kind: str = "") -> str:
@@ -56,9 +60,9 @@ def _text(value: Any) -> str:
 def records(summary: Summary) -> list[dict]:
     """One flat row per figure, for CSV."""
     def row(section: str, key: str, label: str, value: Any = None, count: Any = None, overdue: Any = None,
-            days: Any = None, formula: str = "") -> dict:
+            days: Any = None, formula: str = "", base: Any = None) -> dict:
         return dict(zip(CSV_FIELDS, (section, key, label, _text(value), _text(count), _text(overdue), _text(days),
-                                     formula)))
+                                     formula, _text(base))))
     rows = [row("indicateur", k.key, k.label, getattr(summary, k.key), formula=k.formula) for k in KPIS]
     run = summary.last_run
     if run:
@@ -67,6 +71,20 @@ def records(summary: Summary) -> list[dict]:
                  for key in ("sent", "failed", "tasks", "skipped", "problems")]
     rows += [row("balance_agee", b.label, b.label, b.amount, b.count) for b in summary.aging]
     rows += [row("etape", s.label, s.label, s.amount, s.count) for s in summary.stages]
+    figure = {f.key: f for f in (*STAGE_FIGURES, *PROMISE_FIGURES)}
+    for e in summary.stage_effects:  # open amount and count per stage: section « etape » above
+        f = figure["reached"]
+        rows.append(row("efficacite_etape", f"{e.key}/{f.key}", f"{e.label} : {f.label}", count=e.reached,
+                        formula=f.formula))
+        for w in e.within:
+            f = figure[f"paid_{w.days}d"]
+            rows.append(row("efficacite_etape", f"{e.key}/{f.key}", f"{e.label} : {f.label}", w.share, w.paid,
+                            days=w.days, formula=f.formula, base=w.invoices))
+    p = summary.promises
+    rows += [row("promesses", key, figure[key].label, count=getattr(p, key), formula=figure[key].formula)
+             for key in ("kept", "broken", "pending")]
+    f = figure["kept_rate"]
+    rows.append(row("promesses", f.key, f.label, p.kept_rate, p.kept, formula=f.formula, base=p.kept + p.broken))
     rows += [row("debiteur", d.client, d.name, d.amount, d.invoices, d.overdue, d.max_days_late)
              for d in summary.top_debtors]
     rows += [row("tache", t.key or ", ".join(t.invoices), t.reason, t.created, formula=t.assignee)
@@ -87,6 +105,15 @@ def as_dict(summary: Summary) -> dict:
                                               "tasks": run.tasks, "skipped": run.skipped, "problems": run.problems},
         "aging": [{"bucket": b.label, "amount": b.amount, "count": b.count} for b in summary.aging],
         "stages": [{"stage": s.label, "amount": s.amount, "count": s.count} for s in summary.stages],
+        "stage_effectiveness": {
+            "definitions": _definitions(STAGE_FIGURES),
+            "stages": [{"key": e.key, "stage": e.label, "reached": e.reached,
+                        **{f"paid_{w.days}d": {"invoices": w.invoices, "paid": w.paid, "share": w.share}
+                           for w in e.within},
+                        "amount": e.amount, "count": e.count} for e in summary.stage_effects]},
+        "promises": {"kept": summary.promises.kept, "broken": summary.promises.broken,
+                     "pending": summary.promises.pending, "kept_rate": summary.promises.kept_rate,
+                     "definitions": _definitions(PROMISE_FIGURES)},
         "top_debtors": [{"client": d.client, "name": d.name, "amount": d.amount, "overdue": d.overdue,
                          "invoices": d.invoices, "max_days_late": d.max_days_late} for d in summary.top_debtors],
         "open_tasks": [{"created": t.created, "client": t.client, "invoices": list(t.invoices), "reason": t.reason,
@@ -95,6 +122,10 @@ def as_dict(summary: Summary) -> dict:
                    "overdue_rate": h.overdue_rate, "dso": h.dso} for h in summary.trend()],
         "notes": list(summary.notes),
     }
+
+
+def _definitions(figures: tuple[Kpi, ...]) -> list[dict]:
+    return [{"key": f.key, "label": f.label, "kind": f.kind, "formula": f.formula} for f in figures]
 
 
 def dumps(summary: Summary, fmt: str) -> str:
@@ -117,15 +148,20 @@ def _table(title: str, headers: tuple[str, ...], rows: list[tuple[str, ...]], te
     return table
 
 
+def _figures(title: str, source: Any, figures: tuple[Kpi, ...]) -> Table:
+    """Indicateur | Valeur | Mode de calcul, as in the Synthèse tab."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("Indicateur", no_wrap=True)
+    table.add_column("Valeur", justify="right", no_wrap=True)
+    table.add_column("Mode de calcul", style="dim")
+    for figure in figures:
+        table.add_row(figure.label, shown(getattr(source, figure.key), figure.kind), escape(figure.formula))
+    return table
+
+
 def print_summary(summary: Summary, console: Console) -> None:
     console.print(f"[bold]Synthèse des relances au {summary.today:%d/%m/%Y}[/] (montants TTC en euros)")
-    kpis = Table(title="Indicateurs", title_justify="left")
-    kpis.add_column("Indicateur", no_wrap=True)
-    kpis.add_column("Valeur", justify="right", no_wrap=True)
-    kpis.add_column("Mode de calcul", style="dim")
-    for k in KPIS:
-        kpis.add_row(k.label, shown(getattr(summary, k.key), k.kind), k.formula)
-    console.print(kpis)
+    console.print(_figures("Indicateurs", summary, KPIS))
     run = summary.last_run
     if run:
         console.print(f"Dernière exécution : {shown(run.at)} · {run.sent} message(s) envoyé(s), "
@@ -136,8 +172,15 @@ def print_summary(summary: Summary, console: Console) -> None:
         console.print("Dernière exécution : aucune enregistrée dans l'onglet Historique.")
     console.print(_table("Balance âgée", ("Tranche", "Montant", "Factures"),
                          [(b.label, shown(b.amount, MONEY), str(b.count)) for b in summary.aging]))
-    console.print(_table("Factures ouvertes par étape", ("Étape", "Montant", "Factures"),
-                         [(s.label, shown(s.amount, MONEY), str(s.count)) for s in summary.stages]))
+    unreminded = summary.stages[0]
+    console.print(_table("Par étape : efficacité des relances et factures ouvertes à chaque étape",
+                         ("Étape", *(f.label for f in STAGE_FIGURES)),
+                         [(unreminded.label, "", "", "", shown(unreminded.amount, MONEY), str(unreminded.count))]
+                         + [(e.label, *(shown(getattr(e, f.key), f.kind) for f in STAGE_FIGURES))
+                            for e in summary.stage_effects]))
+    for figure in STAGE_FIGURES:
+        console.print(f"[dim]{figure.label} : {escape(figure.formula)}[/]")
+    console.print(_figures("Promesses de paiement", summary.promises, PROMISE_FIGURES))
     if summary.top_debtors:
         console.print(_table("10 principaux débiteurs",
                              ("Client", "Raison sociale", "Reste dû", "Dont échu", "Factures", "Retard max"),
