@@ -1,0 +1,238 @@
+"""The Google Sheets backend (gspread): the register staff share, in a constant number of requests.
+
+Google counts requests, not cells (60 per minute per user, 300 per project), and a
+per-row loop of gspread calls is both slow and quota-bound. So a run costs the
+same handful of requests whether the register holds 10 invoices or 50 000:
+
+=====  ==============================  ==============================================
+ #     request                         what for
+=====  ==============================  ==============================================
+ 1     ``spreadsheets.get``            tab titles, ids, grid sizes, chart ids (once)
+ 2     ``values.batchGet``             every tab, UNFORMATTED_VALUE / SERIAL_NUMBER
+ 3     ``values.append``               the ``pending`` journal rows, before sending
+ 4     ``values.batchGet``             re-read: Factures header + invoice-number column,
+                                       Journal, Tâches (where rows are *now*)
+ 5     ``spreadsheets.batchUpdate``    Synthèse + Historique with their charts, and any
+                                       grid growth or missing tab the writes need
+ 6     ``values.batchUpdate``          RAW, atomic: journal ``sent``/``failed`` rows,
+                                       new tasks, task updates, Factures bot columns
+=====  ==============================  ==============================================
+
+Without anything to send, #3 is skipped (5 requests). #5 comes before #6 because
+grid growth must precede the cells it makes room for; should it fail for a reason
+other than Google being unavailable (a chart deleted by hand meanwhile), it is
+sent again without the summary, so the summary never costs the journal. #6 is one
+atomic write, so Factures is never left half-updated, and the journal rows it
+carries follow the ``pending`` rows written before any message left (design §4).
+
+The run lock (`run_lock`, a hidden ``Verrou`` tab) adds one ``values.append``
+before #2 and one ``spreadsheets.batchUpdate`` at the end; its check reads the
+``Verrou`` tab within #2, so a locked run costs 8 requests (see gsheets_lock.py).
+
+Every call is retried boundedly (gsheets_api.py); credential and sharing mistakes
+become one French sentence (gsheets_auth.py). ``RELANCE_SHEETS_API_URL`` sends
+everything to another server (the local fake used by the tests).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from .. import schema
+from ..config import Policy
+from ..model import RawTab, RawTabs
+from . import ApplyReport, Changes
+from .gsheets_api import TIMEOUT, RetryPolicy, SheetsApi
+from .gsheets_auth import ServiceAccount, SheetsError, credentials_path, load_credentials, spreadsheet_key
+from .gsheets_write import (Meta, TabRead, WritePlan, added_sheet_ids, append_values, contains_rows,
+                            first_column, plan_write, quote, structure_requests)
+
+
+class GoogleSheetsBackend:
+    """A register in Google Sheets. Build it with `from_policy` (production) or from any
+    ``gspread.Client`` (tests: one talking to the local fake, no credentials)."""
+
+    def __init__(self, client: Any, key: str, *, account: str = "", retry: RetryPolicy | None = None,
+                 description: str = ""):
+        self.api = SheetsApi(client, key, account, retry)
+        self.key, self.account = key, account
+        self.description = description or f"Google Sheets {key}"
+        self.notes: list[str] = []
+        self._meta: Meta | None = None
+        self._headers: dict[str, list[Any]] = {}  # canonical tab name -> header row as last read
+        self._prefetched: RawTabs | None = None
+
+    @classmethod
+    def from_policy(cls, policy: Policy, retry: RetryPolicy | None = None) -> "GoogleSheetsBackend":
+        """Credentials from ``register.credentials_file`` or ``$GOOGLE_APPLICATION_CREDENTIALS``."""
+        key = spreadsheet_key(policy.register.spreadsheet)
+        configured = policy.register.credentials_file
+        account = load_credentials(credentials_path(policy.resolve(configured) if configured else None))
+        return cls.connect(account, key, retry=retry, description=f"Google Sheets {key}")
+
+    @classmethod
+    def connect(cls, account: ServiceAccount, key: str, **kwargs: Any) -> "GoogleSheetsBackend":
+        import gspread
+
+        from .sheets_transport import RewritingHTTPClient
+        client = gspread.Client(auth=account.credentials, http_client=RewritingHTTPClient)
+        client.set_timeout(TIMEOUT)
+        return cls(client, key, account=account.email, **kwargs)
+
+    # ------------------------------------------------------------------ reading
+    def metadata(self, refresh: bool = False) -> Meta:
+        if self._meta is None or refresh:
+            self._meta = Meta(self.api.metadata())
+        return self._meta
+
+    def read_tabs(self, extra: tuple[str, ...] = ()) -> tuple[RawTabs, list[list[list[Any]]]]:
+        """Every register tab (and the `extra` ranges) in one ``values.batchGet``."""
+        meta = self.metadata()
+        found = [(tab, info) for tab in schema.TABS if (info := meta.find(tab)) is not None]
+        values = self.api.batch_get([quote(info.title) for _, info in found] + list(extra))
+        tabs: RawTabs = {}
+        for (tab, info), rows in zip(found, values):
+            rows = [[None if v == "" else v for v in row] for row in rows]
+            tabs[tab.name] = RawTab(info.title, rows)
+            self._headers[tab.name] = list(rows[0]) if rows else []
+        return tabs, values[len(found):]
+
+    def load(self) -> RawTabs:
+        if self._prefetched is not None:  # read by the run lock a moment ago, in the same request
+            tabs, self._prefetched = self._prefetched, None
+            return tabs
+        return self.read_tabs()[0]
+
+    # ------------------------------------------------------------------ writing
+    def apply(self, changes: Changes) -> ApplyReport:
+        if not changes:
+            return ApplyReport()
+        meta = self.metadata()
+        if self._append_journal(changes, meta):
+            return ApplyReport()
+        plan = plan_write(changes, meta, self._reread(changes, meta))
+        self._structure(plan, changes)
+        self.api.update_values(plan.data())
+        return plan.report
+
+    def _append_journal(self, changes: Changes, meta: Meta) -> bool:
+        """Journal rows alone go in one ``values.append`` when the tab and its headers are there."""
+        only_journal = changes.journal and not (changes.invoices or changes.tasks or changes.task_updates
+                                                or changes.sheets or changes.layouts)
+        info = meta.find(schema.JOURNAL)
+        header = self._headers.get(schema.JOURNAL.name)
+        if not (only_journal and info and header):
+            return False
+        rows = append_values(schema.JOURNAL, header, changes.journal)
+        if rows is None:
+            return False
+        first = first_column(header)
+
+        def landed() -> bool:
+            return contains_rows(self.api.batch_get([quote(info.title)])[0], rows)
+        self.api.append(quote(info.title), [row[first:] for row in rows], landed)
+        meta.inserted_rows(info.title, len(rows))
+        return True
+
+    def _reread(self, changes: Changes, meta: Meta) -> dict[str, TabRead]:
+        """Where things are now: Factures' header and invoice numbers, Journal and Tâches whole."""
+        wanted: list[tuple[schema.Tab, str | None, list[str]]] = []
+        factures = meta.find(schema.FACTURES) if changes.invoices else None
+        column = self._key_column(schema.FACTURES, self._headers.get(schema.FACTURES.name), "invoice")
+        if factures:
+            ranges = [f"{quote(factures.title)}!1:1", f"{quote(factures.title)}!{column}:{column}"] \
+                if column else [quote(factures.title)]
+            wanted.append((schema.FACTURES, "invoice", ranges))
+        for tab, needed, key in ((schema.JOURNAL, changes.journal, None),
+                                 (schema.TACHES, changes.tasks or changes.task_updates, "key")):
+            info = meta.find(tab) if needed else None
+            if info:
+                wanted.append((tab, key, [quote(info.title)]))
+        values = iter(self.api.batch_get([r for _, _, ranges in wanted for r in ranges]))
+        reads = {}
+        for tab, key, ranges in wanted:
+            title = meta.find(tab).title  # type: ignore[union-attr]
+            rows = next(values)
+            if len(ranges) == 2:  # header row + key column: put the keys back under their header
+                header, keys = (rows[0] if rows else []), next(values)
+                rows = self._factures_rows(title, header, keys, column)  # type: ignore[arg-type]
+            reads[tab.name] = TabRead.from_rows(title, tab, rows, key)
+            self._headers[tab.name] = reads[tab.name].header
+        return reads
+
+    @staticmethod
+    def _key_column(tab: schema.Tab, header: list[Any] | None, key: str) -> str | None:
+        index = schema.map_headers(tab, header or []).get(key)
+        return None if index is None else schema.column_letter(index)
+
+    def _factures_rows(self, title: str, header: list[Any], keys: list[list[Any]], column: str) -> list[list[Any]]:
+        """Rows holding only the invoice number, in its column; if staff moved that column since the
+        load, one more read of the column where it is now (rare, so not counted in the budget)."""
+        now = self._key_column(schema.FACTURES, header, "invoice")
+        if now is None:
+            return [header]
+        if now != column:
+            keys = self.api.batch_get([f"{quote(title)}!{now}:{now}"])[0]
+        index = schema.map_headers(schema.FACTURES, header)["invoice"]
+        return [header] + [[None] * index + (row[:1] if row else []) for row in keys[1:]]
+
+    def _structure(self, plan: WritePlan, changes: Changes) -> None:
+        """Request #5: tabs and grid room for the writes, then Synthèse and Historique."""
+        def build(retrying: bool, summary: bool = True) -> list[dict]:
+            meta = self.metadata(refresh=retrying)
+            needs = [(t.title, *t.size(), False) for t in plan.targets]
+            layouts = changes.layouts if summary else ()
+            sheets = changes.sheets if summary else {}
+            for title, rows in [(l.title, l.rows) for l in layouts] + list(sheets.items()):
+                info = meta.find(_tab(title))
+                needs.append((info.title if info else title, len(rows), max(map(len, rows), default=0), False))
+            requests = structure_requests(meta, needs)
+            if layouts or sheets:
+                requests += _summary_requests(meta, requests, layouts, sheets)
+            return requests
+        try:
+            sent = self.api.batch_update(build)  # nothing is sent when nothing is needed
+        except SheetsError as exc:
+            if not (changes.layouts or changes.sheets) or exc.status not in (400, 404, 409):
+                raise
+            self.notes.append(f"onglet Synthèse non mis à jour : {exc}")
+            sent = self.api.batch_update(lambda retrying: build(True, summary=False))
+        if sent is not None:
+            self._meta = None  # tabs, grids or charts changed: read again if this run writes again
+
+    # ------------------------------------------------------------------ run lock
+    def run_lock(self, owner: str, ttl: timedelta):
+        """One run at a time, through a hidden ``Verrou`` tab (see gsheets_lock.py)."""
+        from .gsheets_lock import SheetsRunLock
+        return SheetsRunLock(self, owner, ttl)
+
+    def initialise(self) -> list[str]:
+        """`relance init --google`: tabs, headers, drop-downs, frozen header, protected bot columns."""
+        from .gsheets_init import initialise
+        return initialise(self)
+
+
+def _tab(name: str) -> schema.Tab:
+    return next((t for t in schema.TABS if t.name == name), schema.Tab(name, ()))
+
+
+def _summary_requests(meta: Meta, structure: list[dict], layouts: tuple, sheets: dict) -> list[dict]:
+    """Synthèse/Historique layouts (with their charts) and bot tabs rewritten whole."""
+    from .sheets_summary import cell_data, layout_requests
+    ids = {name: info.id for name in {l.title for l in layouts} | set(sheets) | {"Synthèse", "Historique"}
+           if (info := meta.find(_tab(name))) is not None}
+    ids.update({_canonical(title): sheet_id for title, sheet_id in added_sheet_ids(structure).items()})
+    old_charts = [c for name in {l.title for l in layouts} if (info := meta.find(_tab(name))) for c in info.charts]
+    requests = layout_requests(layouts, ids, old_charts) if layouts else []
+    for name, rows in sheets.items():
+        requests.append({"updateCells": {"range": {"sheetId": ids[name]}, "fields": "userEnteredValue"}})
+        requests.append({"updateCells": {"start": {"sheetId": ids[name], "rowIndex": 0, "columnIndex": 0},
+                                         "rows": [{"values": [cell_data(v) for v in row]} for row in rows],
+                                         "fields": "userEnteredValue"}})
+    return requests
+
+
+def _canonical(title: str) -> str:
+    tab = next((t for t in schema.TABS if schema.find_tab([title], t)), None)
+    return tab.name if tab else title
