@@ -175,3 +175,9 @@ def reg(request, workdir):
     fake = request.getfixturevalue("fake_sheets")
     return SheetsRegister(workdir, fake, request.getfixturevalue("robot_account"))
 
+
+
+@pytest.fixture
+def sheets_reg(workdir, fake_sheets, robot_account) -> SheetsRegister:
+    """A register in the fake Google Sheets server only (backend-specific tests)."""
+    return SheetsRegister(workdir, fake_sheets, robot_account)

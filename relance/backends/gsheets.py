@@ -149,14 +149,19 @@ class GoogleSheetsBackend:
             info = meta.find(tab) if needed else None
             if info:
                 wanted.append((tab, key, [quote(info.title)]))
-        values = iter(self.api.batch_get([r for _, _, ranges in wanted for r in ranges]))
+        answers = iter(self.api.value_ranges([r for _, _, ranges in wanted for r in ranges]))
         reads = {}
         for tab, key, ranges in wanted:
             title = meta.find(tab).title  # type: ignore[union-attr]
-            rows = next(values)
+            answer = next(answers)
+            rows = answer.get("values", [])
             if len(ranges) == 2:  # header row + key column: put the keys back under their header
-                header, keys = (rows[0] if rows else []), next(values)
-                rows = self._factures_rows(title, header, keys, column)  # type: ignore[arg-type]
+                keys = next(answers)
+                meta.saw(answer.get("range", ""), rows=False)
+                meta.saw(keys.get("range", ""), cols=False)
+                rows = self._factures_rows(title, rows[0] if rows else [], keys.get("values", []), column)  # type: ignore[arg-type]
+            else:
+                meta.saw(answer.get("range", ""))
             reads[tab.name] = TabRead.from_rows(title, tab, rows, key)
             self._headers[tab.name] = reads[tab.name].header
         return reads

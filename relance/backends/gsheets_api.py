@@ -38,7 +38,9 @@ def transient(exc: BaseException) -> bool:
     if isinstance(exc, APIError):
         return exc.code in RETRY_STATUSES
     import requests
-    from google.auth.exceptions import TransportError
+    from google.auth.exceptions import RefreshError, TransportError
+    if isinstance(exc, RefreshError):  # the token endpoint, busy (a refused key is not retryable)
+        return bool(getattr(exc, "retryable", False))
     return isinstance(exc, (requests.Timeout, requests.ConnectionError, TransportError))
 
 
@@ -93,12 +95,16 @@ class SheetsApi:
         params = {"fields": "spreadsheetId,properties.title,sheets(properties,charts.chartId)"}
         return self._call(lambda: self.http.fetch_sheet_metadata(self.key, params=params))
 
-    def batch_get(self, ranges: list[str]) -> list[list[list[Any]]]:
-        """Values of each range (unformatted: numbers as numbers, dates as serial numbers)."""
+    def value_ranges(self, ranges: list[str]) -> list[dict]:
+        """``values.batchGet``: per range, ``range`` (a whole tab reads as its whole grid, which tells
+        its size) and ``values`` (unformatted: numbers as numbers, dates as serial numbers)."""
         if not ranges:
             return []
         answer = self._call(lambda: self.http.values_batch_get(self.key, list(ranges), params=dict(READ_OPTIONS)))
-        return [vr.get("values", []) for vr in answer.get("valueRanges", [])]
+        return list(answer.get("valueRanges", []))
+
+    def batch_get(self, ranges: list[str]) -> list[list[list[Any]]]:
+        return [vr.get("values", []) for vr in self.value_ranges(ranges)]
 
     def append(self, range_: str, rows: list[list[Any]], landed: Callable[[], bool]) -> dict | None:
         """``values.append`` RAW, inserting rows after the table; `landed()` is asked before a re-send."""

@@ -22,6 +22,7 @@ sorts correctly as text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -33,6 +34,7 @@ from . import ApplyReport, Changes
 
 MAX_CELL_TEXT = 50_000  # Google's limit per cell
 NEW_TAB_ROWS, NEW_TAB_COLUMNS = 1000, 26
+GRID_END = re.compile(r"!\$?[A-Z]+\$?\d+:\$?([A-Z]+)\$?(\d+)$")
 Cells = dict[tuple[int, int], Any]  # (1-based row, 0-based column) -> value
 
 
@@ -93,6 +95,21 @@ class Meta:
     def inserted_rows(self, title: str, count: int) -> None:
         """Keep the grid size known after an ``INSERT_ROWS`` append (no need to read it again)."""
         self.sheets = [replace(s, rows=s.rows + count) if s.title == title else s for s in self.sheets]
+
+    def saw(self, answered: str, rows: bool = True, cols: bool = True) -> None:
+        """Grid size from the range a read answered: a whole tab (``'Journal'!A1:L1042``) answers
+        with its whole grid, so staff rows added or deleted since the metadata are accounted for."""
+        match = GRID_END.search(answered)
+        if not match:
+            return
+        title = answered[:match.start()]
+        title = title[1:-1].replace("''", "'") if title.startswith("'") else title
+        width = 0
+        for letter in match.group(1):
+            width = width * 26 + ord(letter) - 64
+        height = int(match.group(2))
+        self.sheets = [replace(s, rows=height if rows else s.rows, cols=width if cols else s.cols)
+                       if s.title == title else s for s in self.sheets]
 
     def new_id(self, taken: Iterable[int] = ()) -> int:
         used = {s.id for s in self.sheets} | set(taken)

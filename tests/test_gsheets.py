@@ -1,0 +1,289 @@
+"""The Google Sheets backend against the local fake Sheets API: request budget, RAW writes,
+rows addressed by invoice number, bounded retries, round trips, structure it adds."""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from tenacity import wait_none
+
+from relance import cells, runner
+from relance.backends import BackendError, Changes
+from relance.backends.gsheets import GoogleSheetsBackend
+from relance.backends.gsheets_api import RetryPolicy
+from relance.mailers.outbox import OutboxMailer
+from relance.parse import parse_register
+
+from conftest import PARIS, TODAY, at
+from registers import register_tabs, sheets_requests
+from tests.fakes.gspread_local import local_client
+
+FAST = RetryPolicy(wait=wait_none(), sleep=lambda seconds: None)
+SIX = {"spreadsheets.get": 1, "values.batchGet": 2, "values.append": 1, "spreadsheets.batchUpdate": 1,
+       "values.batchUpdate": 1}
+
+
+def inv(number, client="C1", late=3, amount="100.00", **kw):
+    return {"invoice": number, "client": client, "due": TODAY - timedelta(days=late), "amount": Decimal(amount), **kw}
+
+
+def direct(fake, key, timeout=None, retry=FAST):
+    """A backend on the fake without credentials (anonymous client), fast retries."""
+    return GoogleSheetsBackend(local_client(fake.base_url, timeout=timeout), key, retry=retry)
+
+
+def values(fake, key, tab):
+    rows = fake.get_values(key, tab)
+    return {row[0]: dict(zip(rows[0], row)) for row in rows[1:] if row}
+
+
+def run(policy, **kw):
+    kw.setdefault("today", TODAY)
+    kw.setdefault("now", at(TODAY))
+    return runner.run(policy, **kw)
+
+
+# ------------------------------------------------------------------ the request budget
+@pytest.mark.parametrize("count", [10, 5000])
+def test_a_run_costs_six_requests_whatever_the_number_of_invoices(sheets_reg, count):
+    late = max(count // 100, 2)  # a few messages; every invoice still gets its bot columns written
+    invoices = [inv(f"F{i:05}", client=f"C{i % (count // 5 or 1):04}", late=3 if i < late else -30)
+                for i in range(count)]
+    sheets_reg.create(invoices)
+    sheets_reg.fake.reset_counts()
+    report = run(sheets_reg.policy)
+    assert len(report.sent) == len({i["client"] for i in invoices[:late]})
+    assert sheets_requests(sheets_reg.fake) == SIX
+    factures = values(sheets_reg.fake, sheets_reg.key, "Factures")
+    assert len(factures) == count and factures["F00000"]["Étape"] == "Relance amiable"
+    assert factures[f"F{count - 1:05}"]["Prochaine action"].startswith("Pré-relance prévue le")
+    journal = sheets_reg.rows("Journal")
+    assert [r["Statut"] for r in journal].count("sent") == late
+
+    sheets_reg.fake.reset_counts()
+    assert run(sheets_reg.policy, now=at(TODAY, 15)).sent == []  # nothing to send: no pending append
+    counts = sheets_requests(sheets_reg.fake)
+    assert sum(counts.values()) == 5 and "values.append" not in counts
+
+
+def test_a_run_holding_the_run_lock_costs_eight_requests(sheets_reg):
+    """The lock's check rides in the run's own batchGet: +1 append to take it, +1 batchUpdate to give it back."""
+    sheets_reg.create([inv("F1")])
+    backend = sheets_reg.backend()
+    first = backend.run_lock("cron", timedelta(minutes=30))
+    first.acquire()  # creates the hidden Verrou tab: once per register, not counted
+    first.release()
+    sheets_reg.fake.reset_counts()
+    backend = sheets_reg.backend()
+    lock = backend.run_lock("cron", timedelta(minutes=30))
+    lock.acquire()
+    assert len(run(sheets_reg.policy, backend=backend).sent) == 1
+    lock.release()
+    assert sheets_requests(sheets_reg.fake) == {**SIX, "values.append": 2, "spreadsheets.batchUpdate": 2}
+
+
+# ------------------------------------------------------------------ data, never formulas
+@pytest.mark.parametrize("text", ["=1+1", "+33 6 12 34 56 78", "-2", "@SUM(A1)", '=HYPERLINK("http://x")'])
+def test_formula_looking_values_stay_text(fake_sheets, text):
+    key = fake_sheets.create_spreadsheet("R", register_tabs([inv("F1")]))
+    backend = direct(fake_sheets, key)
+    backend.load()
+    backend.apply(Changes(journal=({"comment": text, "client": text, "status": "manual"},)))  # append path
+    backend.apply(Changes(invoices={"F1": {"alert": text}}, tasks=({"reason": text, "key": "T/1"},)))
+    stored = [fake_sheets.sheet(key, "Journal").rows[1][11], fake_sheets.sheet(key, "Factures").rows[1][16],
+              fake_sheets.sheet(key, "Tâches").rows[1][3]]
+    assert stored == [text] * 3 and all(type(v) is str for v in stored)  # a str cell, not a formula cell
+    assert fake_sheets.get_values(key, "Factures", render="FORMULA")[1][16] == text
+    tabs = direct(fake_sheets, key).load()
+    assert tabs["Journal"].rows[1][11] == text and tabs["Factures"].rows[1][16] == text
+
+
+def test_decimals_dates_and_timestamps_round_trip_without_float_noise(fake_sheets):
+    key = fake_sheets.create_spreadsheet("R", register_tabs([inv("F1")]))
+    backend = direct(fake_sheets, key)
+    stamp = datetime(2026, 11, 25, 10, 7, tzinfo=PARIS)
+    backend.apply(Changes(invoices={"F1": {"penalties": Decimal("1234.56"), "last_reminder": stamp,
+                                           "reminders_sent": 2, "next_action": "Relance le 02/12/2026"}},
+                          tasks=({"created": TODAY, "key": "T/1", "reason": "x"},)))
+    row = fake_sheets.get_values(key, "Factures")[1]
+    assert row[15] == 1234.56 and repr(row[15]) == "1234.56" and row[12] == "2026-11-25 10:07" and row[14] == 2
+    assert fake_sheets.get_values(key, "Tâches")[1][0] == "2026-11-25"
+    assert cells.parse_amount(row[15]) == Decimal("1234.56")
+    assert cells.parse_datetime(row[12]) == stamp.replace(tzinfo=None)
+    register, problems = parse_register(direct(fake_sheets, key).load())
+    assert problems == [] and register.tasks[0].created == TODAY and register.invoices[0].amount == Decimal("100.00")
+
+
+# ------------------------------------------------------------------ rows addressed by number
+def test_writes_follow_the_invoice_when_staff_sort_and_insert_rows_during_the_run(fake_sheets):
+    key = fake_sheets.create_spreadsheet("R", register_tabs([inv(f"F{i}") for i in range(1, 6)]))
+    backend = direct(fake_sheets, key)
+    backend.load()
+    fake_sheets.reorder_rows(key, "Factures", lambda row: row[0], reverse=True)   # staff sort Z→A
+    fake_sheets.insert_rows(key, "Factures", 3, [["F9", "C1", "", 46000, 9]])     # and insert a row
+    report = backend.apply(Changes(invoices={f"F{i}": {"next_action": f"action F{i}"} for i in range(1, 6)}
+                                   | {"F404": {"stage": "x"}}))
+    assert report.updated_rows == 5 and report.missing_invoices == ("F404",)
+    rows = fake_sheets.get_values(key, "Factures")
+    assert [r[0] for r in rows[1:]] == ["F5", "F9", "F4", "F3", "F2", "F1"]
+    for row in rows[1:]:
+        assert (row[13] if len(row) > 13 else "") == ("" if row[0] == "F9" else f"action {row[0]}")
+
+
+def test_writes_follow_the_invoice_column_when_staff_move_it_during_the_run(fake_sheets):
+    key = fake_sheets.create_spreadsheet("R", register_tabs([inv("F1"), inv("F2")]))
+    backend = direct(fake_sheets, key)
+    backend.load()
+    moved = [[row[1], row[0], *row[2:]] for row in fake_sheets.get_values(key, "Factures")]  # swap A and B
+    fake_sheets.set_values(key, "Factures", moved)
+    fake_sheets.reset_counts()
+    backend.apply(Changes(invoices={"F2": {"alert": "à voir"}}))
+    rows = fake_sheets.get_values(key, "Factures")
+    assert [(r[1], r[16] if len(r) > 16 else "") for r in rows[1:]] == [("F1", ""), ("F2", "à voir")]
+    assert fake_sheets.count("values.batchGet") == 2  # the re-read found the column moved: one more read
+
+
+def test_a_sort_while_messages_are_being_sent_never_misplaces_a_write(sheets_reg, workdir):
+    sheets_reg.create([inv("F1", late=3), inv("F2", client="C2", late=10), inv("F3", client="C3", late=-20)])
+
+    class SortingMailer(OutboxMailer):
+        def send(self, message):
+            sheets_reg.fake.reorder_rows(sheets_reg.key, "Factures", lambda row: row[0], reverse=True)
+            return super().send(message)
+
+    run(sheets_reg.policy, mailer=SortingMailer(workdir / "outbox"))
+    factures = {r["N° facture"]: r for r in sheets_reg.rows("Factures")}
+    assert factures["F1"]["Étape"] == factures["F2"]["Étape"] == "Relance amiable"
+    assert factures["F3"]["Étape"] is None and factures["F3"]["Prochaine action"].startswith("Pré-relance")
+
+
+# ------------------------------------------------------------------ retries
+def test_a_storm_of_five_429_is_survived_with_exponential_backoff(sheets_reg):
+    sheets_reg.create([inv("F1"), inv("F2", client="C2")])
+    slept = []
+    backend = sheets_reg.backend(retry=RetryPolicy(sleep=slept.append))  # default waits, recorded instead of slept
+    sheets_reg.fake.inject(status=429, count=5, match="/v4/")  # Sheets calls, not the token endpoint
+    report = run(sheets_reg.policy, backend=backend)
+    statuses = [r.status for r in sheets_reg.fake.requests if r.kind != "oauth.token"]
+    assert len(report.sent) == 2 and statuses[:6] == [429] * 5 + [200]
+    assert len(slept) == 5 and all(2 ** i <= s <= 2 ** i + 1 for i, s in enumerate(slept))  # 1, 2, 4, 8, 16 s + jitter
+    assert [r["Statut"] for r in sheets_reg.rows("Journal")] == ["pending"] * 2 + ["sent"] * 2
+
+
+def test_a_run_that_still_fails_writes_nothing_half_done_to_factures(sheets_reg):
+    sheets_reg.create([inv("F1"), inv("F2", client="C2")])
+    before = sheets_reg.rows("Factures")
+    sheets_reg.fake.inject(status=503, count=100, match="values.batchUpdate")
+    with pytest.raises(BackendError, match="service indisponible, HTTP 503"):
+        run(sheets_reg.policy, backend=sheets_reg.backend(retry=FAST))
+    assert sheets_reg.rows("Factures") == before
+    assert [r["Statut"] for r in sheets_reg.rows("Journal")] == ["pending", "pending"]  # the next run settles them
+    sheets_reg.fake.clear_faults()
+    report = run(sheets_reg.policy, now=at(TODAY, 11))
+    assert report.sent == [] and sum("→ sent" in n for n in report.notes) == 2
+
+
+def test_an_append_that_timed_out_after_landing_is_not_sent_twice(fake_sheets):
+    key = fake_sheets.create_spreadsheet("R", register_tabs([inv("F1")]))
+    backend = direct(fake_sheets, key, timeout=0.3)
+    backend.load()
+    fake_sheets.inject_timeout(count=1, delay=30, match="values.append", apply=True)
+    backend.apply(Changes(journal=({"client": "C1", "status": "pending", "key": "k1"},)))
+    fake_sheets.release()
+    assert [r[8] for r in fake_sheets.get_values(key, "Journal")[1:]] == ["k1"]
+    assert fake_sheets.count("values.append") == 1 and fake_sheets.count("values.batchGet") == 2  # load + check
+
+
+def test_an_append_that_timed_out_before_landing_is_sent_again(fake_sheets):
+    key = fake_sheets.create_spreadsheet("R", register_tabs([inv("F1")]))
+    backend = direct(fake_sheets, key, timeout=0.3)
+    backend.load()
+    fake_sheets.inject_timeout(count=1, delay=30, match="values.append", apply=False)
+    backend.apply(Changes(journal=({"client": "C1", "status": "pending", "key": "k1"},)))
+    fake_sheets.release()
+    assert [r[8] for r in fake_sheets.get_values(key, "Journal")[1:]] == ["k1"]
+    assert fake_sheets.count("values.append") == 2
+
+
+def test_client_errors_are_not_retried(fake_sheets):
+    key = fake_sheets.create_spreadsheet("R", register_tabs([inv("F1")]))
+    fake_sheets.inject(status=400, count=1, message="Unable to parse range: nope")
+    with pytest.raises(BackendError, match="HTTP 400.*Unable to parse range"):
+        direct(fake_sheets, key).load()
+    assert fake_sheets.count() == 1
+
+
+# ------------------------------------------------------------------ structure the writes need
+def test_missing_journal_tab_and_bot_headers_are_added_and_tasks_updated_by_key(fake_sheets):
+    tabs = register_tabs([inv("F1")], tasks=[{"reason": "ancienne", "key": "T/0"}])
+    del tabs["Journal"]
+    tabs["Factures"] = [row[:15] for row in tabs["Factures"]]  # no Pénalités, no Alerte
+    key = fake_sheets.create_spreadsheet("R", tabs)
+    backend = direct(fake_sheets, key)
+    backend.load()
+    backend.apply(Changes(journal=({"client": "C1", "status": "pending", "key": "k"},)))  # no tab: general path
+    backend.apply(Changes(invoices={"F1": {"alert": "voir"}}, tasks=({"reason": "nouvelle", "key": "T/1"},),
+                          task_updates={"T/0": {"reason": "mise à jour"}, "T/1": {"invoices": "F1"}}))
+    journal = fake_sheets.get_values(key, "Journal")
+    assert journal[0][:3] == ["Horodatage", "N° facture", "Client"] and journal[1][8] == "k"
+    assert fake_sheets.get_values(key, "Factures")[0][15:] == ["Pénalités", "Alerte"]
+    assert values(fake_sheets, key, "Factures")["F1"]["Alerte"] == "voir"
+    tasks = [(r[3], r[2], r[8]) for r in fake_sheets.get_values(key, "Tâches")[1:]]
+    assert tasks == [("mise à jour", "", "T/0"), ("nouvelle", "F1", "T/1")]
+
+
+def test_journal_rows_land_after_the_last_used_row_and_the_grid_grows(fake_sheets):
+    tabs = register_tabs([inv("F1")], journal=[{"comment": "staff note", "status": "manual"}])
+    key = fake_sheets.create_spreadsheet("R", tabs, grid={"Journal": (2, 12)})
+    backend = direct(fake_sheets, key)
+    backend.load()
+    fake_sheets.set_values(key, "Journal", [["", "", "", "", "", "", "", "manual", "", "", "", "ajoutée"]],
+                           start="A3")  # staff add a row during the run
+    backend.apply(Changes(journal=tuple({"status": "sent", "key": f"k{i}"} for i in range(3)),
+                          invoices={"F1": {"stage": "x"}}))
+    keys = [(r[7], r[8] if len(r) > 8 else "") for r in fake_sheets.get_values(key, "Journal")[1:]]
+    assert keys == [("manual", ""), ("manual", ""), ("sent", "k0"), ("sent", "k1"), ("sent", "k2")]
+    assert fake_sheets.sheet(key, "Journal").row_count == 6
+
+
+def test_bot_tabs_rewritten_whole_and_a_stale_chart_never_costs_the_journal(fake_sheets):
+    key = fake_sheets.create_spreadsheet("R", register_tabs([inv("F1")]) | {"Synthèse": [["ancien"] * 3] * 5})
+    backend = direct(fake_sheets, key)
+    backend.apply(Changes(sheets={"Synthèse": [["Encours", Decimal("12.50")], ["Factures", 3]]}))
+    assert fake_sheets.get_values(key, "Synthèse") == [["Encours", 12.5], ["Factures", 3]]
+
+    from relance.layout import BAR, ChartSpec, Column, SheetLayout
+    layout = SheetLayout("Synthèse", (("Tranche", "Montant"), ("0-30", Decimal("5"))), charts=(
+        ChartSpec(BAR, "Balance", Column("Synthèse", 0, 1, 1), Column("Synthèse", 1, 1, 1), "Montant", (0, 4)),))
+    backend.apply(Changes(layouts=(layout,)))
+    backend.metadata()  # cached: a chart deleted by hand now makes the next deleteEmbeddedObject fail
+    fake_sheets.sheet(key, "Synthèse").charts.clear()
+    backend.apply(Changes(layouts=(layout,), journal=({"status": "sent", "key": "k"},)))
+    assert [r[8] for r in fake_sheets.get_values(key, "Journal")[1:]] == ["k"]
+    assert any("Synthèse non mis à jour" in n for n in backend.notes)
+
+
+def test_summary_tabs_are_written_by_a_run_and_their_charts_do_not_pile_up(sheets_reg):
+    sheets_reg.create([inv("F1", issued=TODAY - timedelta(days=33))])
+    run(sheets_reg.policy)
+    run(sheets_reg.policy, now=at(TODAY, 15))
+    tomorrow = TODAY + timedelta(days=1)
+    run(sheets_reg.policy, today=tomorrow, now=at(tomorrow))
+    history = sheets_reg.rows("Historique")
+    assert [cells.parse_date(r["Date"]) for r in history] == [TODAY, tomorrow]
+    assert history[0]["Encours clients"] == 100
+    assert len(sheets_reg.fake.sheet(sheets_reg.key, "Synthèse").charts) == 2
+
+
+def test_rows_deleted_by_staff_during_the_run_do_not_break_the_write(fake_sheets):
+    """The grid shrinks under the bot's feet; the re-read's answered range tells its size now."""
+    tabs = register_tabs([inv("F1")], journal=[{"comment": "a", "status": "manual"},
+                                               {"comment": "b", "status": "manual"}])
+    key = fake_sheets.create_spreadsheet("R", tabs, grid={"Journal": (3, 12)})
+    backend = direct(fake_sheets, key)
+    backend.load()
+    fake_sheets.delete_rows(key, "Journal", 3)
+    backend.apply(Changes(journal=({"status": "sent", "key": "k0"}, {"status": "sent", "key": "k1"}),
+                          invoices={"F1": {"stage": "x"}}))
+    assert [r[7] for r in fake_sheets.get_values(key, "Journal")[1:]] == ["manual", "sent", "sent"]
+    assert fake_sheets.sheet(key, "Journal").row_count == 4
