@@ -183,26 +183,17 @@ def test_a_run_that_still_fails_writes_nothing_half_done_to_factures(sheets_reg)
     assert report.sent == [] and sum("→ sent" in n for n in report.notes) == 2
 
 
-def test_an_append_that_timed_out_after_landing_is_not_sent_twice(fake_sheets):
+@pytest.mark.parametrize("landed,appends", [(True, 1), (False, 2)])
+def test_an_append_that_timed_out_is_sent_again_only_if_it_did_not_land(fake_sheets, landed, appends):
     key = fake_sheets.create_spreadsheet("R", register_tabs([inv("F1")]))
     backend = direct(fake_sheets, key, timeout=0.3)
     backend.load()
-    fake_sheets.inject_timeout(count=1, delay=30, match="values.append", apply=True)
+    fake_sheets.inject_timeout(count=1, delay=30, match="values.append", apply=landed)
     backend.apply(Changes(journal=({"client": "C1", "status": "pending", "key": "k1"},)))
     fake_sheets.release()
-    assert [r[8] for r in fake_sheets.get_values(key, "Journal")[1:]] == ["k1"]
-    assert fake_sheets.count("values.append") == 1 and fake_sheets.count("values.batchGet") == 2  # load + check
-
-
-def test_an_append_that_timed_out_before_landing_is_sent_again(fake_sheets):
-    key = fake_sheets.create_spreadsheet("R", register_tabs([inv("F1")]))
-    backend = direct(fake_sheets, key, timeout=0.3)
-    backend.load()
-    fake_sheets.inject_timeout(count=1, delay=30, match="values.append", apply=False)
-    backend.apply(Changes(journal=({"client": "C1", "status": "pending", "key": "k1"},)))
-    fake_sheets.release()
-    assert [r[8] for r in fake_sheets.get_values(key, "Journal")[1:]] == ["k1"]
-    assert fake_sheets.count("values.append") == 2
+    assert [r[8] for r in fake_sheets.get_values(key, "Journal")[1:]] == ["k1"]  # once, either way
+    assert fake_sheets.count("values.append") == appends
+    assert fake_sheets.count("values.batchGet") == 2  # the load, and the check before re-sending
 
 
 def test_client_errors_are_not_retried(fake_sheets):
@@ -263,8 +254,10 @@ def test_bot_tabs_rewritten_whole_and_a_stale_chart_never_costs_the_journal(fake
     assert any("Synthèse non mis à jour" in n for n in backend.notes)
 
 
-def test_summary_tabs_are_written_by_a_run_and_their_charts_do_not_pile_up(sheets_reg):
-    sheets_reg.create([inv("F1", issued=TODAY - timedelta(days=33))])
+def test_summary_tabs_are_added_written_by_a_run_and_their_charts_do_not_pile_up(sheets_reg):
+    tabs = register_tabs([inv("F1", issued=TODAY - timedelta(days=33))])
+    del tabs["Synthèse"], tabs["Historique"]
+    sheets_reg.create([], tabs=tabs)
     run(sheets_reg.policy)
     run(sheets_reg.policy, now=at(TODAY, 15))
     tomorrow = TODAY + timedelta(days=1)

@@ -189,7 +189,7 @@ class GoogleSheetsBackend:
             needs = [(t.title, *t.size(), False) for t in plan.targets]
             layouts = changes.layouts if summary else ()
             sheets = changes.sheets if summary else {}
-            for title, rows in [(l.title, l.rows) for l in layouts] + list(sheets.items()):
+            for title, rows in [(layout.title, layout.rows) for layout in layouts] + list(sheets.items()):
                 info = meta.find(_tab(title))
                 needs.append((info.title if info else title, len(rows), max(map(len, rows), default=0), False))
             requests = structure_requests(meta, needs)
@@ -223,12 +223,13 @@ def _tab(name: str) -> schema.Tab:
 
 
 def _summary_requests(meta: Meta, structure: list[dict], layouts: tuple, sheets: dict) -> list[dict]:
-    """Synthèse/Historique layouts (with their charts) and bot tabs rewritten whole."""
+    """Synthèse/Historique layouts (with their charts) and bot tabs rewritten whole. Tabs are
+    named by their canonical names; one missing is added by `structure` (same batch, before)."""
     from .sheets_summary import cell_data, layout_requests
-    ids = {name: info.id for name in {l.title for l in layouts} | set(sheets) | {"Synthèse", "Historique"}
-           if (info := meta.find(_tab(name))) is not None}
-    ids.update({_canonical(title): sheet_id for title, sheet_id in added_sheet_ids(structure).items()})
-    old_charts = [c for name in {l.title for l in layouts} if (info := meta.find(_tab(name))) for c in info.charts]
+    names = {layout.title for layout in layouts} | set(sheets) | {schema.SYNTHESE.name, schema.HISTORIQUE.name}
+    ids = {name: info.id for name in names if (info := meta.find(_tab(name))) is not None}
+    ids.update(added_sheet_ids(structure))
+    old_charts = [chart for layout in layouts if (info := meta.find(_tab(layout.title))) for chart in info.charts]
     requests = layout_requests(layouts, ids, old_charts) if layouts else []
     for name, rows in sheets.items():
         requests.append({"updateCells": {"range": {"sheetId": ids[name]}, "fields": "userEnteredValue"}})
@@ -236,8 +237,3 @@ def _summary_requests(meta: Meta, structure: list[dict], layouts: tuple, sheets:
                                          "rows": [{"values": [cell_data(v) for v in row]} for row in rows],
                                          "fields": "userEnteredValue"}})
     return requests
-
-
-def _canonical(title: str) -> str:
-    tab = next((t for t in schema.TABS if schema.find_tab([title], t)), None)
-    return tab.name if tab else title

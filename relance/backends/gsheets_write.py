@@ -30,7 +30,7 @@ from typing import Any, Iterable, Mapping
 
 from .. import cells as cellmod
 from .. import schema
-from . import ApplyReport, Changes
+from . import ApplyReport, Changes, cells_by_key
 
 MAX_CELL_TEXT = 50_000  # Google's limit per cell
 NEW_TAB_ROWS, NEW_TAB_COLUMNS = 1000, 26
@@ -200,18 +200,10 @@ class Target:
         known = dict(self.read.rows_by_key if self.read else {})
         for key, rows in (extra_rows or {}).items():
             known[key] = known.get(key, []) + rows
-        written, missing = 0, []
-        for key, values in updates.items():
-            rows = known.get(key)
-            if not rows:
-                missing.append(key)
-                continue
-            for row in rows:
-                for column, value in values.items():
-                    if column in allowed:
-                        self.cells[(row, positions[column])] = to_cell(value)
-                written += 1
-        return ApplyReport(written, tuple(missing))
+        found, report = cells_by_key(updates, known, allowed)
+        for row, column, value in found:
+            self.cells[(row, positions[column])] = to_cell(value)
+        return report
 
     def ranges(self) -> list[dict]:
         """The cells as ``values.batchUpdate`` ranges: one per run of consecutive rows."""
