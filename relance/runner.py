@@ -217,6 +217,7 @@ def run(policy: Policy, *, today: date | None = None, now: datetime | None = Non
     backend.apply(Changes(invoices=invoice_updates(after), journal=tuple(outcome + task_journal),
                           tasks=tuple(new_tasks), task_updates=updates,
                           layouts=summary_layouts(raw, register, policy, report)))
+    report.notes.extend(getattr(backend, "notes", ()))  # e.g. Sheets: Synthèse left as it was
     return report
 
 

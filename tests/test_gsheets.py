@@ -251,7 +251,7 @@ def test_bot_tabs_rewritten_whole_and_a_stale_chart_never_costs_the_journal(fake
     fake_sheets.sheet(key, "Synthèse").charts.clear()
     backend.apply(Changes(layouts=(layout,), journal=({"status": "sent", "key": "k"},)))
     assert [r[8] for r in fake_sheets.get_values(key, "Journal")[1:]] == ["k"]
-    assert any("Synthèse non mis à jour" in n for n in backend.notes)
+    assert any("Synthèse non mis à jour" in n and "No embedded object" in n for n in backend.notes)
 
 
 def test_summary_tabs_are_added_written_by_a_run_and_their_charts_do_not_pile_up(sheets_reg):
@@ -280,3 +280,20 @@ def test_rows_deleted_by_staff_during_the_run_do_not_break_the_write(fake_sheets
                           invoices={"F1": {"stage": "x"}}))
     assert [r[7] for r in fake_sheets.get_values(key, "Journal")[1:]] == ["manual", "sent", "sent"]
     assert fake_sheets.sheet(key, "Journal").row_count == 4
+
+
+def test_a_chart_deleted_by_hand_during_a_run_costs_the_summary_not_the_journal(sheets_reg, workdir):
+    sheets_reg.create([inv("F1")])
+    run(sheets_reg.policy)
+    later = TODAY + timedelta(days=7)
+
+    class ChartDeletingMailer(OutboxMailer):
+        def send(self, message):
+            sheets_reg.fake.sheet(sheets_reg.key, "Synthèse").charts.clear()
+            return super().send(message)
+
+    report = run(sheets_reg.policy, today=later, now=at(later), mailer=ChartDeletingMailer(workdir / "outbox"))
+    assert [m.stage for m in report.sent] == ["renforcee"]
+    assert [r["Statut"] for r in sheets_reg.rows("Journal")][-1] == "sent"
+    assert sheets_reg.rows("Factures")[0]["Étape"] == "Relance renforcée"
+    assert any(n.startswith("onglet Synthèse non mis à jour") for n in report.notes)
