@@ -106,6 +106,7 @@ class InvoiceState:
     next_action: str = ""
     reminders_sent: int = 0
     alert: str = ""
+    penalties: Decimal | None = None  # interest + indemnity as of today (claims.py); None = none / no rate
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Static checks that need no register: every template renders for every language.
+"""Static checks: every template renders for every language, every rate the register needs is known.
 
 `relance check` runs them before a policy or template change goes live, so a typo
 in a template is found by staff at their desk, not by a client in their inbox.
@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
+from .claims import Claims
 from .config import Policy
-from .model import Client, Instalment, Invoice, RowProblem
 from .actions import INSTALMENT_DUE, INSTALMENT_PRE, Line, Reminder
+from .model import Client, Instalment, Invoice, Register, RowProblem
 from .render import LOCALES, Renderer, RenderError
 
 
@@ -28,18 +30,32 @@ def sample_reminder(stage: str, language: str, segment: str, today: date) -> Rem
     return Reminder(f"check/{stage}", client, stage, lines, (client.email,))
 
 
+NO_RATE_DAY = date(2100, 1, 15)  # a half-year no rate table has: penalties "à parfaire", the other wording
+
+
 def check_templates(policy: Policy, today: date | None = None) -> list[RowProblem]:
+    """Render every template with sample invoices: once with penalty figures, once without a rate."""
     renderer = Renderer(policy)
-    today = today or date(2026, 1, 15)
     problems = []
     email_stages = [s.key for s in policy.stages if s.channel != "task"] + [INSTALMENT_PRE, INSTALMENT_DUE]
     for stage in email_stages:
         for language in LOCALES:
-            for segment in ("Standard", "Stratégique", "Particulier"):
-                try:
-                    renderer.render_parts(language, stage,
-                                          renderer.context(sample_reminder(stage, language, segment, today), today))
-                except RenderError as exc:
-                    problems.append(RowProblem("Modèles", None, None, str(exc)))
-                    break
+            try:
+                for day in (today or date(2026, 1, 15), NO_RATE_DAY):
+                    for segment in ("Standard", "Stratégique", "Particulier"):
+                        reminder = sample_reminder(stage, language, segment, day)
+                        renderer.render_parts(language, stage, renderer.context(reminder, day))
+            except RenderError as exc:
+                problems.append(RowProblem("Modèles", None, None, str(exc)))
+    return problems
+
+
+def check_rates(register: Register, policy: Policy, today: date) -> list[RowProblem]:
+    """One problem per missing/unconfirmed rate (or below-floor contract rate), naming the invoices concerned."""
+    found = Claims(policy, register).problems(register.invoices, today)
+    problems = []
+    for message, numbers in found.items():
+        shown = ", ".join(numbers[:5]) + (f" … (+{len(numbers) - 5})" if len(numbers) > 5 else "")
+        problems.append(RowProblem(Path(policy.source).name, None, "[penalties]",
+                                   f"{message} (factures concernées : {shown})"))
     return problems

@@ -93,6 +93,26 @@ def _table(value: Any) -> dict:
     return value
 
 
+def _b2b_rate(value: Any) -> str:
+    """"ecb+10" (the L441-10 default) or a contractual annual rate in %, such as "15"."""
+    if value == "ecb+10":
+        return value
+    try:
+        rate = Decimal(str(value).strip().replace(",", ".")) if not isinstance(value, bool) else None
+    except InvalidOperation:
+        rate = None
+    if rate is None or not rate.is_finite() or not 0 < rate <= 100:
+        raise ValueError(f"expected \"ecb+10\" or a contractual annual rate in % such as \"15\", got {value!r}")
+    return str(rate)
+
+
+def _rates(value: Any) -> dict:
+    """Rate-table overrides by half-year, checked now by the table itself (a typo must not wait for a letter)."""
+    from .rate_table import RateTable
+    RateTable.load_default().with_overrides(_table(value))  # its ValueError names the half-year and rate
+    return value
+
+
 def opt(default: Any, convert: Callable[[Any], Any], doc: str = "", toml: str = "") -> Any:
     """Declare a config key: its default, its converter, one line of help and, when
     Python needs another attribute name (``from``), its name in the file."""
@@ -120,6 +140,7 @@ class CompanyConfig:
     email: str = opt("compta@example.fr", _str, "accounts-receivable mailbox (Reply-To)")
     phone: str = opt("", _str)
     city: str = opt("Paris", _str, "place written on letters (« Fait à … »)")
+    iban: str = opt("", _str, "bank account printed on formal notices as a way to pay")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +151,7 @@ class ScheduleConfig:
     holidays: str = opt("FR", _str, "country code for public holidays (holidays package)")
     min_days_between_contacts: int = opt(3, _int(0, 365))
     daily_limit: int = opt(200, _int(1, 100_000))
+    max_payment_data_age: int = opt(5, _int(0, 60), "business days; older payment data stops sending (0 = off)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,10 +205,14 @@ class PaymentPlansConfig:
 
 @dataclass(frozen=True, slots=True)
 class PenaltiesConfig:
-    b2b_rate: str = opt("ecb+10", _str, "\"ecb+10\" or a contractual annual rate such as \"15\"")
+    b2b_rate: str = opt("ecb+10", _b2b_rate, "\"ecb+10\" or a contractual annual rate such as \"15\"")
     fixed_indemnity_eur: Decimal = opt(Decimal("40"), _decimal)
     b2c_rate: str = opt("legal", _choice("legal"))
-    rates: dict = opt({}, _table, "overrides of the packaged rate table, by half-year")
+    b2c_interest_from_due: bool = opt(False, _bool, "consumer contract makes the due date the notice (C. civ. 1344)")
+    allow_unconfirmed_rates: bool = opt(False, _bool, "compute with rates reported by secondary sources only")
+    notice_deadline_days: int = opt(8, _int(1, 90), "days given to pay in a formal notice")
+    prescription_warning_days: int = opt(90, _int(0, 730), "Alerte + task this long before a claim is time-barred")
+    rates: dict = opt({}, _rates, "overrides of the packaged rate table, by half-year")
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +231,7 @@ class MailConfig:
 class PathsConfig:
     templates: str = opt("templates", _str, "staff-editable templates; packaged ones fill the gaps")
     letters: str = opt("letters", _str, "formal-notice PDFs")
+    invoices: str = opt("factures", _str, "invoice PDFs named <N° facture>.pdf, attached to reminders when present")
 
 
 DEFAULT_STAGES = (

@@ -13,6 +13,7 @@ from typing import Iterable
 
 from babel.dates import format_date
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .config import Policy
@@ -109,7 +110,7 @@ def print_problems(problems: Iterable[RowProblem]) -> None:
         return
     console.print(f"[bold red]{len(problems)} problème(s) dans le registre[/] (visibles aussi dans la colonne Alerte) :")
     for problem in problems:
-        console.print(f"  [red]•[/] {problem}", markup=True, soft_wrap=True)
+        console.print(f"  [red]•[/] {escape(str(problem))}", markup=True, soft_wrap=True)  # "[penalties…]" is text
 
 
 def dump(rows: list[dict], fmt: str) -> str:

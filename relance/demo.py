@@ -149,12 +149,13 @@ def _sent(when: datetime, invoice: str, client: str, stage: str, key: str) -> di
 
 
 def sample_history(ref: date, tz: str = "Europe/Paris") -> tuple:
-    """Eleven weekly Historique rows before the reference day (invented, slowly improving),
-    so the demo's DSO line chart has a trend to draw."""
+    """Invented Historique rows (slowly improving) so the demo's DSO chart has a trend: eleven weekly
+    ones before the reference day and one on the business day before it, the demo job's "last run"."""
     from .summary import DAY_STEP, HistoryRow, ratio
     rows = []
-    for i in range(11):
-        day = ref - timedelta(weeks=11 - i)
+    days = [ref - timedelta(weeks=11 - i) for i in range(11)]
+    days.append(ref - timedelta(days=1 if ref.weekday() else 3))  # the job "ran" on the previous business day
+    for i, day in enumerate(days):
         outstanding, sales = D(52000) - 400 * i, D(47000) + 150 * i
         overdue = (outstanding * (D("0.86") - D("0.005") * i)).quantize(D("0.01"))
         rows.append(HistoryRow(

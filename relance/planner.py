@@ -105,8 +105,10 @@ def _state(ctx: Context, d: Decision, sending: bool) -> InvoiceState:
         next_action = f"{stage_label} : {d.reason}"
     else:
         next_action = d.reason
+    penalties, rate_alert = ctx.claims.cell(d.invoice, ctx.today)
+    alerts = [*d.alerts, rate_alert] if rate_alert else d.alerts
     return InvoiceState(d.invoice.number, ctx.labels.get(history.stage, history.stage), history.last_sent,
-                        next_action, history.count, " | ".join(dict.fromkeys(d.alerts)) if d.alerts else "")
+                        next_action, history.count, " | ".join(dict.fromkeys(alerts)) if alerts else "", penalties)
 
 
 def plan(register: Register, policy: Policy, today: date, now: datetime | None = None,

@@ -20,6 +20,7 @@ import traceback
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from email.utils import formataddr, parseaddr
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
@@ -32,6 +33,7 @@ from markupsafe import Markup, escape
 
 from . import journal as jr
 from . import schema
+from .claims import Claims, claim_lines
 from .config import Policy
 from .mailers import Message, one_line
 from .actions import Reminder, stage_label as label
@@ -91,6 +93,11 @@ class Renderer:
         except TemplateError as exc:
             raise RenderError(f"{_where(exc, name)}: {exc.message or exc}") from None
 
+    @cached_property
+    def claims(self) -> Claims:
+        """Penalties for the invoices of a message (rate table read once per renderer)."""
+        return Claims(self.policy)
+
     def has(self, name: str) -> bool:
         try:
             self.env.get_template(name)
@@ -123,6 +130,7 @@ class Renderer:
     def context(self, reminder: Reminder, today: date) -> dict:
         lang = reminder.client.language
         company = self.policy.company
+        claims = [self.claims.claim(line.invoice, reminder.client, today) for line in reminder.lines]
         lines = [{
             "number": line.invoice.number, "issued": line.invoice.issued, "due": line.invoice.due,
             "amount": line.invoice.amount, "paid": line.invoice.paid, "remaining": line.remaining,
@@ -130,7 +138,10 @@ class Renderer:
             "payment_link": line.invoice.payment_link,
             "instalment": {"number": line.instalment.number, "due": line.instalment.due,
                            "amount": line.instalment.amount} if line.instalment else None,
-        } for line in reminder.lines]
+            # late-payment interest + indemnity as of today: figures, and the lines that justify them
+            "penalty_lines": claim_lines(claim, LOCALES.get(lang, "fr_FR")), "penalty": claim.extra,
+            "claimed": claim.total, "penalty_pending": bool(claim.error),  # interest "à parfaire": no rate
+        } for line, claim in zip(reminder.lines, claims)]
         currencies = {line["currency"] for line in lines}
         return {
             "company": {"name": company.name, "siren": company.siren, "address": company.address,
@@ -139,10 +150,12 @@ class Renderer:
                        "contact": reminder.client.contact, "segment": reminder.client.segment,
                        "b2b": reminder.client.b2b, "language": lang},
             "stage": reminder.stage, "stage_label": label(self.policy, reminder.stage),
+            "channel": next((s.channel for s in self.policy.stages if s.key == reminder.stage), "email"),
             "invoices": lines, "invoice": lines[0], "count": len(lines),
             "total": reminder.total, "currency": currencies.pop() if len(currencies) == 1 else "EUR",
             "payment_link": next((l["payment_link"] for l in lines if l["payment_link"]), ""),
-            "today": today, "deadline": today + timedelta(days=8), "lang": lang,
+            "today": today, "deadline": today + timedelta(days=self.policy.penalties.notice_deadline_days),
+            "lang": lang,
             "indemnity": self.policy.penalties.fixed_indemnity_eur,
         }
 
@@ -150,12 +163,18 @@ class Renderer:
         parts = self.render_parts(reminder.client.language, reminder.stage, self.context(reminder, today))
         domain = self.policy.company.email.rpartition("@")[2]
         return Message(
-            key=reminder.key, message_id=jr.message_id(reminder.key, domain), sender=self.policy.mail.sender,
+            key=reminder.key, message_id=jr.message_id(reminder.key, domain), sender=sender(self.policy),
             to=reminder.to, cc=reminder.cc, reply_to=self.policy.company.email, subject=parts.subject,
             text=parts.text, html=parts.html, date=now,
             in_reply_to=reminder.references[-1] if reminder.references else "",
             references=reminder.references, client=reminder.client.code, invoices=reminder.invoices,
             stage=reminder.stage)
+
+
+def sender(policy: Policy) -> str:
+    """``[mail] from``, with the company name shown when it gives only an address."""
+    name, address = parseaddr(policy.mail.sender)
+    return policy.mail.sender if name or not address else formataddr((policy.company.name, address))
 
 
 def _where(exc: TemplateError, name: str) -> str:

@@ -1,7 +1,7 @@
 """The imperative shell: the only place that knows the order of side effects.
 
-    load -> parse -> resolve interrupted sends -> plan -> render
-         -> journal ``pending`` -> send -> journal ``sent``/``failed`` + bot columns + Synthèse
+    lock -> load -> parse -> resolve interrupted sends -> plan -> render (+ invoice PDFs)
+         -> journal ``pending`` -> send -> journal ``sent``/``failed`` + bot columns + Synthèse -> unlock
 
 The journal is written *before* anything leaves (``pending``) and again after
 (``sent``), so a run killed at any point is finished by the next one: a pending
@@ -22,11 +22,16 @@ from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
+from . import guards
 from . import journal as jr
 from . import planner
+from .attachments import attach_invoices
 from .backends import Backend, Changes, open_backend
+from .faults import crashpoint
 from .config import Policy
-from .mailers import MailError, Mailer, Message
+from .letters import LetterError, attach_letter
+from .lock import run_lock
+from .mailers import MailError, Mailer, MailUncertain, Message
 from .model import JournalEntry, RawTabs, Register, RowProblem, Task
 from .parse import parse_register
 from .render import Renderer, RenderError
@@ -48,6 +53,7 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
     outbox: Path | None = None
     register: str = ""
+    stale_payments: bool = False
 
     @property
     def ok(self) -> bool:
@@ -58,7 +64,7 @@ def open_mailer(policy: Policy, dry_run: bool) -> Mailer:
     from .mailers.outbox import OutboxMailer
     outbox = policy.resolve(policy.mail.outbox)
     if dry_run:
-        return OutboxMailer(outbox / "dry-run")
+        return OutboxMailer(outbox / "dry-run", overwrite=True)
     if policy.mail.mailer == "smtp":
         from .mailers.smtp import SmtpMailer  # type: ignore[import-not-found]
         return SmtpMailer.from_policy(policy)
@@ -106,9 +112,7 @@ def resolve_interrupted(register: Register, policy: Policy, mailer: Mailer, now:
         sent = mailer.was_sent(entry.message_id, entry.key)
         if sent is None:
             status, comment = jr.SENT, "envoi interrompu, réception incertaine : vérifiez auprès du client"
-            report.tasks.append(planner.NewTask(jr.task_key(entry.key, "incertain"), entry.client,
-                                                tuple(e.invoice for e in group), "Envoi incertain " + entry.key,
-                                                "Vérifier si le message a été reçu ; sinon le renvoyer"))
+            report.tasks.append(uncertain_task(entry.key, entry.client, tuple(e.invoice for e in group)))
         elif sent:
             status, comment = jr.SENT, "confirmé à la reprise après interruption"
         else:
@@ -121,6 +125,12 @@ def resolve_interrupted(register: Register, policy: Policy, mailer: Mailer, now:
     return rows
 
 
+def uncertain_task(key: str, client: str, invoices: tuple[str, ...]) -> planner.NewTask:
+    """A message that may or may not have arrived: a human checks, the bot never sends it twice."""
+    return planner.NewTask(jr.task_key(key, "incertain"), client, invoices, "Envoi incertain " + key,
+                           "Vérifier si le message a été reçu ; sinon le renvoyer")
+
+
 def _test_mode(message: Message, recipient: str) -> Message:
     return dataclasses.replace(message, key="TEST/" + message.key, to=(recipient,), cc=(),
                                subject="[TEST] " + message.subject)
@@ -131,7 +141,7 @@ def invoice_updates(plan: planner.Plan) -> dict[str, dict]:
     for number, state in plan.states.items():
         updates[number] = {"stage": state.stage, "last_reminder": state.last_reminder,
                            "next_action": state.next_action, "reminders_sent": state.reminders_sent,
-                           "alert": state.alert}
+                           "alert": state.alert, "penalties": state.penalties}
     for problem in plan.problems:  # rows left out of the register still show why
         if problem.invoice and problem.tab == "Factures" and problem.invoice not in plan.states:
             entry = updates.setdefault(problem.invoice, {"alert": ""})
@@ -139,15 +149,34 @@ def invoice_updates(plan: planner.Plan) -> dict[str, dict]:
     return updates
 
 
-def run(policy: Policy, *, today: date | None = None, now: datetime | None = None, dry_run: bool = False,
-        backend: Backend | None = None, mailer: Mailer | None = None, progress: Progress | None = None,
-        simulate: bool = False) -> RunReport:
+def run(policy: Policy, *, dry_run: bool = False, backend: Backend | None = None, **options) -> RunReport:
+    """One run, holding the run lock from before reading the register to after writing it back
+    (`lock.RunLocked` when another run holds it). A dry run writes nothing and takes no lock.
+    Options: today, now, mailer, progress, simulate (see `_run`)."""
+    backend = backend or open_backend(policy)
+    if dry_run:
+        return _run(policy, dry_run=True, backend=backend, **options)
+    lock = run_lock(backend)
+    note = lock.acquire()
+    try:
+        report = _run(policy, backend=backend, **options)
+    finally:
+        lock.release()
+    if note:
+        report.notes.insert(0, note)
+    return report
+
+
+def _run(policy: Policy, *, today: date | None = None, now: datetime | None = None, dry_run: bool = False,
+         backend: Backend | None = None, mailer: Mailer | None = None, progress: Progress | None = None,
+         simulate: bool = False) -> RunReport:
     """One run. `simulate` ignores the send window (``--date`` replays a day)."""
     now = now or local_now(policy)
     today = today or now.date()
     backend = backend or open_backend(policy)
     tz = policy.schedule.timezone
     raw = backend.load()
+    crashpoint("chargé")
     register, problems = parse_register(raw, tz)
     mailer = mailer or open_mailer(policy, dry_run)
     test_recipient = policy.mail.test_recipient
@@ -163,20 +192,29 @@ def run(policy: Policy, *, today: date | None = None, now: datetime | None = Non
         when = plan.next_slot.strftime("%d/%m/%Y %H:%M") if plan.next_slot else "?"
         report.notes.append(f"hors créneau d'envoi : rien n'est envoyé maintenant (prochain créneau : {when})")
         reminders = ()
+    banner, paid_up_to = check_guards(raw, register, policy, today, report)
+    if report.stale_payments:
+        reminders = ()
     renderer = Renderer(policy)
     messages: list[tuple[Message, dict[str, str]]] = []
+    letters = None if dry_run or test_recipient else policy.resolve(policy.paths.letters)  # formal-notice PDFs
+    letter_notes: dict[str, str] = {}  # message key -> "lettre LRAR à envoyer : … sha256=…" (journal proof)
     for reminder in reminders:
         try:
             message = renderer.render(reminder, today, now)
-        except RenderError as exc:
+            message, note = attach_letter(policy, reminder, message, today, letters)
+        except (RenderError, LetterError) as exc:
             report.problems.append(RowProblem("Modèles", None, None, f"{reminder.client.code} : {exc}"))
             continue
         if test_recipient:
             message = _test_mode(message, test_recipient)
+        letter_notes[message.key] = note
         messages.append((message, {line.invoice.number: line.stage for line in reminder.lines}))
     if test_recipient:
         done = {e.key for e in register.journal if e.status == jr.TEST}
         messages = [(m, lines) for m, lines in messages if m.key not in done]
+    messages, unreadable = attach_invoices(messages, policy)  # factures/<N° facture>.pdf when present
+    report.problems.extend(unreadable)
     if dry_run:
         for i, (message, _) in enumerate(messages, start=1):
             mailer.send(message)
@@ -186,17 +224,26 @@ def run(policy: Policy, *, today: date | None = None, now: datetime | None = Non
         report.tasks.extend(plan.tasks)
         return report
 
+    messages, held = recheck_staff_cells(backend, raw, messages, report)
     sent_status = jr.TEST if test_recipient else jr.SENT
-    pending = [row for m, lines in messages for row in journal_rows(m, lines, jr.PENDING, now)]
+    pending = [row for m, lines in messages for row in journal_rows(m, lines, jr.PENDING, now, letter_notes[m.key])]
     if pending or settled:
         backend.apply(Changes(journal=tuple(settled + pending)))
+        crashpoint("journal pending écrit")
     outcome: list[dict] = []
     try:
         for i, (message, lines) in enumerate(messages, start=1):
             try:
                 receipt = mailer.send(message)
-                outcome += journal_rows(message, lines, sent_status, now, receipt.detail)
+                crashpoint(f"envoyé {message.key}")
+                outcome += journal_rows(message, lines, sent_status, now,
+                                        " · ".join(filter(None, (letter_notes[message.key], receipt.detail))))
                 report.sent.append(message)
+            except MailUncertain as exc:  # may have arrived: never sent twice, a human checks
+                outcome += journal_rows(message, lines, sent_status, now,
+                                        " · ".join(filter(None, (letter_notes[message.key], str(exc)))))
+                report.sent.append(message)
+                report.tasks.append(uncertain_task(message.key, message.client, message.invoices))
             except MailError as exc:
                 outcome += journal_rows(message, lines, jr.FAILED, now, str(exc))
                 report.failed.append((message, str(exc)))
@@ -214,14 +261,59 @@ def run(policy: Policy, *, today: date | None = None, now: datetime | None = Non
     register = with_journal(register, outcome + task_journal)
     after = planner.plan(register, policy, today, None, problems)
     updates = {u.key: {"invoices": ", ".join(u.invoices), "reason": u.reason} for u in plan.task_updates}
-    backend.apply(Changes(invoices=invoice_updates(after), journal=tuple(outcome + task_journal),
+    crashpoint("avant l'écriture finale")
+    bot_columns = {n: v for n, v in invoice_updates(after).items() if n not in held}  # staff changed them: hands off
+    backend.apply(Changes(invoices=bot_columns, journal=tuple(outcome + task_journal),
                           tasks=tuple(new_tasks), task_updates=updates,
-                          layouts=summary_layouts(raw, register, policy, report)))
+                          layouts=summary_layouts(raw, register, policy, report, banner, paid_up_to)))
     report.notes.extend(getattr(backend, "notes", ()))  # e.g. Sheets: Synthèse left as it was
     return report
 
 
-def summary_layouts(raw: RawTabs, register: Register, policy: Policy, report: RunReport) -> tuple:
+def check_guards(raw: RawTabs, register: Register, policy: Policy, today: date,
+                 report: RunReport) -> tuple[tuple[str, ...], date | None]:
+    """Stale payment data and missed runs (guards.py): notes, a task, and the Synthèse banner."""
+    from .summary_layout import read_history
+    from .timing import Calendar
+    calendar = Calendar(policy.schedule)
+    fresh = guards.payment_freshness(register, raw.get("Synthèse"), today, calendar,
+                                     policy.schedule.max_payment_data_age)
+    banner: list[str] = []
+    if fresh.stale:
+        report.stale_payments = True
+        report.notes.append(fresh.message)
+        banner.append(fresh.message)
+        task = guards.freshness_task(today, fresh, policy.escalation.assignee)
+        if task.key not in {t.key for t in register.tasks}:
+            report.tasks.append(task)
+    history = read_history(raw.get("Historique"), policy.schedule.timezone)
+    missed = guards.heartbeat(max((h.day for h in history), default=None), today, calendar)
+    if missed:
+        report.notes.append(missed)
+        banner.append(missed)
+    return tuple(banner), fresh.up_to
+
+
+def recheck_staff_cells(backend: Backend, raw: RawTabs, messages: list, report: RunReport) -> tuple[list, set[str]]:
+    """Just before anything is journaled or sent: drop messages whose invoices staff changed since the read."""
+    reread = getattr(backend, "reread", None)
+    numbers = {n for message, _ in messages for n in message.invoices}
+    if reread is None or not numbers:
+        return messages, set()
+    changed = set(guards.changed_since(guards.staff_cells(raw.get("Factures")),
+                                       guards.staff_cells(reread("Factures")), numbers))
+    if not changed:
+        return messages, set()
+    for number in sorted(changed):
+        report.notes.append(f"{number} modifiée dans le registre pendant l'exécution : ni envoyée ni réécrite, "
+                            f"elle sera revue au prochain passage")
+    kept = [(m, lines) for m, lines in messages if not changed & set(m.invoices)]
+    held = changed | {n for m, _ in messages if changed & set(m.invoices) for n in m.invoices}
+    return kept, held
+
+
+def summary_layouts(raw: RawTabs, register: Register, policy: Policy, report: RunReport,
+                    banner: tuple[str, ...] = (), paid_up_to: date | None = None) -> tuple:
     """Synthèse and Historique after this run. They ride in the run's last write; a failure here
     is a note, never a reason to lose the journal rows of messages already sent."""
     from .summary import RunResult
@@ -233,7 +325,7 @@ def summary_layouts(raw: RawTabs, register: Register, policy: Policy, report: Ru
         run = RunResult(report.now, len(report.sent), len(report.failed), len(report.tasks),
                         len(set(report.plan.states) - messaged), len(report.problems))
         register = dataclasses.replace(register, tasks=register.tasks + opened)
-        return run_layouts(raw, register, policy, report.today, run)
+        return run_layouts(raw, register, policy, report.today, run, banner, paid_up_to)
     except Exception as exc:  # the dashboard must not cost the journal (see docstring)
         report.notes.append(f"onglet Synthèse non mis à jour : {type(exc).__name__} : {exc}")
         return ()

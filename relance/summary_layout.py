@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from . import cells, schema
 from .layout import BAR, LINE, ChartSpec, Column, Days, Percent, SheetLayout
 from .config import Policy
+from .guards import FRESHNESS_LABEL
 from .model import CENT, RawTab, RawTabs, Register
 from .summary import (COUNT, DAY_STEP, DAYS, KPIS, MONEY, PERCENT, RATE_STEP, TREND_WEEKS, HistoryRow, RunResult,
                       Summary, compute)
@@ -78,10 +79,16 @@ class _Rows:
 
 
 def synthese_layout(summary: Summary, history_first_row: int | None = None,
-                    history_last_row: int | None = None) -> SheetLayout:
-    """The Synthèse tab. The DSO chart plots Historique rows `history_first_row..history_last_row`."""
+                    history_last_row: int | None = None, banner: tuple[str, ...] = (),
+                    paid_up_to: date | None = None) -> SheetLayout:
+    """The Synthèse tab. The DSO chart plots Historique rows `history_first_row..history_last_row`.
+    `banner`: alerts shown first (stale payments, missed runs); `paid_up_to`: the staff-editable
+    « Encaissements à jour au » cell, read back and rewritten by each run (see guards.py)."""
     out = _Rows()
+    for line in banner:
+        out.titles.add(out.add(f"⚠ {line}"))
     out.titles.add(out.add(f"Synthèse des relances au {summary.today:%d/%m/%Y}"))
+    out.add(FRESHNESS_LABEL, paid_up_to if paid_up_to else "")
     out.add("Montants TTC en euros. Onglet réécrit à chaque exécution de relance ; l'historique est dans "
             "l'onglet Historique.")
     out.title("Indicateurs")
@@ -155,20 +162,21 @@ def historique_layout(history: tuple[HistoryRow, ...]) -> SheetLayout:
     return SheetLayout(HISTORIQUE, tuple(rows), frozenset({0}), widths=widths, freeze_rows=1)
 
 
-def layouts(summary: Summary) -> tuple[SheetLayout, SheetLayout]:
+def layouts(summary: Summary, banner: tuple[str, ...] = (),
+            paid_up_to: date | None = None) -> tuple[SheetLayout, SheetLayout]:
     """(Historique, Synthèse), Historique first: the DSO chart of Synthèse points into it."""
     history = historique_layout(summary.history)
     start = summary.today - timedelta(weeks=TREND_WEEKS) + timedelta(days=1)
     window = [i for i, row in enumerate(summary.history, start=1) if start <= row.day <= summary.today]
     first, last = (window[0], window[-1]) if window else (None, None)
-    return history, synthese_layout(summary, first, last)
+    return history, synthese_layout(summary, first, last, banner, paid_up_to)
 
 
-def run_layouts(raw_tabs: RawTabs, register: Register, policy: Policy, today: date,
-                run: RunResult) -> tuple[SheetLayout, SheetLayout]:
+def run_layouts(raw_tabs: RawTabs, register: Register, policy: Policy, today: date, run: RunResult,
+                banner: tuple[str, ...] = (), paid_up_to: date | None = None) -> tuple[SheetLayout, SheetLayout]:
     """What a run writes: Historique read back, extended with today, and Synthèse."""
     history = read_history(raw_tabs.get(HISTORIQUE), policy.schedule.timezone)
-    return layouts(compute(register, policy, today, run, history))
+    return layouts(compute(register, policy, today, run, history), banner, paid_up_to)
 
 
 def _number(value: Any) -> Decimal | None:

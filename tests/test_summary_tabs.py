@@ -65,7 +65,7 @@ def test_demo_workbook_has_synthese_with_aging_bar_chart_and_dso_line_chart(demo
     assert dso_ref.startswith("'Historique'!$G$") and days_ref.startswith("'Historique'!$A$")
     assert wb["Historique"].cell(row=1, column=DSO_COLUMN + 1).value == "DSO (90 jours)"
     days = referenced(wb, days_ref)
-    assert len(days) == 12 and days == sorted(days)  # eleven sample weeks + the demo's own run
+    assert len(days) == 13 and days == sorted(days)  # eleven sample weeks, the previous business day, the demo run
     assert days[-1].strftime("%d/%m/%Y") == synthese["A1"].value[-10:]  # the last point is the run's day
     dso_row = label_row(synthese, "DSO (90 jours)")
     assert referenced(wb, dso_ref)[-1] == synthese.cell(row=dso_row, column=2).value  # today's point = the KPI
@@ -75,7 +75,8 @@ def test_demo_synthese_is_formatted_for_a_french_manager(demo):
     _, wb = demo
     synthese, history = wb["Synthèse"], wb["Historique"]
     kinds = {k.label: k.kind for k in KPIS}
-    for row in synthese.iter_rows(min_row=6, max_row=6 + len(KPIS) - 1):
+    first = label_row(synthese, "Indicateur") + 1
+    for row in synthese.iter_rows(min_row=first, max_row=first + len(KPIS) - 1):
         label, value = row[0].value, row[1]
         assert value.number_format == {"money": MONEY_FORMAT, "percent": "0.0 %", "days": '0.0 "j"',
                                        "count": "#,##0"}[kinds[label]], label
@@ -135,7 +136,7 @@ def test_sheets_requests_rewrite_both_tabs_with_formats_and_add_both_charts(poli
     writes = {r["updateCells"]["start"]["sheetId"]: r["updateCells"] for r in requests
               if "updateCells" in r and "rows" in r["updateCells"]}
     assert writes[22]["fields"] == "userEnteredValue" and len(writes[22]["rows"]) == len(synthese.rows)
-    kpi_row = writes[22]["rows"][5]["values"]  # row 6: Encours clients
+    kpi_row = writes[22]["rows"][6]["values"]  # row 7: Encours clients (after the title, « Encaissements à jour au »…)
     assert kpi_row[0] == {"userEnteredValue": {"stringValue": "Encours clients"}}
     assert kpi_row[1] == {"userEnteredValue": {"numberValue": 1234.56}}
     debtor = next(r["values"] for r in writes[22]["rows"]
@@ -146,7 +147,7 @@ def test_sheets_requests_rewrite_both_tabs_with_formats_and_add_both_charts(poli
 
     formats = [r["repeatCell"] for r in requests if "repeatCell" in r
                and "numberFormat" in r["repeatCell"]["cell"]["userEnteredFormat"]]
-    money = next(f for f in formats if f["range"]["sheetId"] == 22 and f["range"]["startRowIndex"] <= 5 <
+    money = next(f for f in formats if f["range"]["sheetId"] == 22 and f["range"]["startRowIndex"] <= 6 <
                  f["range"]["endRowIndex"] and f["range"]["startColumnIndex"] == 1)
     assert money["cell"]["userEnteredFormat"]["numberFormat"] == {"type": "CURRENCY",
                                                                    "pattern": NUMBER_FORMATS["money"]}
@@ -257,6 +258,6 @@ def test_sheets_requests_are_accepted_by_the_fake_server_and_charts_do_not_pile_
         charts = {s["properties"]["title"]: s.get("charts", []) for s in meta["sheets"]}
         assert [c["spec"]["basicChart"]["chartType"] for c in charts["Synthèse"]] == ["COLUMN", "LINE"]
         values = spreadsheet.worksheet("Synthèse").get_all_values(value_render_option=ValueRenderOption.unformatted)
-        assert values[5][:2] == ["Encours clients", 1234.56]
+        assert values[6][:2] == ["Encours clients", 1234.56]
         assert len(values) == len(synthese.rows) and "ancien" not in {v for row in values for v in row}
         assert spreadsheet.worksheet("Historique").row_values(1)[0] == "Date"

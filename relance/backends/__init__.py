@@ -4,7 +4,8 @@ A backend is a thin adapter with two verbs: `load()` returns every tab as read,
 `apply(changes)` writes what the run decided. It knows nothing of business rules.
 Writes touch only bot-owned columns, address Factures rows by invoice number
 (re-read just before writing, so staff may sort or insert rows during a run) and
-store every value as data, never as a formula.
+store every value as data, never as a formula. The one exception is `XlsxBackend.redact`,
+used only by `relance anonymise` to erase personal data in staff columns (see relance/anonymise.py).
 """
 
 from __future__ import annotations

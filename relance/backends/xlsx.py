@@ -28,6 +28,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import cells, schema
+from ..anonymise import Redaction, grouped, matching_rows
+from ..faults import crashpoint
 from ..model import RawTab, RawTabs
 from . import ApplyReport, BackendError, Changes, RegisterLocked, Row, cells_by_key
 
@@ -69,6 +71,11 @@ class XlsxBackend:
         self.path = Path(path)
         self.description = str(self.path)
 
+    def run_lock(self, owner: str, ttl):
+        """One run at a time: ``.relance.lock`` beside the workbook (see relance/lock.py)."""
+        from ..lock import LOCK_NAME, FileLock
+        return FileLock(self.path.with_name(LOCK_NAME), owner, ttl)
+
     def check_unlocked(self) -> None:
         locks = lock_files(self.path)
         if locks:
@@ -98,6 +105,44 @@ class XlsxBackend:
         finally:
             workbook.close()
 
+    def redact(self, todo: Iterable[Redaction]) -> int:
+        """Erase personal data in staff columns for `relance anonymise`; returns the cells changed.
+
+        The one exception to "the bot writes only its own columns", kept narrow on purpose: it only sets
+        the cells a `Redaction` names (rows found by key *now*, as invoice writes are), to empty or to a
+        fixed text, and nothing but `relance anonymise` (after confirmation) calls it.
+        """
+        groups = grouped(todo)
+        if not groups:
+            return 0
+        self.check_unlocked()
+        workbook = openpyxl.load_workbook(self.path)
+        tabs = {t.name: t for t in schema.TABS}
+        changed = 0
+        for (tab, key_column), by_key in groups.items():
+            title = schema.find_tab(workbook.sheetnames, tabs[tab])
+            if title is None:
+                continue
+            sheet = workbook[title]
+            rows = [(n, [c.value for c in sheet[n]]) for n in range(2, sheet.max_row + 1)]
+            for number, index, value in matching_rows(tabs[tab], key_column, by_key, [c.value for c in sheet[1]],
+                                                      rows):
+                cell = sheet.cell(row=number, column=index + 1)
+                if cells.clean_text(cell.value) == value:
+                    continue
+                if value:
+                    set_value(cell, value)
+                else:
+                    cell.value = None
+                changed += 1
+        if changed:
+            save_atomically(workbook, self.path)
+        return changed
+
+    def reread(self, tab_name: str) -> RawTab | None:
+        """One tab as it is *now* (the safe write-back compares it with what the run read)."""
+        return self.load().get(tab_name)
+
     def apply(self, changes: Changes) -> ApplyReport:
         if not changes:
             return ApplyReport()
@@ -126,9 +171,11 @@ def save_atomically(workbook: openpyxl.Workbook, path: Path) -> None:
     os.close(fd)
     try:
         workbook.save(tmp)
+        crashpoint("classeur écrit (temporaire)")
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o777)
         os.replace(tmp, path)
+        crashpoint("classeur remplacé")
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise BackendError(f"enregistrement de {path} impossible : {exc.strerror or exc}") from None

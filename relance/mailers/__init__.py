@@ -21,6 +21,13 @@ class MailError(Exception):
     """A message could not be sent; `str()` is the server's or the system's answer."""
 
 
+class MailUncertain(MailError):
+    """The connection broke after the whole message reached the server but before its answer.
+
+    The server may have delivered it: the runner counts it as sent and opens a task for a
+    human to check, because sending it again could make the client receive it twice."""
+
+
 @dataclass(frozen=True, slots=True)
 class Attachment:
     filename: str

@@ -9,43 +9,36 @@ crash, "the file exists" is a reliable answer to "was it sent?".
 from __future__ import annotations
 
 import hashlib
-import os
-import re
-import tempfile
 from pathlib import Path
 
+from ..files import atomic_write, safe_name
 from . import Message, MailError, SendReceipt, to_mime
 
 
 def file_name(key: str) -> str:
     """Readable and unique: ``2026-11-25_C001_amiable_1a2b3c4d.eml``."""
-    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", key)[:80].strip("_")
+    readable = safe_name(key)[:80]
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
     return f"{readable}_{digest}.eml"
 
 
 class OutboxMailer:
-    def __init__(self, folder: Path):
+    """`overwrite=False` (real runs): a message whose file exists was already sent and is refused,
+    so a bug that re-sends can never hide behind a file silently rewritten. Dry-runs overwrite."""
+
+    def __init__(self, folder: Path, overwrite: bool = False):
         self.folder = Path(folder)
+        self.overwrite = overwrite
 
     def path_for(self, key: str) -> Path:
         return self.folder / file_name(key)
 
     def send(self, message: Message) -> SendReceipt:
         target = self.path_for(message.key)
-        data = to_mime(message).as_bytes()
+        if target.exists() and not self.overwrite:
+            raise MailError(f"{target.name} existe déjà dans la boîte d'envoi : ce message est déjà parti")
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".eml")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            atomic_write(target, to_mime(message).as_bytes())
         except OSError as exc:
             raise MailError(f"écriture impossible dans la boîte d'envoi {self.folder} : {exc.strerror or exc}") from None
         return SendReceipt(message.message_id, f"écrit dans {target.name}", str(target))

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Iterable
 
 from .. import journal as jr
+from ..claims import Claims
 from ..config import Policy
 from ..model import Instalment, Register, RowProblem
 from ..timing import Calendar
@@ -16,6 +17,7 @@ class Context:
     def __init__(self, register: Register, policy: Policy, today: date, problems: Iterable[RowProblem] = ()):
         self.register, self.policy, self.today = register, policy, today
         self.calendar = Calendar(policy.schedule)
+        self.claims = Claims(policy, register)  # rate table read once per plan
         self.business_today = self.calendar.is_business_day(today)
         self.journal = jr.JournalIndex(register.journal, [(s.key, s.label) for s in policy.stages])
         self.stage_pos = {s.key: i for i, s in enumerate(policy.stages)}

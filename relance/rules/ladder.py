@@ -25,6 +25,7 @@ from .. import journal as jr
 from ..actions import Line, NewTask
 from ..config import Stage
 from ..model import Client, Invoice
+from ..prescription import prescription_alert
 from . import instalments, promises
 from .context import Context
 
@@ -125,6 +126,10 @@ def _payment_plan(ctx: Context, decision: Decision) -> bool:
 def decide(ctx: Context, invoice: Invoice) -> Decision:
     decision = Decision(invoice, alerts=list(ctx.alerts.get(invoice.number, ())))
     client = ctx.register.clients[invoice.client]
+    if late := prescription_alert(invoice, client, ctx.today, ctx.policy.penalties.prescription_warning_days):
+        decision.alerts.append(late.alert)  # before the stop checks: disputed or paused claims prescribe too
+        if late.task_key not in ctx.task_keys:
+            decision.tasks.append(NewTask(late.task_key, client.code, (invoice.number,), late.reason, late.action))
     closed = invoice.status in ("Payée", "Annulée") or invoice.remaining <= 0
     if not closed and _payment_plan(ctx, decision):
         return decision

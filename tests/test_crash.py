@@ -1,0 +1,120 @@
+"""Kill the real CLI at every crash point of a run, finish the run, count what the clients got.
+
+Each crash point (after each read, journal write, send, temporary file and sheet
+write — see relance.faults) gets its own forked child running `relance run` with
+RELANCE_CRASH_AT=N, which dies there like a kill -9; then `relance run` again to
+completion. The outbox refuses to rewrite a message that already left, so a
+duplicate send shows up as a failure and cannot hide behind the same file name.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+from datetime import date, timedelta
+from decimal import Decimal
+from email import message_from_binary_file, policy as email_policy
+from pathlib import Path
+
+import pytest
+
+from conftest import sheet_rows, xlsx_register
+
+DAY = date(2026, 11, 25)
+CLIENTS = 100
+
+
+def cli_run(folder: str, crash_at: int | None, log: str | None) -> None:
+    """The child: `relance run --date DAY` in its own process, possibly told to die at a point."""
+    from relance import faults
+    from relance.cli import app
+    faults.reset()
+    for name, value in (("RELANCE_CRASH_AT", crash_at), ("RELANCE_CRASH_LOG", log)):
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = str(value)
+    try:
+        app(["run", "--config", f"{folder}/config.toml", "--date", DAY.isoformat()], standalone_mode=False)
+    except SystemExit:
+        pass
+    os._exit(0)
+
+
+def in_child(folder: Path, crash_at: int | None = None, log: Path | None = None) -> int:
+    process = multiprocessing.get_context("fork").Process(target=cli_run, args=(str(folder), crash_at,
+                                                                                str(log) if log else None))
+    process.start()
+    process.join(120)
+    return process.exitcode
+
+
+def delivered(folder: Path) -> dict[str, int]:
+    keys: dict[str, int] = {}
+    for path in (folder / "outbox").glob("*.eml"):
+        with open(path, "rb") as handle:
+            key = message_from_binary_file(handle, policy=email_policy.default)["X-Relance-Key"]
+        keys[key] = keys.get(key, 0) + 1
+    return keys
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    from relance.config import default_config_text
+    folder = tmp_path_factory.mktemp("crash-template")
+    (folder / "config.toml").write_text(default_config_text(), encoding="utf-8")
+    invoices = [{"invoice": f"F{i:03d}", "client": f"C{i:03d}", "due": DAY - timedelta(days=2 + i % 3),
+                 "amount": Decimal("100") + i} for i in range(CLIENTS)]
+    invoices += [{"invoice": f"G{i:03d}", "client": f"C{i:03d}", "due": DAY - timedelta(days=40),
+                  "amount": Decimal("50")} for i in range(0, CLIENTS, 10)]
+    xlsx_register(folder, invoices)
+    return folder
+
+
+def crash_and_finish(template: Path, folder: Path, n: int, expected: set[str]) -> None:
+    """One crash point, in its own process: kill the run at point `n`, finish it, write the counts."""
+    shutil.copytree(template, folder)
+    outcome = {"crashed": in_child(folder, crash_at=n), "finished": in_child(folder)}
+    got = delivered(folder)
+    journal = sheet_rows(folder / "registre.xlsx", "Journal")
+    refused = [r for r in journal if r["Statut"] == "failed" and "déjà parti" in (r["Commentaire"] or "")]
+    sent = [(r["Clé"], r["N° facture"]) for r in journal if r["Statut"] == "sent"]
+    outcome.update(duplicates=len(refused) + sum(count - 1 for count in got.values()),
+                   missing=len(expected - set(got)), double_journal=len(sent) - len(set(sent)))
+    (folder.parent / f"result-{n}.json").write_text(json.dumps(outcome), encoding="utf-8")
+    shutil.rmtree(folder)
+    os._exit(0)
+
+
+@pytest.mark.slow
+def test_kill_at_every_crash_point_then_finish(template, tmp_path):
+    import relance.cli, relance.runner, relance.summary  # noqa: F401  (imported once, shared by every fork)
+    reference = tmp_path / "reference"
+    shutil.copytree(template, reference)
+    log = tmp_path / "points.log"
+    assert in_child(reference, log=log) == 0
+    points = [line.split("\t", 1)[1].strip() for line in log.read_text(encoding="utf-8").splitlines()]
+    expected = set(delivered(reference))
+    assert len(expected) == CLIENTS and len(points) >= 200
+
+    fork = multiprocessing.get_context("fork")
+    running: list = []
+    for n in range(1, len(points) + 1):  # two crash points at a time: one per core
+        if len(running) == 2:
+            running.pop(0).join(300)
+        job = fork.Process(target=crash_and_finish, args=(template, tmp_path / f"crash-{n}", n, expected))
+        job.start()
+        running.append(job)
+    for job in running:
+        job.join(300)
+    results = {n: json.loads((tmp_path / f"result-{n}.json").read_text(encoding="utf-8"))
+               for n in range(1, len(points) + 1)}
+    unreached = [f"{n} ({points[n - 1]})" for n, r in results.items() if r["crashed"] != 86]
+    assert not unreached and all(r["finished"] == 0 for r in results.values())
+    duplicates = sum(r["duplicates"] for r in results.values())
+    missing = sum(r["missing"] for r in results.values())
+    assert sum(r["double_journal"] for r in results.values()) == 0
+    print(f"\n{len(points)} crash points, {duplicates} duplicates, {missing} missing")
+    assert (duplicates, missing) == (0, 0)
