@@ -19,12 +19,27 @@ from registers import register_tabs, sheets_requests
 from tests.fakes.gspread_local import local_client
 
 FAST = RetryPolicy(wait=wait_none(), sleep=lambda seconds: None)
-SIX = {"spreadsheets.get": 1, "values.batchGet": 2, "values.append": 1, "spreadsheets.batchUpdate": 1,
-       "values.batchUpdate": 1}
+SIX = {"spreadsheets.get": 1, "values.batchGet": 3, "values.append": 1, "spreadsheets.batchUpdate": 1}
+LOCK = {"values.append": 1, "spreadsheets.batchUpdate": 1}  # take (append to Verrou), give back (delete rows)
+
+
+def plus(*counts: dict) -> dict:
+    total: dict = {}
+    for count in counts:
+        for kind, n in count.items():
+            total[kind] = total.get(kind, 0) + n
+    return {kind: n for kind, n in total.items() if n}
 
 
 def inv(number, client="C1", late=3, amount="100.00", **kw):
     return {"invoice": number, "client": client, "due": TODAY - timedelta(days=late), "amount": Decimal(amount), **kw}
+
+
+def add_lock_tab(sheets_reg):
+    """The first lock ever adds the hidden Verrou tab (once per register): get that out of the way."""
+    lock = sheets_reg.backend().run_lock("init", timedelta(minutes=1))
+    lock.acquire()
+    lock.release()
 
 
 def direct(fake, key, timeout=None, retry=FAST):
@@ -46,40 +61,25 @@ def run(policy, **kw):
 # ------------------------------------------------------------------ the request budget
 @pytest.mark.parametrize("count", [10, 5000])
 def test_a_run_costs_six_requests_whatever_the_number_of_invoices(sheets_reg, count):
+    """6 requests for the run (metadata, read, staff re-check, pending, re-read, write) + 2 for its lock."""
     late = max(count // 100, 2)  # a few messages; every invoice still gets its bot columns written
     invoices = [inv(f"F{i:05}", client=f"C{i % (count // 5 or 1):04}", late=3 if i < late else -30)
                 for i in range(count)]
     sheets_reg.create(invoices)
+    add_lock_tab(sheets_reg)
     sheets_reg.fake.reset_counts()
     report = run(sheets_reg.policy)
     assert len(report.sent) == len({i["client"] for i in invoices[:late]})
-    assert sheets_requests(sheets_reg.fake) == SIX
+    assert sheets_requests(sheets_reg.fake) == plus(SIX, LOCK)
+    assert sum(1 for r in sheets_reg.fake.requests if r.kind == "values.append" and "Verrou" in r.path) == 1
     factures = values(sheets_reg.fake, sheets_reg.key, "Factures")
     assert len(factures) == count and factures["F00000"]["Étape"] == "Relance amiable"
     assert factures[f"F{count - 1:05}"]["Prochaine action"].startswith("Pré-relance prévue le")
-    journal = sheets_reg.rows("Journal")
-    assert [r["Statut"] for r in journal].count("sent") == late
+    assert [r["Statut"] for r in sheets_reg.rows("Journal")].count("sent") == late
 
     sheets_reg.fake.reset_counts()
-    assert run(sheets_reg.policy, now=at(TODAY, 15)).sent == []  # nothing to send: no pending append
-    counts = sheets_requests(sheets_reg.fake)
-    assert sum(counts.values()) == 5 and "values.append" not in counts
-
-
-def test_a_run_holding_the_run_lock_costs_eight_requests(sheets_reg):
-    """The lock's check rides in the run's own batchGet: +1 append to take it, +1 batchUpdate to give it back."""
-    sheets_reg.create([inv("F1")])
-    backend = sheets_reg.backend()
-    first = backend.run_lock("cron", timedelta(minutes=30))
-    first.acquire()  # creates the hidden Verrou tab: once per register, not counted
-    first.release()
-    sheets_reg.fake.reset_counts()
-    backend = sheets_reg.backend()
-    lock = backend.run_lock("cron", timedelta(minutes=30))
-    lock.acquire()
-    assert len(run(sheets_reg.policy, backend=backend).sent) == 1
-    lock.release()
-    assert sheets_requests(sheets_reg.fake) == {**SIX, "values.append": 2, "spreadsheets.batchUpdate": 2}
+    assert run(sheets_reg.policy, now=at(TODAY, 15)).sent == []  # nothing to send: no re-check, no pending
+    assert sheets_requests(sheets_reg.fake) == plus(SIX, LOCK, {"values.batchGet": -1, "values.append": -1})
 
 
 # ------------------------------------------------------------------ data, never formulas
@@ -172,8 +172,9 @@ def test_a_storm_of_five_429_is_survived_with_exponential_backoff(sheets_reg):
 
 def test_a_run_that_still_fails_writes_nothing_half_done_to_factures(sheets_reg):
     sheets_reg.create([inv("F1"), inv("F2", client="C2")])
+    add_lock_tab(sheets_reg)
     before = sheets_reg.rows("Factures")
-    sheets_reg.fake.inject(status=503, count=100, match="values.batchUpdate")
+    sheets_reg.fake.inject(status=503, count=FAST.attempts, match="spreadsheets.batchUpdate")  # the final write
     with pytest.raises(BackendError, match="service indisponible, HTTP 503"):
         run(sheets_reg.policy, backend=sheets_reg.backend(retry=FAST))
     assert sheets_reg.rows("Factures") == before
@@ -297,3 +298,47 @@ def test_a_chart_deleted_by_hand_during_a_run_costs_the_summary_not_the_journal(
     assert [r["Statut"] for r in sheets_reg.rows("Journal")][-1] == "sent"
     assert sheets_reg.rows("Factures")[0]["Étape"] == "Relance renforcée"
     assert any(n.startswith("onglet Synthèse non mis à jour") for n in report.notes)
+
+
+# ------------------------------------------------------------------ guards (relance/guards.py) on Sheets
+class StaffEditsDuringTheRun(GoogleSheetsBackend):
+    """Between the read and the first write, staff mark F1 paid and fix F3's amount, in the shared sheet."""
+
+    fake = None
+
+    def reread(self, tab_name):
+        rows = self.fake.get_values(self.key, "Factures")
+        for number, row in enumerate(rows[1:], start=2):
+            if row[0] == "F1":
+                self.fake.set_values(self.key, "Factures", [["Payée"]], start=f"I{number}")
+            if row[0] == "F3":
+                self.fake.set_values(self.key, "Factures", [[999]], start=f"E{number}")
+        return super().reread(tab_name)
+
+
+def test_an_invoice_staff_change_during_the_run_is_neither_sent_nor_overwritten(sheets_reg):
+    sheets_reg.create([inv(n, client=c) for n, c in (("F1", "C1"), ("F2", "C2"), ("F3", "C3"), ("F4", "C3"))])
+    backend = StaffEditsDuringTheRun.from_policy(sheets_reg.policy)  # the production path, one method changed
+    backend.fake = sheets_reg.fake
+    report = run(sheets_reg.policy, backend=backend)
+    assert [m.invoices for m in report.sent] == [("F2",)]  # F3 and F4 share C3's message: held together
+    rows = {r["N° facture"]: r for r in sheets_reg.rows("Factures")}
+    assert rows["F1"]["Statut"] == "Payée" and rows["F1"]["Prochaine action"] is None
+    assert rows["F3"]["Montant TTC"] == 999 and rows["F3"]["Prochaine action"] is None
+    assert rows["F2"]["Étape"] == "Relance amiable"
+    assert {r["N° facture"] for r in sheets_reg.rows("Journal")} == {"F2"}
+
+
+def test_stale_payments_are_flagged_in_synthese_and_the_date_staff_type_there_is_read_back(sheets_reg):
+    sheets_reg.create([inv("F1"), inv("F0", late=40, amount="50", paid=Decimal(50), paid_on=TODAY - timedelta(days=15),
+                                      status="Payée")])
+    report = run(sheets_reg.policy)
+    assert report.sent == [] and report.stale_payments
+    synthese = sheets_reg.fake.get_values(sheets_reg.key, "Synthèse")
+    assert synthese[0][0].startswith("⚠ encaissements à jour au 10/11/2026")
+    row = next(i for i, r in enumerate(synthese, start=1) if r and r[0] == "Encaissements à jour au")
+    sheets_reg.fake.set_values(sheets_reg.key, "Synthèse", [["25/11/2026"]], start=f"B{row}",
+                               value_input_option="USER_ENTERED")  # staff type the date: a date serial
+    again = run(sheets_reg.policy, now=at(TODAY, 11))
+    assert [m.invoices for m in again.sent] == [("F1",)] and not again.stale_payments
+    assert len(sheets_reg.rows("Tâches")) == 1

@@ -1,33 +1,39 @@
 """The Google Sheets backend (gspread): the register staff share, in a constant number of requests.
 
-Google counts requests, not cells (60 per minute per user, 300 per project), and a
-per-row loop of gspread calls is both slow and quota-bound. So a run costs the
-same handful of requests whether the register holds 10 invoices or 50 000:
+Google counts requests, not cells (60 a minute per user), and a per-row loop of
+gspread calls is both slow and quota-bound (one request per cell: 5 000 for 1 000
+invoices, benchmarks/sheets_requests.py). So a run costs the same handful of
+requests whether the register holds 10 invoices or 50 000:
 
-=====  ==============================  ==============================================
- #     request                         what for
-=====  ==============================  ==============================================
- 1     ``spreadsheets.get``            tab titles, ids, grid sizes, chart ids (once)
- 2     ``values.batchGet``             every tab, UNFORMATTED_VALUE / SERIAL_NUMBER
- 3     ``values.append``               the ``pending`` journal rows, before sending
- 4     ``values.batchGet``             re-read: Factures header + invoice-number column,
-                                       Journal, Tâches (where rows are *now*)
- 5     ``spreadsheets.batchUpdate``    Synthèse + Historique with their charts, and any
-                                       grid growth or missing tab the writes need
- 6     ``values.batchUpdate``          RAW, atomic: journal ``sent``/``failed`` rows,
-                                       new tasks, task updates, Factures bot columns
-=====  ==============================  ==============================================
+====  ============================  ====================================================
+ #    request                       what for
+====  ============================  ====================================================
+ 1    ``spreadsheets.get``          tab titles, ids, grid sizes, chart ids (once a run)
+ 2    ``values.batchGet``           every tab, UNFORMATTED_VALUE / SERIAL_NUMBER
+ 3    ``values.batchGet``           Factures again just before sending (`reread`: the
+                                    runner drops messages whose invoice staff changed)
+ 4    ``values.append``             the ``pending`` journal rows, before sending
+ 5    ``values.batchGet``           Factures header + invoice-number column, Journal,
+                                    Tâches: where rows are *now*
+ 6    ``spreadsheets.batchUpdate``  one atomic write: grid room or missing tabs, then
+                                    every cell (journal ``sent``/``failed`` rows, tasks,
+                                    task updates, Factures bot columns), then Synthèse and
+                                    Historique with their charts
+====  ============================  ====================================================
 
-Without anything to send, #3 is skipped (5 requests). #5 comes before #6 because
-grid growth must precede the cells it makes room for; should it fail for a reason
-other than Google being unavailable (a chart deleted by hand meanwhile), it is
-sent again without the summary, so the summary never costs the journal. #6 is one
-atomic write, so Factures is never left half-updated, and the journal rows it
-carries follow the ``pending`` rows written before any message left (design §4).
+With nothing to send, #3 and #4 are skipped (4 requests). Cells go in #6 as
+``updateCells`` with ``userEnteredValue`` (text is a ``stringValue``: never a
+formula, the guarantee of ``valueInputOption=RAW``) rather than in a separate
+``values.batchUpdate``: one request less, and Factures, the journal rows and the
+summary land together or not at all, so a run that fails leaves nothing half
+written, the ``pending`` rows written before anything left settling it next time
+(design §4). Should #6 fail for a reason other than Google being unavailable (a
+chart deleted by hand meanwhile), it is sent again without the summary: the summary
+never costs the journal.
 
-The run lock (`run_lock`, a hidden ``Verrou`` tab) adds one ``values.append``
-before #2 and one ``spreadsheets.batchUpdate`` at the end; its check reads the
-``Verrou`` tab within #2, so a locked run costs 8 requests (see gsheets_lock.py).
+The run lock (`run_lock`, a hidden ``Verrou`` tab, gsheets_lock.py) adds one
+``values.append`` before #2 and one ``spreadsheets.batchUpdate`` after #6; its
+check reads ``Verrou`` within #2. A locked run costs 8 requests.
 
 Every call is retried boundedly (gsheets_api.py); credential and sharing mistakes
 become one French sentence (gsheets_auth.py). ``RELANCE_SHEETS_API_URL`` sends
@@ -93,9 +99,8 @@ class GoogleSheetsBackend:
         values = self.api.batch_get([quote(info.title) for _, info in found] + list(extra))
         tabs: RawTabs = {}
         for (tab, info), rows in zip(found, values):
-            rows = [[None if v == "" else v for v in row] for row in rows]
-            tabs[tab.name] = RawTab(info.title, rows)
-            self._headers[tab.name] = list(rows[0]) if rows else []
+            tabs[tab.name] = _raw(info.title, rows)
+            self._headers[tab.name] = list(tabs[tab.name].rows[0]) if rows else []
         return tabs, values[len(found):]
 
     def load(self) -> RawTabs:
@@ -112,8 +117,7 @@ class GoogleSheetsBackend:
         if self._append_journal(changes, meta):
             return ApplyReport()
         plan = plan_write(changes, meta, self._reread(changes, meta))
-        self._structure(plan, changes)
-        self.api.update_values(plan.data())
+        self._write(plan, changes)
         return plan.report
 
     def _append_journal(self, changes: Changes, meta: Meta) -> bool:
@@ -182,10 +186,10 @@ class GoogleSheetsBackend:
         index = schema.map_headers(schema.FACTURES, header)["invoice"]
         return [header] + [[None] * index + (row[:1] if row else []) for row in keys[1:]]
 
-    def _structure(self, plan: WritePlan, changes: Changes) -> None:
-        """Request #5: tabs and grid room for the writes, then Synthèse and Historique."""
+    def _write(self, plan: WritePlan, changes: Changes) -> None:
+        """The final request: room for the writes, the cells, then Synthèse and Historique, atomically."""
         def build(retrying: bool, summary: bool = True) -> list[dict]:
-            meta = self.metadata(refresh=retrying)
+            meta = self.metadata(refresh=retrying)  # after a timeout the batch may have landed: start afresh
             needs = [(t.title, *t.size(), False) for t in plan.targets]
             layouts = changes.layouts if summary else ()
             sheets = changes.sheets if summary else {}
@@ -193,6 +197,8 @@ class GoogleSheetsBackend:
                 info = meta.find(_tab(title))
                 needs.append((info.title if info else title, len(rows), max(map(len, rows), default=0), False))
             requests = structure_requests(meta, needs)
+            ids = {info.title: info.id for info in meta.sheets} | added_sheet_ids(requests)
+            requests += plan.requests(ids)
             if layouts or sheets:
                 requests += _summary_requests(meta, requests, layouts, sheets)
             return requests
@@ -206,6 +212,14 @@ class GoogleSheetsBackend:
         if sent is not None:
             self._meta = None  # tabs, grids or charts changed: read again if this run writes again
 
+    def reread(self, tab_name: str) -> RawTab | None:
+        """One tab as it is now, for the runner's check of staff edits made during the run
+        (guards.py) just before the ``pending`` rows: one ``values.batchGet``."""
+        info = self.metadata().find(_tab(tab_name))
+        if info is None:
+            return None
+        return _raw(info.title, self.api.batch_get([quote(info.title)])[0])
+
     # ------------------------------------------------------------------ run lock
     def run_lock(self, owner: str, ttl: timedelta):
         """One run at a time, through a hidden ``Verrou`` tab (see gsheets_lock.py)."""
@@ -216,6 +230,11 @@ class GoogleSheetsBackend:
         """`relance init --google`: tabs, headers, drop-downs, frozen header, protected bot columns."""
         from .gsheets_init import initialise
         return initialise(self)
+
+
+def _raw(title: str, rows: list[list[Any]]) -> RawTab:
+    """Values as read, empty cells as None (as the xlsx backend gives them)."""
+    return RawTab(title, [[None if v == "" else v for v in row] for row in rows])
 
 
 def _tab(name: str) -> schema.Tab:

@@ -7,11 +7,12 @@ loop: at most `ATTEMPTS` tries, exponential backoff with jitter, and only on
 errors worth retrying (408, 429, 5xx, timeouts, dropped connections). The wait is
 injectable so tests never sleep.
 
-Reads and ``values.batchUpdate`` (the same values to the same cells) are
-idempotent and simply re-sent. An ``append`` that failed in a way that may have
-reached Google (anything but a 429) is re-sent only after re-reading the tab
-shows its rows are not there. A ``spreadsheets.batchUpdate`` is rebuilt by its
-caller (`batch_update` takes a function), since e.g. deleting a chart twice fails.
+Reads are idempotent and simply re-sent. An ``append`` that failed in a way that
+may have reached Google (anything but a 429) is re-sent only after re-reading the
+tab shows its rows are not there. A ``spreadsheets.batchUpdate`` is rebuilt by its
+caller (`batch_update` takes a function) from fresh metadata, since e.g. adding a
+tab or deleting a chart twice fails; the batch is atomic, so it either landed whole
+or not at all.
 """
 
 from __future__ import annotations
@@ -110,13 +111,6 @@ class SheetsApi:
         """``values.append`` RAW, inserting rows after the table; `landed()` is asked before a re-send."""
         params = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS", "includeValuesInResponse": "false"}
         return self._call(lambda: self.http.values_append(self.key, range_, params, {"values": rows}), landed)
-
-    def update_values(self, data: list[dict]) -> dict | None:
-        """One ``values.batchUpdate`` RAW: text stays text, ``=`` included; null cells are left alone."""
-        if not data:
-            return None
-        body = {"valueInputOption": "RAW", "data": data, "includeValuesInResponse": False}
-        return self._call(lambda: self.http.values_batch_update(self.key, body))
 
     def batch_update(self, build: Callable[[bool], list[dict]]) -> dict | None:
         """One ``spreadsheets.batchUpdate`` of ``build(retrying)``; on a retry that may follow an applied

@@ -3,19 +3,19 @@
 The backend re-reads Factures' header and key column, Journal and Tâches just
 before writing; `plan_write` turns `Changes` plus those reads into:
 
-- cell writes, as few ``values.batchUpdate`` ranges as possible (one per run of
-  consecutive rows of a tab; JSON ``null`` leaves a cell alone, so staff columns
-  between bot columns are never touched);
+- cell writes, as ``updateCells`` requests (few: one rectangle per run of rows
+  writing the same columns; staff columns between bot columns are never inside one);
 - the structure they need first (a missing Journal or Tâches tab, rows or columns
-  beyond the grid), as ``spreadsheets.batchUpdate`` requests built from the
-  spreadsheet metadata by `structure_requests`.
+  beyond the grid), built from the spreadsheet metadata by `structure_requests`.
+
+The backend sends both, with the summary tabs, in one atomic ``spreadsheets.batchUpdate``.
 
 Factures rows are found by invoice number *as read just now*, so a sort or an
 inserted row during the run never sends a write to the wrong invoice. New
 Journal/Tâches rows go right after the last row holding anything.
 
-Values are written RAW: text stays text (``=SUM(A1)`` too), Decimals become JSON
-numbers from their exact text, dates and timestamps become ISO text
+Values are written as data: text is a ``stringValue`` (``=SUM(A1)`` stays text, the
+guarantee of ``valueInputOption=RAW``), Decimals become JSON numbers from their exact text, dates and timestamps become ISO text
 (``2026-11-25``, ``2026-11-25 10:00``), which `relance.cells` reads back and which
 sorts correctly as text.
 """
@@ -42,11 +42,6 @@ def quote(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
 
 
-def a1(title: str, row0: int, col0: int, row1: int, col1: int) -> str:
-    """Rows 1-based inclusive, columns 0-based inclusive -> ``'Tab'!B2:D9``."""
-    return f"{quote(title)}!{schema.column_letter(col0)}{row0}:{schema.column_letter(col1)}{row1}"
-
-
 def to_cell(value: Any) -> Any:
     """A Python value as a RAW cell value (text, number or boolean; '' clears)."""
     if value is None:
@@ -62,6 +57,18 @@ def to_cell(value: Any) -> Any:
     if isinstance(value, (int, float)):
         return value
     return str(value)[:MAX_CELL_TEXT]
+
+
+def cell_data(value: Any) -> dict:
+    """A RAW cell value as the API's ``CellData``: text is a ``stringValue``, stored as typed, never
+    parsed, so ``=SUM(A1)`` stays text exactly as with ``valueInputOption=RAW``; '' clears the cell."""
+    if value is None or (isinstance(value, str) and not value):
+        return {}
+    if isinstance(value, bool):
+        return {"userEnteredValue": {"boolValue": value}}
+    if isinstance(value, (int, float)):
+        return {"userEnteredValue": {"numberValue": value}}
+    return {"userEnteredValue": {"stringValue": str(value)}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,26 +212,46 @@ class Target:
             self.cells[(row, positions[column])] = to_cell(value)
         return report
 
-    def ranges(self) -> list[dict]:
-        """The cells as ``values.batchUpdate`` ranges: one per run of consecutive rows."""
+    def requests(self, sheet_id: int) -> list[dict]:
+        """The cells as ``updateCells`` requests (``userEnteredValue`` only: staff formatting stays).
+
+        An ``updateCells`` sets every cell of its rectangle, so over existing rows one request covers
+        consecutive rows writing the same columns, one per run of adjacent columns: a staff column
+        between two bot columns is never in a rectangle. New rows (empty when re-read) take one
+        rectangle per run of rows, their unset cells being empty anyway."""
         by_row: dict[int, dict[int, Any]] = {}
         for (row, col), value in self.cells.items():
             by_row.setdefault(row, {})[col] = value
-        out, run = [], []
+        first_new = (self.read.last_row if self.read else 0) + 1
+        out: list[dict] = []
+        run: list[int] = []
+        shape: Any = None
         for row in sorted(by_row):
-            if run and row != run[-1] + 1:
-                out.append(self._block(run, by_row))
+            this = "new" if row >= first_new else frozenset(by_row[row])
+            if run and (row != run[-1] + 1 or this != shape):
+                out += self._rectangles(sheet_id, run, shape, by_row)
                 run = []
             run.append(row)
+            shape = this
         if run:
-            out.append(self._block(run, by_row))
+            out += self._rectangles(sheet_id, run, shape, by_row)
         return out
 
-    def _block(self, rows: list[int], by_row: dict[int, dict[int, Any]]) -> dict:
-        first = min(c for r in rows for c in by_row[r])
-        last = max(c for r in rows for c in by_row[r])
-        values = [[by_row[r].get(c) for c in range(first, last + 1)] for r in rows]
-        return {"range": a1(self.title, rows[0], first, rows[-1], last), "values": values}
+    @staticmethod
+    def _rectangles(sheet_id: int, rows: list[int], shape: Any, by_row: dict[int, dict[int, Any]]) -> list[dict]:
+        if shape == "new":
+            columns = [(min(c for r in rows for c in by_row[r]), max(c for r in rows for c in by_row[r]))]
+        else:
+            columns, ordered = [], sorted(shape)
+            for col in ordered:
+                if columns and col == columns[-1][1] + 1:
+                    columns[-1] = (columns[-1][0], col)
+                else:
+                    columns.append((col, col))
+        return [{"updateCells": {
+            "start": {"sheetId": sheet_id, "rowIndex": rows[0] - 1, "columnIndex": first},
+            "rows": [{"values": [cell_data(by_row[r].get(c)) for c in range(first, last + 1)]} for r in rows],
+            "fields": "userEnteredValue"}} for first, last in columns]
 
     def size(self) -> tuple[int, int]:
         """Rows and columns the grid needs for these writes."""
@@ -236,8 +263,8 @@ class WritePlan:
     targets: list[Target]
     report: ApplyReport
 
-    def data(self) -> list[dict]:
-        return [block for target in self.targets for block in target.ranges()]
+    def requests(self, sheet_ids: Mapping[str, int]) -> list[dict]:
+        return [request for target in self.targets for request in target.requests(sheet_ids[target.title])]
 
 
 def target(meta: Meta, reads: Mapping[str, TabRead], tab: schema.Tab) -> Target:
