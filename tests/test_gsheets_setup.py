@@ -78,16 +78,20 @@ def test_each_credential_mistake_is_one_clear_sentence(sheets_reg, workdir, robo
     assert sheets_requests(sheets_reg.fake) == {}  # nothing reached Google
 
 
-def test_credentials_come_from_the_environment_when_config_has_none(sheets_reg, workdir, monkeypatch):
+def test_credentials_come_from_the_environment_when_config_names_none_or_a_file_not_here(sheets_reg, workdir,
+                                                                                         monkeypatch):
     sheets_reg.create([INVOICE])
     config = workdir / "config.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace('credentials_file = "service-account.json"', ""),
-                      encoding="utf-8")
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('credentials_file = "service-account.json"', ""), encoding="utf-8")
     assert "aucune clé de compte de service" in said(check(workdir))
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(workdir / "service-account.json"))
-    result = check(workdir)
-    assert "Erreur" not in result.output  # the register was read (what check says of its content varies by date)
-    assert "Tout est en ordre" in result.output or "dans le registre" in result.output
+    (workdir / "service-account.json").rename(workdir / "ci-secret.json")
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(workdir / "ci-secret.json"))
+    for text_now in (config.read_text(encoding="utf-8"), text):  # no credentials_file; one absent here (CI)
+        config.write_text(text_now, encoding="utf-8")
+        result = check(workdir)
+        assert "Erreur" not in result.output  # the register was read (what check says of it varies by date)
+        assert "Tout est en ordre" in result.output or "dans le registre" in result.output
 
 
 def test_sharing_api_activation_unknown_sheet_and_revoked_key_are_explained(sheets_reg, workdir, robot_account):

@@ -60,10 +60,13 @@ def spreadsheet_key(value: str) -> str:
 
 
 def credentials_path(configured: Path | None) -> Path:
-    """``register.credentials_file`` (already resolved), else ``$GOOGLE_APPLICATION_CREDENTIALS``."""
-    if configured is not None:
-        return configured
+    """``register.credentials_file`` (already resolved), else ``$GOOGLE_APPLICATION_CREDENTIALS``.
+
+    A configured file that is not on this machine gives way to the variable: the same
+    config.toml then serves on a laptop (file beside it) and in CI (key from a secret)."""
     env = os.environ.get(CREDENTIALS_ENV, "").strip()
+    if configured is not None and (configured.is_file() or not env):
+        return configured
     if env:
         return Path(env)
     raise BackendError(f"aucune clé de compte de service : indiquez register.credentials_file dans config.toml "
