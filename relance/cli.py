@@ -66,23 +66,65 @@ def _read(policy):
 
 @app.command()
 def init(path: Path = typer.Argument(Path("registre.xlsx"), help="The workbook to create."),
-         force: bool = typer.Option(False, "--force", help="Overwrite an existing workbook.")) -> None:
+         force: bool = typer.Option(False, "--force", help="Overwrite an existing workbook."),
+         google: Optional[str] = typer.Option(None, "--google", help="Set up this Google Sheet (URL or key) "
+                                              "instead of a workbook; it must be shared with the service account."),
+         credentials: Optional[Path] = typer.Option(None, "--credentials", help="With --google: the service-account "
+                                                    "JSON key (else GOOGLE_APPLICATION_CREDENTIALS)."),
+         config: Optional[Path] = typer.Option(None, "--config", "-c", help="Where to write config.toml "
+                                               "(default: beside the workbook, or ./config.toml with --google).")
+         ) -> None:
     """Create a new register with every tab, headers, drop-downs, and a config.toml beside it.
 
+    With --google, an existing (empty) Google Sheet gets the tabs, headers, drop-downs, a frozen
+    header row, warning-protected bot columns and colours on Étape; config.toml then uses it.
+
     Example: relance init registre.xlsx
+    Example: relance init --google https://docs.google.com/spreadsheets/d/… --credentials service-account.json
     """
+    if google is not None:
+        _init_google(google, credentials, config or Path("config.toml"))
+        return
     from .backends.xlsx import create_workbook
     from .config import default_config_text
     from .console import console
     if path.exists() and not force:
         _fail(f"{path} existe déjà : choisissez un autre nom ou ajoutez --force.")
     create_workbook(path)
-    config = path.parent / "config.toml"
+    config = config or path.parent / "config.toml"
     if not config.exists():
         config.write_text(default_config_text().replace('path = "registre.xlsx"', f'path = "{path.name}"'),
                           encoding="utf-8")
         console.print(f"Config écrite : {config}")
     console.print(f"Registre créé : {path} (onglets Factures, Clients, Échéanciers, Journal, Tâches, Synthèse).")
+
+
+def _init_google(spreadsheet: str, credentials: Optional[Path], config: Path) -> None:
+    """`relance init --google`: set up the sheet, then write config.toml pointing at it."""
+    import os
+
+    from .backends import BackendError
+    from .backends.gsheets import GoogleSheetsBackend
+    from .backends.gsheets_auth import credentials_path, load_credentials, spreadsheet_key
+    from .backends.gsheets_init import google_config_text
+    from .console import console
+    try:
+        account = load_credentials(credentials_path(credentials))
+        backend = GoogleSheetsBackend.connect(account, spreadsheet_key(spreadsheet))
+        tabs = backend.initialise()
+    except BackendError as exc:
+        _fail(str(exc))
+    console.print(f"Registre Google Sheets prêt (onglets {', '.join(tabs)}), partagé avec {account.email}.")
+    if config.exists():
+        console.print(f"{config} existe déjà : mettez-y [register] backend = \"gsheets\" et spreadsheet = "
+                      f"\"{spreadsheet}\".")
+        return
+    key_file = ""
+    if credentials is not None:
+        absolute, folder = credentials.resolve(), config.resolve().parent
+        key_file = os.path.relpath(absolute, folder) if absolute.is_relative_to(folder) else str(absolute)
+    config.write_text(google_config_text(spreadsheet, key_file), encoding="utf-8")
+    console.print(f"Config écrite : {config}")
 
 
 @app.command()

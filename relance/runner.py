@@ -268,6 +268,7 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
     backend.apply(Changes(invoices=bot_columns, journal=tuple(outcome + task_journal),
                           tasks=tuple(new_tasks), task_updates=updates,
                           layouts=summary_layouts(raw, register, policy, report, banner, paid_up_to)))
+    report.notes.extend(getattr(backend, "notes", ()))  # e.g. Sheets: Synthèse left as it was
     return report
 
 

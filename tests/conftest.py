@@ -12,6 +12,8 @@ import pytest
 from relance.config import Policy, load_policy
 from relance.model import Client, Invoice, JournalEntry, Register, Task
 
+from registers import fake_sheets, reg, robot_account, sheets_reg, sheets_server  # noqa: F401,E402 (fixtures)
+
 PARIS = ZoneInfo("Europe/Paris")
 TODAY = date(2026, 11, 25)  # a Wednesday, no holiday around
 

@@ -1,4 +1,7 @@
-"""The real commands, through typer's runner, on registers in temporary folders."""
+"""The real commands, through typer's runner, on registers in temporary folders.
+
+Commands that read or write a register run on both backends (`reg` fixture: .xlsx, and
+the local fake Google Sheets server through the production credentials path)."""
 
 import json
 import re
@@ -50,8 +53,8 @@ def test_init_creates_register_and_config_then_refuses_to_overwrite(tmp_path):
     assert check.exit_code == 0 and "Tout est en ordre" in check.output
 
 
-def test_check_exits_1_and_lists_problems(workdir):
-    xlsx_register(workdir, [{"invoice": "F1", "client": "C1", "due": "bientôt", "amount": Decimal(1)}])
+def test_check_exits_1_and_lists_problems(reg, workdir):
+    reg.create([{"invoice": "F1", "client": "C1", "due": "bientôt", "amount": Decimal(1)}])
     result = cli.invoke(app, ["check", "--config", str(workdir / "config.toml"), "--json"])
     assert result.exit_code == 1
     problems = json.loads(result.output)
@@ -65,22 +68,22 @@ def test_config_errors_are_one_sentence_not_a_traceback(workdir):
     assert "Traceback" not in result.output
 
 
-def test_plan_shows_tomorrow_without_touching_anything(workdir):
-    path = xlsx_register(workdir, [{"invoice": "F1", "client": "C1", "due": TODAY, "amount": Decimal(10)}])
-    before = path.read_bytes()
+def test_plan_shows_tomorrow_without_touching_anything(reg, workdir):
+    reg.create([{"invoice": "F1", "client": "C1", "due": TODAY, "amount": Decimal(10)}])
+    before = reg.snapshot()
     result = invoke("plan", "--config", workdir / "config.toml", "--date", (TODAY + timedelta(days=1)).isoformat(),
                     "--format", "json")
     rows = json.loads(result.output)
     assert [(r["invoice"], r["stage"]) for r in rows] == [("F1", "Relance amiable")]
-    assert path.read_bytes() == before
+    assert reg.snapshot() == before
     table = invoke("plan", "--config", workdir / "config.toml", "--date", TODAY.isoformat(), "--all")
     assert "F1" in table.output and "Pré-relance" in table.output
     bad = cli.invoke(app, ["plan", "--config", str(workdir / "config.toml"), "--date", "demain"])
     assert bad.exit_code == 1 and "AAAA-MM-JJ" in bad.output
 
 
-def test_preview_prints_the_next_message(workdir, tmp_path):
-    xlsx_register(workdir, [{"invoice": "F1", "client": "C1", "due": TODAY + timedelta(days=20),
+def test_preview_prints_the_next_message(reg, workdir, tmp_path):
+    reg.create([{"invoice": "F1", "client": "C1", "due": TODAY + timedelta(days=20),
                              "amount": Decimal("1234.5")}])
     result = invoke("preview", "F1", "--config", workdir / "config.toml", "--html", tmp_path / "m.html")
     assert result.exit_code == 0
@@ -91,12 +94,13 @@ def test_preview_prints_the_next_message(workdir, tmp_path):
     assert missing.exit_code == 1 and "introuvable" in missing.output
 
 
-def test_run_with_date_and_dry_run(workdir):
-    xlsx_register(workdir, [{"invoice": "F1", "client": "C1", "due": TODAY - timedelta(days=2), "amount": Decimal(10)}])
+def test_run_with_date_and_dry_run(reg, workdir):
+    reg.create([{"invoice": "F1", "client": "C1", "due": TODAY - timedelta(days=2), "amount": Decimal(10)}])
     dry = invoke("run", "--config", workdir / "config.toml", "--date", TODAY.isoformat(), "--dry-run")
     assert dry.exit_code == 0 and "APERÇU" in dry.output
     real = invoke("run", "--config", workdir / "config.toml", "--date", TODAY.isoformat())
     assert real.exit_code == 0 and "1 message(s)" in real.output
+    assert [r["Statut"] for r in reg.rows("Journal")] == ["pending", "sent"]
     assert len(list((workdir / "outbox").glob("*.eml"))) == 1
 
 
@@ -126,11 +130,10 @@ def test_readme_documents_every_command_and_its_first_two_commands():
     assert "relance demo" in blocks[0] and "pytest" in blocks[1]
 
 
-def test_calendar_of_the_future_replays_the_policy_without_side_effects(workdir):
-    path = xlsx_register(workdir, [{"invoice": "F1", "client": "C1", "due": TODAY, "amount": Decimal(10)},
-                                   {"invoice": "F2", "client": "C1", "due": TODAY + timedelta(days=1),
-                                    "amount": Decimal(20)}])
-    before = path.read_bytes()
+def test_calendar_of_the_future_replays_the_policy_without_side_effects(reg, workdir):
+    reg.create([{"invoice": "F1", "client": "C1", "due": TODAY, "amount": Decimal(10)},
+                {"invoice": "F2", "client": "C1", "due": TODAY + timedelta(days=1), "amount": Decimal(20)}])
+    before = reg.snapshot()
     result = invoke("plan", "--config", workdir / "config.toml", "--from", TODAY.isoformat(),
                     "--to", (TODAY + timedelta(days=40)).isoformat(), "--format", "json")
     rows = [(r["date"], r["invoice"], r["action"], r["stage"]) for r in json.loads(result.output)]
@@ -142,7 +145,7 @@ def test_calendar_of_the_future_replays_the_policy_without_side_effects(workdir)
     assert tasks == [("2026-12-08", "F1, F2"),  # 3 reminders without reply: call the client
                      ("2026-12-29", "F1"), ("2026-12-29", "F2")]  # formal notices wait for approval
     assert not any(date.fromisoformat(d).weekday() >= 5 for d, *_ in rows)
-    assert path.read_bytes() == before and not (workdir / "outbox").exists()
+    assert reg.snapshot() == before and not (workdir / "outbox").exists()
     table = invoke("plan", "--config", workdir / "config.toml", "--from", TODAY.isoformat(), "--to",
                    (TODAY + timedelta(days=40)).isoformat())
     assert "Calendrier du 25/11/2026" in table.output and "F1" in table.output

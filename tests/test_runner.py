@@ -1,15 +1,16 @@
-"""End to end on an xlsx register and the outbox: idempotence, bad input, recovery."""
+"""End to end on a register and the outbox: idempotence, bad input, recovery.
+
+Every test runs twice, on an .xlsx register and on the same register in the local fake
+Google Sheets server (`reg` fixture, tests/registers.py), and must give the same results."""
 
 import email
-import hashlib
 from datetime import date, timedelta
 from decimal import Decimal
 from email import policy as email_policy
 
 from relance import runner
-from relance.backends.xlsx import XlsxBackend
 
-from conftest import TODAY, at, sheet_rows, xlsx_register
+from conftest import TODAY, at
 
 
 def inv(number, client="C1", late=3, amount="100.00", **kw):
@@ -27,9 +28,9 @@ def run(policy, **kw):
     return runner.run(policy, **kw)
 
 
-def test_a_run_sends_writes_back_and_a_second_run_sends_nothing(workdir, workdir_policy):
-    xlsx_register(workdir, [inv("F1"), inv("F2", late=10), inv("F3", client="C2"), inv("F4", late=-20)])
-    first = run(workdir_policy)
+def test_a_run_sends_writes_back_and_a_second_run_sends_nothing(reg, workdir):
+    reg.create([inv("F1"), inv("F2", late=10), inv("F3", client="C2"), inv("F4", late=-20)])
+    first = run(reg.policy)
     assert sorted(m.key for m in first.sent) == ["2026-11-25/C1/amiable", "2026-11-25/C2/amiable"]
     files = sorted((workdir / "outbox").glob("*.eml"))
     assert len(files) == 2
@@ -37,29 +38,29 @@ def test_a_run_sends_writes_back_and_a_second_run_sends_nothing(workdir, workdir
     assert message.get_body(("plain",)) and message.get_body(("html",))
     assert message["Message-ID"] == first.sent[0].message_id
 
-    factures = {r["N° facture"]: r for r in sheet_rows(workdir / "registre.xlsx", "Factures")}
+    factures = {r["N° facture"]: r for r in reg.rows("Factures")}
     assert factures["F1"]["Étape"] == "Relance amiable" and factures["F1"]["Relances envoyées"] == 1
     assert factures["F1"]["Dernière relance"] is not None
     assert factures["F1"]["Prochaine action"] == "Relance renforcée prévue le 02/12/2026"  # J+3 + the ladder's 7 days
     assert factures["F4"]["Étape"] is None and "Pré-relance prévue le" in factures["F4"]["Prochaine action"]
-    journal = sheet_rows(workdir / "registre.xlsx", "Journal")
+    journal = reg.rows("Journal")
     assert [r["Statut"] for r in journal] == ["pending"] * 3 + ["sent"] * 3
     assert {r["Clé"] for r in journal} == {"2026-11-25/C1/amiable", "2026-11-25/C2/amiable"}
 
-    second = run(workdir_policy, now=at(TODAY, 15))
+    second = run(reg.policy, now=at(TODAY, 15))
     assert second.sent == [] and len(list((workdir / "outbox").glob("*.eml"))) == 2
-    assert len(sheet_rows(workdir / "registre.xlsx", "Journal")) == 6
+    assert len(reg.rows("Journal")) == 6
 
 
-def test_bad_rows_are_reported_in_alerte_and_the_rest_still_runs(workdir, workdir_policy):
+def test_bad_rows_are_reported_in_alerte_and_the_rest_still_runs(reg):
     clients = [{"code": "C1", "email": "c1@example.com"}, {"code": "C2", "email": ""},
                {"code": "C3", "email": "pas-un-email"}]
-    xlsx_register(workdir, [inv("F1"), {**inv("F2"), "due": "31/02/2026"}, {**inv("F3"), "amount": "-5"},
+    reg.create([inv("F1"), {**inv("F2"), "due": "31/02/2026"}, {**inv("F3"), "amount": "-5"},
                             inv("F4", client="C404"), inv("F5", client="C2"), inv("F6"), inv("F6", late=5),
                             inv("F7", client="C3")], clients=clients)
-    report = run(workdir_policy)
+    report = run(reg.policy)
     assert [m.invoices for m in report.sent] == [("F1",)]
-    alerts = {r["N° facture"]: r["Alerte"] or "" for r in sheet_rows(workdir / "registre.xlsx", "Factures")}
+    alerts = {r["N° facture"]: r["Alerte"] or "" for r in reg.rows("Factures")}
     assert "Factures!D3 (Échéance): date illisible « 31/02/2026 »" in alerts["F2"]
     assert "Factures!E4 (Montant TTC): montant négatif" in alerts["F3"]
     assert "client inconnu « C404 »" in alerts["F4"]
@@ -72,26 +73,26 @@ def test_bad_rows_are_reported_in_alerte_and_the_rest_still_runs(workdir, workdi
     assert any(p.startswith("Factures!D3 (Échéance)") for p in printed)
 
 
-def test_dry_run_writes_only_to_the_outbox(workdir, workdir_policy):
-    path = xlsx_register(workdir, [inv("F1")])
-    before = hashlib.sha256(path.read_bytes()).hexdigest()
-    report = run(workdir_policy, dry_run=True)
+def test_dry_run_writes_only_to_the_outbox(reg, workdir):
+    reg.create([inv("F1")])
+    before = reg.snapshot()
+    report = run(reg.policy, dry_run=True)
     assert len(report.sent) == 1
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert reg.snapshot() == before
     assert len(list((workdir / "outbox" / "dry-run").glob("*.eml"))) == 1
     assert not list((workdir / "outbox").glob("*.eml"))
 
 
-def test_outside_the_send_window_nothing_leaves(workdir, workdir_policy):
-    xlsx_register(workdir, [inv("F1")])
-    report = run(workdir_policy, now=at(TODAY, 20))
+def test_outside_the_send_window_nothing_leaves(reg):
+    reg.create([inv("F1")])
+    report = run(reg.policy, now=at(TODAY, 20))
     assert report.sent == [] and any("prochain créneau : 26/11/2026 09:00" in n for n in report.notes)
 
 
-def test_a_run_killed_after_pending_is_finished_by_the_next(workdir, workdir_policy):
+def test_a_run_killed_after_pending_is_finished_by_the_next(reg, workdir):
     """Pending rows whose .eml exists become sent; those never written are planned again."""
-    path = xlsx_register(workdir, [inv("F1"), inv("F2", client="C2")])
-    backend = XlsxBackend(path)
+    reg.create([inv("F1"), inv("F2", client="C2")])
+    backend = reg.backend()
 
     class Crash(Exception):
         pass
@@ -114,20 +115,20 @@ def test_a_run_killed_after_pending_is_finished_by_the_next(workdir, workdir_pol
 
     from relance.mailers.outbox import OutboxMailer
     try:
-        run(workdir_policy, backend=backend, mailer=CrashingMailer(OutboxMailer(workdir / "outbox")))
+        run(reg.policy, backend=backend, mailer=CrashingMailer(OutboxMailer(workdir / "outbox")))
     except Crash:
         pass
-    assert [r["Statut"] for r in sheet_rows(path, "Journal")] == ["pending", "pending"]
-    report = run(workdir_policy, now=at(TODAY, 11))
+    assert [r["Statut"] for r in reg.rows("Journal")] == ["pending", "pending"]
+    report = run(reg.policy, now=at(TODAY, 11))
     assert [m.client for m in report.sent] == ["C2"]  # only the one that never left
     assert any("→ sent" in n for n in report.notes) and any("→ failed" in n for n in report.notes)
     assert len(list((workdir / "outbox").glob("*.eml"))) == 2
-    statuses = [(r["Client"], r["Statut"]) for r in sheet_rows(path, "Journal")]
+    statuses = [(r["Client"], r["Statut"]) for r in reg.rows("Journal")]
     assert statuses.count(("C1", "sent")) == 1 and statuses.count(("C2", "sent")) == 1
 
 
-def test_uncertain_send_is_counted_as_sent_and_asks_a_human(workdir, workdir_policy):
-    path = xlsx_register(workdir, [inv("F1")], journal=[{
+def test_uncertain_send_is_counted_as_sent_and_asks_a_human(reg, workdir):
+    reg.create([inv("F1")], journal=[{
         "timestamp": at(TODAY, 9), "invoice": "F1", "client": "C1", "stage": "amiable", "channel": "email",
         "status": "pending", "key": "2026-11-25/C1/amiable", "message_id": "<x@y>", "author": "bot"}])
 
@@ -143,21 +144,21 @@ def test_uncertain_send_is_counted_as_sent_and_asks_a_human(workdir, workdir_pol
         def close(self):
             pass
 
-    report = run(workdir_policy, mailer=Unsure())
+    report = run(reg.policy, mailer=Unsure())
     assert report.sent == []
-    tasks = sheet_rows(path, "Tâches")
+    tasks = reg.rows("Tâches")
     assert len(tasks) == 1 and "incertain" in tasks[0]["Motif"]
 
 
-def test_test_mode_sends_everything_to_the_sandbox_without_advancing_the_ladder(workdir, workdir_policy):
+def test_test_mode_sends_everything_to_the_sandbox_without_advancing_the_ladder(reg, workdir):
     from dataclasses import replace
-    policy = replace(workdir_policy, mail=replace(workdir_policy.mail, test_recipient="sandbox@example.fr"))
-    path = xlsx_register(workdir, [inv("F1"), inv("F2", client="C2")])
+    reg.create([inv("F1"), inv("F2", client="C2")])
+    policy = replace(reg.policy, mail=replace(reg.policy.mail, test_recipient="sandbox@example.fr"))
     report = run(policy)
     assert {m.to for m in report.sent} == {("sandbox@example.fr",)}
     assert all(m.subject.startswith("[TEST] ") for m in report.sent)
     assert all(message["To"] == "sandbox@example.fr" for message in map(eml, (workdir / "outbox").glob("*.eml")))
-    factures = {r["N° facture"]: r for r in sheet_rows(path, "Factures")}
+    factures = {r["N° facture"]: r for r in reg.rows("Factures")}
     assert factures["F1"]["Étape"] is None and factures["F1"]["Relances envoyées"] == 0
     assert run(policy, now=at(TODAY, 12)).sent == []  # idempotent in test mode too
-    assert len(run(workdir_policy, now=at(TODAY, 13)).sent) == 2  # the real ladder is intact
+    assert len(run(reg.policy, now=at(TODAY, 13)).sent) == 2  # the real ladder is intact

@@ -48,6 +48,24 @@ class ApplyReport:
     missing_invoices: tuple[str, ...] = ()  # numbers no longer found at write time
 
 
+def cells_by_key(updates: Mapping[str, Row], rows_by_key: Mapping[str, list[int]],
+                 allowed: list[str]) -> tuple[list[tuple[int, str, Any]], ApplyReport]:
+    """(row, column key, value) for each allowed cell of each update, at every row holding its key
+    (None becomes '' to clear the cell); keys found in no row are reported, never written elsewhere."""
+    found: list[tuple[int, str, Any]] = []
+    written, missing = 0, []
+    for key, values in updates.items():
+        rows = rows_by_key.get(key)
+        if not rows:
+            missing.append(key)
+            continue
+        for row in rows:
+            found += [(row, column, "" if value is None else value) for column, value in values.items()
+                      if column in allowed]
+            written += 1
+    return found, ApplyReport(written, tuple(missing))
+
+
 class Backend(Protocol):
     description: str
 

@@ -31,7 +31,7 @@ from .. import cells, schema
 from ..anonymise import Redaction, grouped, matching_rows
 from ..faults import crashpoint
 from ..model import RawTab, RawTabs
-from . import ApplyReport, BackendError, Changes, RegisterLocked, Row
+from . import ApplyReport, BackendError, Changes, RegisterLocked, Row, cells_by_key
 
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
@@ -245,18 +245,10 @@ def update_by_key(sheet: Worksheet, tab: schema.Tab, key_column: str, updates: d
         key = cells.clean_text(sheet.cell(row=row, column=key_col).value)
         if key:
             rows_by_key.setdefault(key, []).append(row)
-    written, missing = 0, []
-    for key, values in updates.items():
-        rows = rows_by_key.get(key)
-        if not rows:
-            missing.append(key)
-            continue
-        for row in rows:
-            for column, value in values.items():
-                if column in allowed:
-                    set_value(sheet.cell(row=row, column=positions[column]), "" if value is None else value)
-            written += 1
-    return ApplyReport(written, tuple(missing))
+    found, report = cells_by_key(updates, rows_by_key, allowed)
+    for row, column, value in found:
+        set_value(sheet.cell(row=row, column=positions[column]), value)
+    return report
 
 
 def rewrite_sheet(workbook: openpyxl.Workbook, name: str, rows: list[list[Any]]) -> Worksheet:

@@ -92,6 +92,7 @@ class FakeSheets(SheetsStore):
         self.project_number = project_number
         self.reject_unknown_tokens = reject_unknown_tokens
         self.tokens: dict[str, str] = {}
+        self.revoked_accounts: set[str] = set()
         self.requests: list[RequestRecord] = []
         self._faults: list[_Fault] = []
         self._batch = BatchUpdater(self)
@@ -100,6 +101,11 @@ class FakeSheets(SheetsStore):
     def register_token(self, token: str, email: str) -> None:
         """Requests with ``Authorization: Bearer <token>`` act as ``email``."""
         self.tokens[token] = email
+
+    def revoke(self, email: str) -> None:
+        """The token endpoint refuses this service account (a deleted key or account)."""
+        with self.lock:
+            self.revoked_accounts.add(email)
 
     def inject(self, status: int = 429, count: int = 1, match: Optional[str] = None,
                message: Optional[str] = None) -> None:
@@ -136,6 +142,7 @@ class FakeSheets(SheetsStore):
             self.spreadsheets.clear()
             self.requests.clear()
             self.tokens.clear()
+            self.revoked_accounts.clear()
             self.api_disabled = False
 
     def count(self, kind: Optional[str] = None) -> int:
@@ -177,6 +184,8 @@ class FakeSheets(SheetsStore):
             m = re.match(r"^/sheets/(\d+):copyTo$", tail)
             if m and method == "POST":
                 return "sheets.copyTo", sid, m.group(1)
+        elif path == "/token" and method == "POST":
+            return "oauth.token", None, None
         elif path.startswith("/drive/v3/files") and method == "GET":
             rest = path[len("/drive/v3/files"):]
             if rest in ("", "/"):
@@ -262,7 +271,31 @@ class FakeSheets(SheetsStore):
             raise SheetsError(403, "The caller does not have permission")
         return ss
 
+    def _token(self, body: bytes) -> tuple[int, dict]:
+        """OAuth 2 JWT-bearer grant, as google-auth sends it for a service account whose
+        ``token_uri`` points here: the assertion's ``iss`` (the account's email) gets a
+        fresh token registered with :meth:`register_token`.  The signature is not
+        checked (the fake has no way to know the public key), only the shape."""
+        import base64
+        form = {k: v[0] for k, v in parse_qs(body.decode("ascii", "replace")).items()}
+        try:
+            claims_part = form["assertion"].split(".")[1]
+            claims = json.loads(base64.urlsafe_b64decode(claims_part + "=" * (-len(claims_part) % 4)))
+            email = claims["iss"]
+        except (KeyError, IndexError, ValueError):
+            return 400, {"error": "invalid_request", "error_description": "Invalid assertion."}
+        if form.get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            return 400, {"error": "unsupported_grant_type", "error_description": "Invalid grant_type."}
+        if email in self.revoked_accounts:
+            return 400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
+        with self.lock:
+            token = f"ya29.fake-{len(self.tokens) + 1}"
+            self.tokens[token] = email
+        return 200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
+
     def _process(self, method, kind, sid, arg, query, headers, body) -> tuple[int, dict]:
+        if kind == "oauth.token":
+            return self._token(body)
         try:
             if self.api_disabled and not kind.startswith("drive."):
                 raise self._disabled_error()
