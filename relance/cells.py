@@ -19,8 +19,7 @@ import unicodedata
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from email.utils import parseaddr
-from typing import Any, Callable
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from babel.numbers import NumberFormatError, parse_decimal
 from dateutil import parser as dateparser

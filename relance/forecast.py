@@ -15,7 +15,7 @@ one `Plan` per day; an invoice due on 30/11 shows ``amiable`` on 01/12 and
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Iterable, Iterator
 from zoneinfo import ZoneInfo
 

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from relance.cli import app

@@ -1,6 +1,5 @@
 """Stale payment data, missed runs and staff edits during a run (relance.guards), pure and end to end."""
 
-from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 

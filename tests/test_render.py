@@ -2,11 +2,10 @@
 
 from dataclasses import replace
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 
-from relance.check import check_templates, sample_reminder
+from relance.check import check_templates
 from relance.config import PathsConfig, Policy
 from relance.planner import Line, Reminder
 from relance.render import Renderer, RenderError

@@ -4,7 +4,7 @@ Every test runs twice, on an .xlsx register and on the same register in the loca
 Google Sheets server (`reg` fixture, tests/registers.py), and must give the same results."""
 
 import email
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from email import policy as email_policy
 

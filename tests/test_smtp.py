@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from relance import runner
 from relance.cli import app
-from relance.mailers import MailError, MailUncertain, Message
+from relance.mailers import MailError, Message
 from relance.mailers.smtp import PASSWORD_ENV, SmtpMailer, SmtpSettings
 
 from conftest import TODAY, at, sheet_rows, xlsx_register

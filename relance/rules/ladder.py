@@ -163,7 +163,7 @@ def decide(ctx: Context, invoice: Invoice) -> Decision:
     if stage.channel == "task" or _by_a_human(ctx, invoice, client, stage):
         who = "le chargé de compte" if client.account_manager else "un humain"
         action = (f"Transmettre le dossier au recouvrement (relance dossier {client.code})" if stage.channel == "task"
-                  else f"Appeler le client et obtenir une date de paiement ; noter l'échange dans le Journal")
+                  else "Appeler le client et obtenir une date de paiement ; noter l'échange dans le Journal")
         decision.tasks.append(NewTask(key, client.code, (invoice.number,), f"{stage.label} par {who} : "
                                       f"{invoice.number}", action, ctx.assignee(client.code), stage=stage.key))
         decision.reason = f"{stage.label} : tâche pour {who}"
