@@ -342,3 +342,15 @@ def test_stale_payments_are_flagged_in_synthese_and_the_date_staff_type_there_is
     again = run(sheets_reg.policy, now=at(TODAY, 11))
     assert [m.invoices for m in again.sent] == [("F1",)] and not again.stale_payments
     assert len(sheets_reg.rows("Tâches")) == 1
+
+
+def test_a_lock_left_by_a_dead_process_of_this_machine_is_taken_over_at_once():
+    from relance.backends.gsheets_lock import Holder
+    import socket
+    from datetime import datetime, timedelta
+    now = datetime.now().astimezone()
+    later = (now + timedelta(minutes=20)).isoformat()
+    dead = Holder(["julie@" + socket.gethostname() + " pid 999999", now.isoformat(), later, "tok"])
+    alive = Holder(["julie@" + socket.gethostname() + f" pid {__import__('os').getpid()}", now.isoformat(), later, "t"])
+    elsewhere = Holder(["runner@github-vm pid 999999", now.isoformat(), later, "t2"])
+    assert not dead.live(now, set()) and alive.live(now, set()) and elsewhere.live(now, set())

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from ..faults import crashpoint
 from . import BackendError
 from .gsheets_auth import explain
 
@@ -80,7 +81,9 @@ class SheetsApi:
                     if uncertain and already_done is not None and already_done():
                         return None
                     try:
-                        return send()
+                        answer = send()
+                        crashpoint("requête Sheets")
+                        return answer
                     except Exception as exc:
                         uncertain = uncertain or (transient(exc) and may_have_landed(exc))
                         raise

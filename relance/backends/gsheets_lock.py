@@ -21,11 +21,14 @@ the longest run (30 minutes by default for a few hundred messages).
 
 from __future__ import annotations
 
+import re
 import secrets
+import socket
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from .. import cells
+from ..lock import _alive
 from . import RegisterLocked
 from .gsheets_auth import SheetsError
 from .gsheets_write import quote
@@ -61,7 +64,14 @@ class Holder:
         self.created, self.expires = _moment(values[1]), _moment(values[2])
 
     def live(self, now: datetime, abandoned: set[str]) -> bool:
-        return not self.state and self.token not in abandoned and self.expires is not None and self.expires > now
+        return (not self.state and self.token not in abandoned and self.expires is not None and self.expires > now
+                and not self.dead_here())
+
+    def dead_here(self) -> bool:
+        """Taken by a process of this machine that no longer exists (a run killed by cron or a crash):
+        as with the file lock, no need to wait for the expiry."""
+        found = re.search(r"@(\S+) pid (\d+)$", self.owner)
+        return bool(found) and found.group(1) == socket.gethostname() and not _alive(int(found.group(2)))
 
 
 def _moment(text: str) -> datetime | None:
