@@ -112,7 +112,13 @@ def _parse_date_text(text: str) -> datetime:
     return first.replace(tzinfo=None)
 
 
+_SERIAL_ORDINAL = SERIAL_EPOCH.toordinal()
+_SERIAL_RANGE = (date(MIN_YEAR, 1, 1).toordinal() - _SERIAL_ORDINAL, date(MAX_YEAR, 12, 31).toordinal() - _SERIAL_ORDINAL)
+
+
 def parse_date(value: Any) -> date | None:
+    if type(value) in (int, float) and _SERIAL_RANGE[0] <= value <= _SERIAL_RANGE[1] and value == int(value):
+        return date.fromordinal(_SERIAL_ORDINAL + int(value))  # what Google Sheets sends: a whole serial day
     result = parse_datetime(value)
     return result.date() if result else None
 
