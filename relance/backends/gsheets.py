@@ -1,8 +1,8 @@
 """The Google Sheets backend (gspread): the register staff share, in a constant number of requests.
 
 Google counts requests, not cells (60 a minute per user), and a per-row loop of
-gspread calls is both slow and quota-bound (one request per cell: 5 000 for 1 000
-invoices, benchmarks/sheets_requests.py). So a run costs the same handful of
+gspread calls is both slow and quota-bound (one request per cell written: about
+1 000 for a 1 000-invoice register, `python -m benchmarks`). So a run costs the same handful of
 requests whether the register holds 10 invoices or 50 000:
 
 ====  ============================  ====================================================
