@@ -127,6 +127,8 @@ def parse_date(value: Any) -> date | None:
 
 def parse_amount(value: Any) -> Decimal | None:
     """Cell -> Decimal rounded to the cent (None for blank); ValueError when unreadable."""
+    if type(value) is float and -1e12 < value < 1e12:  # what Google Sheets sends: the common case first
+        return Decimal(repr(value)).quantize(CENT)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):

@@ -150,14 +150,18 @@ def _clients(tabs: RawTabs, problems: list[RowProblem]) -> dict[str, Client]:
 
 def _invoices(tabs: RawTabs, clients: dict[str, Client], problems: list[RowProblem]) -> tuple[Invoice, ...]:
     candidates: list[Invoice] = []
-    seen: dict[str, list[int]] = {}
+    first: dict[str, int] = {}  # number -> its row
+    duplicates: dict[str, list[int]] = {}  # number -> every row holding it, when more than one
     for row in _rows(schema.FACTURES, tabs.get("Factures"), problems, required=True):
         number = row.text("invoice")
         row.invoice = number or None
         if not number:
             row.problem("invoice", "N° facture manquant : la ligne ne peut pas être suivie")
             continue
-        seen.setdefault(number, []).append(row.number)
+        if number in first:
+            duplicates.setdefault(number, [first[number]]).append(row.number)
+        else:
+            first[number] = row.number
         client = row.text("client")
         row.client = client or None
         if not client:
@@ -186,8 +190,7 @@ def _invoices(tabs: RawTabs, clients: dict[str, Client], problems: list[RowProbl
         candidates.append(Invoice(number=number, client=client, due=due, amount=amount, issued=issued,
                                   currency=currency, paid=paid, paid_on=paid_on, status=status or "",
                                   payment_link=row.text("payment_link"), notes=row.text("notes"), row=row.number))
-    duplicates = {n: rows for n, rows in seen.items() if len(rows) > 1}
-    for number, rows in duplicates.items():
+    for number, rows in sorted(duplicates.items(), key=lambda item: item[1][0]):
         where = ", ".join(str(r) for r in rows)
         for r in rows:
             problems.append(RowProblem("Factures", r, "N° facture", f"N° facture « {number} » en double "
