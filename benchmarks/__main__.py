@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> dict:
     with Bench(TODAY) as bench:
         for n in args.sizes:
             for dry_run in (True, False) if n <= args.writing_up_to else (True,):
-                bench.load(n)
+                bench.load(n, lock=not dry_run)
                 run = bench.run_cli(n, dry_run=dry_run)
                 if run.exit_code not in (0, 2):
                     raise SystemExit(f"relance run failed at {n} rows (exit {run.exit_code}):\n{run.output[-3000:]}")

@@ -6,11 +6,15 @@ fake's go in a temporary folder, and the real CLI runs as a subprocess with
 ``RELANCE_SHEETS_API_URL`` pointing at the fake: credentials, gspread, the read, the
 parse, the plan, the rendering, the .eml files, the console output, all included.
 
-Measured per run: wall time around the subprocess, its peak RSS (``os.wait4``: this
-child only, not the largest child so far), the Sheets requests by kind (the OAuth
-token request is not a Sheets request), and the seconds the fake spent answering
-(building the JSON Google would build on its side: part of the wall time, reported so
-it can be told apart).
+Measured per run: wall time around the subprocess, its peak RSS, the Sheets requests by
+kind (the OAuth token request is not a Sheets request), and the seconds the fake spent
+answering (building the JSON Google would build on its side: part of the wall time,
+reported so it can be told apart).
+
+Peak RSS is the child's ``VmHWM`` (/proc/<pid>/status), read every 20 ms until it exits.
+Not ``ru_maxrss`` from ``wait4``: Linux carries the parent's high-water mark across
+fork/exec into the child's ``ru_maxrss``, and this parent holds the fake's copy of a
+500 000-row register (measured: every child "peaked" at the parent's 282 MB).
 """
 
 from __future__ import annotations
@@ -73,6 +77,7 @@ class CliRun:
     server_seconds: float
     messages: int
     exit_code: int
+    cells: int  # in the spreadsheet (Google's limit: 10 000 000)
     output: str = field(repr=False, default="")
 
     @property
@@ -84,7 +89,7 @@ class CliRun:
                 "peak_rss_mb": round(self.peak_rss_mb), "requests": self.total_requests,
                 "requests_by_kind": dict(sorted(self.requests.items())),
                 "fake_server_seconds": round(self.server_seconds, 2), "messages": self.messages,
-                "exit_code": self.exit_code}
+                "exit_code": self.exit_code, "cells": self.cells}
 
 
 def sheets_tabs(data: dict[str, list[dict]]) -> dict[str, list[list]]:
@@ -116,20 +121,25 @@ class Bench:
         self.fake.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def load(self, n: int, seed: int = 7) -> str:
-        """A fresh spreadsheet holding the generated register of `n` invoices; config.toml points at it."""
+    def load(self, n: int, seed: int = 7, *, lock: bool = False) -> str:
+        """A fresh spreadsheet holding the generated register of `n` invoices; config.toml points at it.
+        `lock`: as after a first writing run (see `_first_lock`)."""
         from relance.backends.gsheets_init import google_config_text
         self.fake.reset()
-        key = self.fake.create_spreadsheet("Registre", sheets_tabs(generate_rows(n, self.today, seed)),
-                                           shared_with=[ROBOT])
+        tabs = sheets_tabs(generate_rows(n, self.today, seed))
+        self.cells = sum(len(rows) * max(map(len, rows), default=0) for rows in tabs.values())
+        key = self.fake.create_spreadsheet("Registre", tabs, shared_with=[ROBOT])
         url = f"https://docs.google.com/spreadsheets/d/{key}/edit"
         (self.folder / "config.toml").write_text(google_config_text(url, "service-account.json"), encoding="utf-8")
-        self._first_lock(key)
+        if lock:
+            self._first_lock(key)
         return key
 
     def _first_lock(self, key: str) -> None:
-        """The very first run on a register adds the hidden Verrou tab (2 requests, once ever): done here,
-        so the runs measured cost what every later run costs."""
+        """The very first writing run on a register adds the hidden Verrou tab (2 requests, once ever):
+        done here, so the runs measured cost what every later run costs. (Not for dry runs, which take
+        no lock: a register past Google's 10 M cells, as 500 000 rows with their journal are, gets no
+        new tab, in Google or in the fake.)"""
         from datetime import timedelta
 
         from relance.backends.gsheets import GoogleSheetsBackend
@@ -158,12 +168,31 @@ class Bench:
             start = time.perf_counter()
             child = subprocess.Popen(command, cwd=self.folder, env=env, stdout=out, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
-            _, status, usage = os.wait4(child.pid, 0)
+            peak_kb, status, usage = 0, None, None
+            while status is None:
+                peak_kb = max(peak_kb, _high_water_kb(child.pid))
+                pid, raw_status, rusage = os.wait4(child.pid, os.WNOHANG)
+                if pid:
+                    status, usage = raw_status, rusage
+                else:
+                    time.sleep(0.02)
             seconds = time.perf_counter() - start
             child.returncode = os.waitstatus_to_exitcode(status)
             out.seek(0)
             output = out.read().decode("utf-8", "replace")
         outbox = self.folder / "outbox"
         messages = sum(1 for _ in outbox.rglob("*.eml")) if outbox.exists() else 0
-        return CliRun(n, dry_run, seconds, usage.ru_maxrss / 1024, self.fake.sheets_requests(),
-                      self.fake.server_seconds, messages, child.returncode, output)
+        return CliRun(n, dry_run, seconds, (peak_kb or usage.ru_maxrss) / 1024, self.fake.sheets_requests(),
+                      self.fake.server_seconds, messages, child.returncode, self.cells, output)
+
+
+def _high_water_kb(pid: int) -> int:
+    """The process's own peak resident set (VmHWM, kB) so far; 0 where /proc is not there."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0

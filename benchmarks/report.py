@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .naive import WRITE_KINDS, WRITES_PER_MINUTE, quota_minutes
 
+GOOGLE_CELL_LIMIT = 10_000_000
 TARGETS = {"planner_100k_seconds": 2.0, "run_500k_seconds": 30.0, "run_500k_rss_mb": 2048,
            "requests_per_run": 6, "lock_requests": 2, "naive_ratio_1k": 50}
 
@@ -67,13 +68,16 @@ def print_table(results: dict) -> None:
     runs = results["dry_runs"] + results["writing_runs"]
     if runs:
         print("\n`relance run` as a subprocess, register in the local fake Google Sheets server\n")
-        print("| rows | run | wall (s) | of which fake server (s) | peak RSS (MB) | Sheets requests | messages |\n"
-              "|---:|---|---:|---:|---:|---:|---:|")
+        print("| rows | cells | run | wall (s) | of which fake server (s) | peak RSS (MB) | Sheets requests "
+              "| messages |\n|---:|---:|---|---:|---:|---:|---:|---:|")
         for r in sorted(runs, key=lambda r: (r["rows"], not r["dry_run"])):
             kinds = ", ".join(f"{k.split('.')[-1]} {v}" for k, v in r["requests_by_kind"].items())
-            print(f"| {_n(r['rows'])} | {'--dry-run' if r['dry_run'] else 'writing'} | {r['seconds']:.1f} "
+            cells = f"{r['cells'] / 1e6:.1f} M" + (" ¹" if r["cells"] > GOOGLE_CELL_LIMIT else "")
+            print(f"| {_n(r['rows'])} | {cells} | {'--dry-run' if r['dry_run'] else 'writing'} | {r['seconds']:.1f} "
                   f"| {r['fake_server_seconds']:.1f} | {r['peak_rss_mb']:.0f} | {r['requests']} ({kinds}) "
                   f"| {r['messages']} |")
+        if any(r["cells"] > GOOGLE_CELL_LIMIT for r in runs):
+            print("\n¹ beyond Google's 10 M cells per spreadsheet: only the fake holds it (measured for headroom).")
     if results["naive"]:
         print(f"\nNaive gspread script (get_all_records, update_cell ×3 and append_row per reminder), same server "
               f"and data; quota: {WRITES_PER_MINUTE} write requests a minute per user\n")
