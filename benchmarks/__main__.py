@@ -1,6 +1,6 @@
 """`python -m benchmarks`: scale and Google Sheets API cost, beside the naive script, in one run.
 
-    python -m benchmarks                 # planner 1k/10k/100k; runs at 1k/10k/100k/500k; naive at 1k
+    python -m benchmarks                 # planner 1k/10k/100k; runs at 1k/10k/100k/500k; naive at 1k/10k
     python -m benchmarks --quick         # 1k and 10k only (about a minute)
     python -m benchmarks --sizes 50      # a smoke run (what the test suite does)
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from datetime import date
 from pathlib import Path
 
@@ -36,13 +37,13 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sizes", type=int, nargs="+", help="rows for the end-to-end runs (default 1k 10k 100k 500k)")
     parser.add_argument("--planner-sizes", type=int, nargs="+", help="invoices for the planner alone "
                         "(default: the run sizes up to 100 000)")
-    parser.add_argument("--naive-sizes", type=int, nargs="+", help="rows for the naive script (default: the smallest)")
+    parser.add_argument("--naive-sizes", type=int, nargs="+", help="rows for the naive script (default: the run sizes up to 10 000)")
     parser.add_argument("--writing-up-to", type=int, default=10_000, help="also a real (writing) run at sizes up to this")
     parser.add_argument("--output", type=Path, default=Path(__file__).with_name("results.json"))
     args = parser.parse_args(argv)
     args.sizes = sorted(args.sizes or (QUICK if args.quick else FULL))
     args.planner_sizes = sorted(args.planner_sizes or [n for n in args.sizes if n <= 100_000] or args.sizes[:1])
-    args.naive_sizes = sorted(args.naive_sizes or args.sizes[:1])
+    args.naive_sizes = sorted(args.naive_sizes or [n for n in args.sizes if n <= 10_000] or args.sizes[:1])
     return args
 
 
@@ -67,6 +68,7 @@ def main(argv: list[str] | None = None) -> dict:
         for n in args.naive_sizes:
             results["naive"].append(naive.measure(bench, n).as_dict())
             print(f"  naive script {n:>9_} rows: {results['naive'][-1]['requests']} requests", flush=True)
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["verdicts"] = verdicts(results)
     print()
     print_table(results)

@@ -72,7 +72,8 @@ def print_table(results: dict) -> None:
               "| messages |\n|---:|---:|---|---:|---:|---:|---:|---:|")
         for r in sorted(runs, key=lambda r: (r["rows"], not r["dry_run"])):
             kinds = ", ".join(f"{k.split('.')[-1]} {v}" for k, v in r["requests_by_kind"].items())
-            cells = f"{r['cells'] / 1e6:.1f} M" + (" ¹" if r["cells"] > GOOGLE_CELL_LIMIT else "")
+            cells = (f"{r['cells'] / 1e6:.1f} M" if r["cells"] >= 1e6 else f"{r['cells'] / 1e3:.0f} k") \
+                + (" ¹" if r["cells"] > GOOGLE_CELL_LIMIT else "")
             print(f"| {_n(r['rows'])} | {cells} | {'--dry-run' if r['dry_run'] else 'writing'} | {r['seconds']:.1f} "
                   f"| {r['fake_server_seconds']:.1f} | {r['peak_rss_mb']:.0f} | {r['requests']} ({kinds}) "
                   f"| {r['messages']} |")
