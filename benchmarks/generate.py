@@ -3,7 +3,8 @@
 Shape (per 1 000 invoices): ~1 client per 8 invoices; 60 % paid (Statut Payée or fully
 paid), 10 % partly paid, 5 % disputed/paused/cancelled, 2 % payment plans; due dates
 spread over the last 150 days and the next 30; a journal of what earlier runs sent
-(about 1.5 rows per open late invoice) plus manual calls; 0.5 % bad rows (garbage
+(about 1.5 rows per open late invoice) plus manual calls, and the bot columns Étape,
+Dernière relance, Relances envoyées as that journal leaves them; 0.5 % bad rows (garbage
 date, negative amount, unknown client, duplicated number).
 """
 
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 PARIS = ZoneInfo("Europe/Paris")
 SEGMENTS = ["Standard"] * 7 + ["Stratégique"] + ["Particulier"] * 2
 STAGES = [("amiable", 1), ("renforcee", 8), ("demeure", 30)]
+LABELS = {"amiable": "Relance amiable", "renforcee": "Relance renforcée", "demeure": "Mise en demeure"}
 
 
 def rows(n: int, today: date, seed: int = 7) -> dict[str, list[dict]]:
@@ -55,19 +57,26 @@ def rows(n: int, today: date, seed: int = 7) -> dict[str, list[dict]]:
                               "amount": (amount / 3).quantize(Decimal("0.01")), "paid": "Oui" if k == 0 else "Non"})
         late = (today - due).days
         if roll >= 0.6 and late > 1:
+            sent = []
             for stage, offset in STAGES:
                 if late > offset + rng.randint(0, 5) and rng.random() < 0.8:
                     when = datetime.combine(due + timedelta(days=offset), time(9, 30), tzinfo=PARIS)
+                    sent.append((stage, when))
                     journal.append({"timestamp": when, "invoice": number, "client": client, "stage": stage,
                                     "channel": "email", "status": "sent", "key": f"{when.date()}/{client}/{stage}",
                                     "message_id": f"<{number}.{stage}@bench>", "author": "bot"})
+            if sent:  # the bot columns as the last run left them (what the naive script reads)
+                row.update(stage=LABELS[sent[-1][0]], last_reminder=f"{sent[-1][1]:%Y-%m-%d %H:%M}",
+                           reminders_sent=len(sent))
             if rng.random() < 0.1:
                 journal.append({"timestamp": datetime.combine(today - timedelta(days=rng.randint(1, 20)), time(11),
                                                               tzinfo=PARIS),
                                 "invoice": number, "client": client, "channel": "téléphone", "status": "manual",
                                 "author": "Julie", "comment": "Appel client"})
-        if rng.random() < 0.005:
-            row[rng.choice(["due", "amount", "client"])] = rng.choice(["31/02/2026", "-12,00", "C-UNKNOWN"])
+        if rng.random() < 0.005:  # unreadable date, negative amount, unknown client, number typed twice
+            column, value = rng.choice([("due", "31/02/2026"), ("amount", "-12,00"), ("client", "C-UNKNOWN"),
+                                        ("invoice", f"F{max(i - 1, 0):07d}")])
+            row[column] = value
         invoices.append(row)
     return {"Factures": invoices, "Clients": clients, "Journal": journal, "Tâches": [], "Échéanciers": plans}
 

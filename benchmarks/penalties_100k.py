@@ -1,6 +1,6 @@
 """What the Pénalités column costs the planner: `plan()` on 100 000 invoices, and `Claims.cell` alone.
 
-Run: python benchmarks/penalties_100k.py
+Run: python -m benchmarks.penalties_100k
 The register mixes what a real one holds: half paid (some late), 5 % partly paid, 10 % consumer clients,
 due dates over 15 months. Printed: plan time with the column, time in Claims.cell (cold: a new Claims, as each plan does), and
 plan time with the column switched off, for comparison. Best of 3 runs.
@@ -9,7 +9,6 @@ plan time with the column switched off, for comparison. Best of 3 runs.
 from __future__ import annotations
 
 import random
-import time
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -17,6 +16,8 @@ from relance import planner
 from relance.claims import Claims
 from relance.config import Policy, policy_from_dict
 from relance.model import Client, Invoice, Register
+
+from benchmarks.planner_time import best_of
 
 TODAY = date(2026, 11, 25)
 CONFIRMED = {"penalties": {"rates": {"2026-H2": {"ecb_refi": "2.40", "legal_professional": "2.50"}}}}
@@ -37,15 +38,6 @@ def sample(n: int = 100_000, seed: int = 1) -> Register:
             paid, paid_on = Decimal("10.00"), due + timedelta(days=rnd.randint(1, 20))
         invoices.append(Invoice(f"F{i}", f"C{i % 5000}", due, amount, paid=paid, paid_on=paid_on, status=status))
     return Register(tuple(invoices), clients)
-
-
-def best_of(runs: int, work) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from relance import effectiveness, summary
 from relance.config import Policy
 
 from .generate import register
-from .penalties_100k import best_of
+from .planner_time import best_of
 
 TODAY = date(2026, 11, 25)
 

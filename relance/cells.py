@@ -72,9 +72,11 @@ def clean_text(value: Any) -> str:
 
 def parse_datetime(value: Any) -> datetime | None:
     """Cell -> naive datetime (None for a blank cell); ValueError with a French message."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if type(value) is float and 1 <= value < 2958466:  # Google Sheets' serial date-time: the common case first
+        result = (SERIAL_EPOCH + timedelta(days=value)).replace(microsecond=0)
+    elif value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, datetime):
+    elif isinstance(value, datetime):
         result = value
     elif isinstance(value, date):
         result = datetime.combine(value, time())
@@ -112,13 +114,21 @@ def _parse_date_text(text: str) -> datetime:
     return first.replace(tzinfo=None)
 
 
+_SERIAL_ORDINAL = SERIAL_EPOCH.toordinal()
+_SERIAL_RANGE = (date(MIN_YEAR, 1, 1).toordinal() - _SERIAL_ORDINAL, date(MAX_YEAR, 12, 31).toordinal() - _SERIAL_ORDINAL)
+
+
 def parse_date(value: Any) -> date | None:
+    if type(value) in (int, float) and _SERIAL_RANGE[0] <= value <= _SERIAL_RANGE[1] and value == int(value):
+        return date.fromordinal(_SERIAL_ORDINAL + int(value))  # what Google Sheets sends: a whole serial day
     result = parse_datetime(value)
     return result.date() if result else None
 
 
 def parse_amount(value: Any) -> Decimal | None:
     """Cell -> Decimal rounded to the cent (None for blank); ValueError when unreadable."""
+    if type(value) is float and -1e12 < value < 1e12:  # what Google Sheets sends: the common case first
+        return Decimal(repr(value)).quantize(CENT)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
@@ -189,10 +199,15 @@ SEGMENT_ALIASES = {"Strategic": "Stratégique", "Key account": "Stratégique", "
                    "Consumer": "Particulier"}
 
 
+_PLAIN_EMAIL = re.compile(r"[A-Za-z0-9._+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+
+
 def valid_email(text: str) -> bool:
     """One plain address, no display name, no header-splitting characters."""
     if not text or any(ch in text for ch in "\r\n,;<>\"' "):
         return False
+    if _PLAIN_EMAIL.fullmatch(text):  # the usual shape, which parseaddr (15 µs) always accepts as is
+        return True
     _, address = parseaddr(text)
     return address == text and re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text) is not None
 

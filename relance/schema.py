@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 STAFF = "staff"
 BOT = "bot"
@@ -138,7 +139,13 @@ DATA_TABS: tuple[Tab, ...] = (FACTURES, CLIENTS, ECHEANCIERS, JOURNAL, TACHES)
 
 def normalise(header: object) -> str:
     """Header comparison key: case, accents, spaces and punctuation do not matter."""
-    text = unicodedata.normalize("NFKD", str(header or "")).casefold()
+    return _normalised(str(header or ""))
+
+
+@lru_cache(maxsize=4096)
+def _normalised(text: str) -> str:
+    """Cached: drop-down cells (Statut, Segment, Oui/Non) repeat a handful of values on every row."""
+    text = unicodedata.normalize("NFKD", text).casefold()
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return re.sub(r"[^a-z0-9#]", "", text.replace("n°", "no"))
 

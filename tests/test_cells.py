@@ -82,6 +82,15 @@ def test_valid_email(text, ok):
     assert cells.valid_email(text) is ok
 
 
+@given(st.text(alphabet="ab9._+-@()[]:\\", min_size=3, max_size=14))
+def test_plain_address_shortcut_agrees_with_the_full_check(text):
+    """valid_email skips parseaddr for plain-looking addresses (15 µs each, 62 500 clients): same verdict."""
+    from email.utils import parseaddr
+    import re
+    full = parseaddr(text)[1] == text and re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text) is not None
+    assert cells.valid_email(text) is full
+
+
 def test_choices_ignore_case_and_accents():
     assert cells.parse_choice("payee", ("Payée", "Litige")) == "Payée"
     assert cells.parse_choice("Paid", ("Payée",), {"Paid": "Payée"}) == "Payée"

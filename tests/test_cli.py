@@ -148,3 +148,23 @@ def test_calendar_of_the_future_replays_the_policy_without_side_effects(reg, wor
     table = invoke("plan", "--config", workdir / "config.toml", "--from", TODAY.isoformat(), "--to",
                    (TODAY + timedelta(days=40)).isoformat())
     assert "Calendrier du 25/11/2026" in table.output and "F1" in table.output
+
+
+def test_printed_plan_stops_at_table_rows_and_says_how_many_more(monkeypatch):
+    """A first run on a large register opens thousands of tasks: the console shows the first
+    TABLE_ROWS and a count, the full list stays in `relance plan --format csv`."""
+    import io
+
+    from rich.console import Console
+
+    from relance import console as printers
+    from relance.actions import NewTask, Plan
+    from relance.config import Policy
+    out = io.StringIO()
+    monkeypatch.setattr(printers, "console", Console(file=out, width=200))
+    tasks = tuple(NewTask(f"k{i}", f"C{i}", (f"F{i:05d}",), "Dossier de recouvrement", "Appeler")
+                  for i in range(printers.TABLE_ROWS + 7))
+    printers.print_plan(Plan(TODAY, tasks=tasks), Policy())
+    text = out.getvalue()
+    assert f"F{printers.TABLE_ROWS - 1:05d}" in text and f"F{printers.TABLE_ROWS:05d}" not in text
+    assert "7 tâche(s) de plus" in text and "relance plan --format csv" in text

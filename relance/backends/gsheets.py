@@ -1,8 +1,8 @@
 """The Google Sheets backend (gspread): the register staff share, in a constant number of requests.
 
 Google counts requests, not cells (60 a minute per user), and a per-row loop of
-gspread calls is both slow and quota-bound (one request per cell: 5 000 for 1 000
-invoices, benchmarks/sheets_requests.py). So a run costs the same handful of
+gspread calls is both slow and quota-bound (one request per cell written: about
+1 000 for a 1 000-invoice register, `python -m benchmarks`). So a run costs the same handful of
 requests whether the register holds 10 invoices or 50 000:
 
 ====  ============================  ====================================================
@@ -48,6 +48,7 @@ from typing import Any
 from .. import schema
 from ..config import Policy
 from ..model import RawTab, RawTabs
+from ..perf import paused_gc
 from . import ApplyReport, Changes
 from .gsheets_api import TIMEOUT, RetryPolicy, SheetsApi
 from .gsheets_auth import ServiceAccount, SheetsError, credentials_path, load_credentials, spreadsheet_key
@@ -96,11 +97,12 @@ class GoogleSheetsBackend:
         """Every register tab (and the `extra` ranges) in one ``values.batchGet``."""
         meta = self.metadata()
         found = [(tab, info) for tab in schema.TABS if (info := meta.find(tab)) is not None]
-        values = self.api.batch_get([quote(info.title) for _, info in found] + list(extra))
-        tabs: RawTabs = {}
-        for (tab, info), rows in zip(found, values):
-            tabs[tab.name] = _raw(info.title, rows)
-            self._headers[tab.name] = list(tabs[tab.name].rows[0]) if rows else []
+        with paused_gc():  # decoding 500 000 rows of JSON: the cyclic collector alone took 3 of 4 s
+            values = self.api.batch_get([quote(info.title) for _, info in found] + list(extra))
+            tabs: RawTabs = {}
+            for (tab, info), rows in zip(found, values):
+                tabs[tab.name] = _raw(info.title, rows)
+                self._headers[tab.name] = list(tabs[tab.name].rows[0]) if rows else []
         return tabs, values[len(found):]
 
     def load(self) -> RawTabs:
@@ -233,8 +235,12 @@ class GoogleSheetsBackend:
 
 
 def _raw(title: str, rows: list[list[Any]]) -> RawTab:
-    """Values as read, empty cells as None (as the xlsx backend gives them)."""
-    return RawTab(title, [[None if v == "" else v for v in row] for row in rows])
+    """Values as read, empty cells as None (as the xlsx backend gives them). In place: the decoded
+    answer is ours alone, and a copy of 500 000 rows would hold another 150 MB at the peak."""
+    for row in rows:
+        if "" in row:
+            row[:] = [None if v == "" else v for v in row]
+    return RawTab(title, rows)
 
 
 def _tab(name: str) -> schema.Tab:
