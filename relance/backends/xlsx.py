@@ -83,7 +83,8 @@ class XlsxBackend:
                 f"{self.path.name} est ouvert dans Excel ou LibreOffice (fichier de verrou {locks[0].name}) : "
                 f"fermez-le puis relancez. Rien n'a été envoyé.")
 
-    def load(self) -> RawTabs:
+    def load(self, tabs: tuple[schema.Tab, ...] = schema.TABS) -> RawTabs:
+        """Every tab of `tabs` found in the workbook (by name or alias), as cached values."""
         if not self.path.exists():
             raise BackendError(f"registre introuvable : {self.path} (créez-le avec `relance init {self.path.name}`)")
         self.check_unlocked()
@@ -92,16 +93,16 @@ class XlsxBackend:
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
             raise BackendError(f"{self.path} n'est pas un classeur .xlsx lisible : {exc}") from None
         try:
-            tabs: RawTabs = {}
-            for tab in schema.TABS:
+            found: RawTabs = {}
+            for tab in tabs:
                 title = schema.find_tab(workbook.sheetnames, tab)
                 if title is None:
                     continue
                 sheet = workbook[title]
                 sheet.reset_dimensions()
                 rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-                tabs[tab.name] = RawTab(title, rows)
-            return tabs
+                found[tab.name] = RawTab(title, rows)
+            return found
         finally:
             workbook.close()
 
@@ -141,7 +142,7 @@ class XlsxBackend:
 
     def reread(self, tab_name: str) -> RawTab | None:
         """One tab as it is *now* (the safe write-back compares it with what the run read)."""
-        return self.load().get(tab_name)
+        return self.load(tuple(t for t in schema.TABS if t.name == tab_name)).get(tab_name)
 
     def apply(self, changes: Changes) -> ApplyReport:
         if not changes:
