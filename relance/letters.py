@@ -98,6 +98,63 @@ def _basis(claims: list[Claim]) -> str:
             f"annuel / 365 ; taux par semestre : {' ; '.join(rates)}.")
 
 
+def new_pdf(policy: Policy, title: str, subject: str, today: date) -> _Pdf:
+    """An A4 page with the embedded Unicode font, dated `today` (same inputs, same bytes)."""
+    company = policy.company
+    pdf = _Pdf(orientation="P", unit="mm", format="A4")
+    pdf.footer_text = f"{company.name} – SIREN {company.siren}" if company.siren else company.name
+    pdf.set_creation_date(datetime.combine(today, time(), tzinfo=ZoneInfo(policy.schedule.timezone)))
+    pdf.set_title(title)
+    pdf.set_author(company.name)
+    pdf.set_subject(subject)
+    pdf.set_creator("relance")
+    pdf.set_producer("relance")
+    pdf.add_font("DejaVu", "", _font("DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", _font("DejaVuSans-Bold.ttf"))
+    pdf.set_margins(20, 18, 20)
+    pdf.set_auto_page_break(True, margin=22)
+    pdf.add_page()
+    return pdf
+
+
+def writer(pdf: _Pdf):
+    """A paragraph printer: ``text(value, size, bold, height, align)``."""
+    def text(value: str, size: float = 10, bold: bool = False, height: float = 5, align: str = "L") -> None:
+        pdf.set_font("DejaVu", "B" if bold else "", size)
+        pdf.multi_cell(0, height, value, align=align, new_x="LMARGIN", new_y="NEXT")
+    return text
+
+
+def letterhead(pdf: _Pdf, policy: Policy, client: Client, today: date) -> None:
+    """Creditor block, debtor address block (window envelope side), place and date."""
+    company, text = policy.company, writer(pdf)
+    text(company.name, 11, True)
+    for line in [*_lines(company.address), *([f"SIREN {company.siren}"] if company.siren else []),
+                 company.email, company.phone]:
+        if line:
+            text(line, 9, height=4.5)
+    top = max(pdf.get_y() + 6, 50)
+    pdf.set_xy(110, top)
+    debtor = [client.display_name, *([f"À l'attention de {client.contact}"] if client.contact else []),
+              *(_lines(client.address) or ["Adresse non renseignée"]),
+              *([f"SIREN {client.siren}"] if client.siren else [])]
+    for i, line in enumerate(debtor):
+        pdf.set_x(110)
+        pdf.set_font("DejaVu", "B" if i == 0 else "", 10)
+        pdf.multi_cell(80, 5, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(max(pdf.get_y(), top + 30) + 6)
+    text(f"Fait à {company.city}, le {long_date(today)}", align="R")
+    pdf.ln(3)
+
+
+def signature(pdf: _Pdf, policy: Policy) -> None:
+    pdf.ln(8)
+    for i, line in enumerate((f"Pour {policy.company.name}", "Le service comptabilité", "", "Signature :")):
+        pdf.set_x(110)
+        pdf.set_font("DejaVu", "B" if i == 0 else "", 10)
+        pdf.cell(80, 5, line, new_x="LMARGIN", new_y="NEXT")
+
+
 def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tuple[Invoice, ...], today: date,
                   claims: Claims | None = None, *, draft: bool = False) -> Letter:
     """The mise en demeure PDF for `client` about `invoices`, dated `today` (pure: returns bytes)."""
@@ -116,57 +173,23 @@ def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tupl
         warnings.append(f"client {client.code} sans adresse (onglet Clients, colonne Adresse) : "
                         f"complétez-la avant l'envoi recommandé")
 
-    pdf = _Pdf(orientation="P", unit="mm", format="A4")
-    pdf.footer_text = f"{company.name} – SIREN {company.siren}" if company.siren else company.name
-    pdf.set_creation_date(datetime.combine(today, time(), tzinfo=ZoneInfo(policy.schedule.timezone)))
     numbers = ", ".join(i.number for i in invoices)
-    pdf.set_title(f"Mise en demeure de payer – {client.display_name} – {numbers}")
-    pdf.set_author(company.name)
-    pdf.set_subject("Mise en demeure de payer")
-    pdf.set_creator("relance")
-    pdf.set_producer("relance")
-    pdf.add_font("DejaVu", "", _font("DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", _font("DejaVuSans-Bold.ttf"))
-    pdf.set_margins(20, 18, 20)
-    pdf.set_auto_page_break(True, margin=22)
-    pdf.add_page()
-
-    def text(value: str, size: float = 10, bold: bool = False, height: float = 5, align: str = "L") -> None:
-        pdf.set_font("DejaVu", "B" if bold else "", size)
-        pdf.multi_cell(0, height, value, align=align, new_x="LMARGIN", new_y="NEXT")
-
-    def gap(mm: float = 3) -> None:
-        pdf.ln(mm)
-
+    pdf = new_pdf(policy, f"Mise en demeure de payer – {client.display_name} – {numbers}",
+                  "Mise en demeure de payer", today)
+    text = writer(pdf)
     if draft:
         text("PROJET – NON APPROUVÉ (Approuvée ≠ Oui dans l'onglet Tâches) : ne pas envoyer", 11, True)
-        gap()
-    text(company.name, 11, True)
-    for line in [*_lines(company.address), *([f"SIREN {company.siren}"] if company.siren else []),
-                 company.email, company.phone]:
-        if line:
-            text(line, 9, height=4.5)
-    top = max(pdf.get_y() + 6, 50)
-    pdf.set_xy(110, top)
-    debtor = [client.display_name, *([f"À l'attention de {client.contact}"] if client.contact else []),
-              *(_lines(client.address) or ["Adresse non renseignée"]),
-              *([f"SIREN {client.siren}"] if client.siren else [])]
-    for i, line in enumerate(debtor):
-        pdf.set_x(110)
-        pdf.set_font("DejaVu", "B" if i == 0 else "", 10)
-        pdf.multi_cell(80, 5, line, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_y(max(pdf.get_y(), top + 30) + 6)
-    text(f"Fait à {company.city}, le {long_date(today)}", align="R")
-    gap()
+        pdf.ln(3)
+    letterhead(pdf, policy, client, today)
     text("Lettre recommandée avec accusé de réception", 9)
     text(f"Objet : Mise en demeure de payer – facture{'s' if len(invoices) > 1 else ''} {numbers}", 11, True)
-    gap()
+    pdf.ln(3)
     text("Madame, Monsieur,")
-    gap(2)
+    pdf.ln(2)
     several = len(invoices) > 1
     text(f"Malgré nos relances, {'les factures suivantes restent impayées' if several else 'la facture suivante reste impayée'} "
          f"à ce jour :")
-    gap(2)
+    pdf.ln(2)
     pdf.set_font("DejaVu", "B", 9)
     for width, head in zip(_WIDTHS, ("N° facture", "Date", "Échéance", "Montant TTC", "Réglé", "Reste dû")):
         pdf.cell(width, 6, head, border=1, align="C")
@@ -179,7 +202,7 @@ def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tupl
         for i, (width, value) in enumerate(zip(_WIDTHS, row)):
             pdf.cell(width, 6, value, border=1, align="R" if i >= 3 else "L")
         pdf.ln()
-    gap()
+    pdf.ln(3)
     penalty_lines = [(c.invoice.number, claim_lines(c, "fr_FR")) for c in items]
     if any(lines for _, lines in penalty_lines):
         text(f"Pénalités de retard et indemnités, arrêtées au {short_date(today)} :", bold=True)
@@ -192,9 +215,9 @@ def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tupl
                     pdf.multi_cell(0, 4.5, line, new_x="LMARGIN", new_y="NEXT")
         basis = _basis(items)
         if basis:
-            gap(1)
+            pdf.ln(1)
             text(basis, 8, height=4)
-        gap()
+        pdf.ln(3)
     text(f"Principal restant dû : {money(principal)}")
     b2b = any(c.b2b for c in items)
     undetermined = (" (hors pénalités à parfaire)" if b2b else " (hors intérêts à parfaire)") if pending else ""
@@ -205,14 +228,14 @@ def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tupl
         text(f"Indemnités forfaitaires pour frais de recouvrement : {money(indemnities)}")
     text(f"Total réclamé à ce jour : {money(total)}{undetermined}",
          11, True)
-    gap()
+    pdf.ln(3)
     text(f"Par la présente, nous vous mettons en demeure de nous régler la somme de {money(total)} au plus "
          f"tard le {long_date(deadline)} (soit sous {settings.notice_deadline_days} jours).")
-    gap(2)
+    pdf.ln(2)
     ways = [f"par virement sur le compte IBAN {company.iban}"] if company.iban else []
     ways += [f"en ligne ({i.number}) : {i.payment_link}" for i in invoices if i.payment_link]
     text("Règlement : " + (" ; ".join(ways) if ways else f"contactez-nous à {company.email}") + ".")
-    gap(2)
+    pdf.ln(2)
     if b2b:
         text("Les pénalités de retard (article L441-10 II du Code de commerce) continuent de courir jusqu'au "
              "complet paiement ; l'indemnité forfaitaire pour frais de recouvrement (article D441-5) est due de "
@@ -220,20 +243,15 @@ def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tupl
     else:
         text("Conformément à l'article 1344-1 du Code civil, la présente mise en demeure fait courir les intérêts "
              "au taux légal sur les sommes dues.")
-    gap(2)
+    pdf.ln(2)
     text("À défaut de paiement intégral dans ce délai, nous déposerons, sans autre avis, une requête en "
          "injonction de payer auprès de la juridiction compétente (articles 1405 et suivants du Code de "
          "procédure civile).")
-    gap(2)
+    pdf.ln(2)
     text("La présente lettre vaut mise en demeure au sens de l'article 1344 du Code civil.")
-    gap()
+    pdf.ln(3)
     text("Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées.")
-    gap(8)
-    pdf.set_x(110)
-    for i, line in enumerate((f"Pour {company.name}", "Le service comptabilité", "", "Signature :")):
-        pdf.set_x(110)
-        pdf.set_font("DejaVu", "B" if i == 0 else "", 10)
-        pdf.cell(80, 5, line, new_x="LMARGIN", new_y="NEXT")
+    signature(pdf, policy)
     return Letter(client.code, letter_filename(client.code, today, draft), bytes(pdf.output()),
                   tuple(i.number for i in invoices), total, tuple(warnings))
 

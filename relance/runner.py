@@ -34,6 +34,7 @@ from .lock import run_lock
 from .mailers import MailError, Mailer, MailUncertain, Message
 from .model import JournalEntry, RawTabs, Register, RowProblem, Task
 from .parse import parse_register
+from .postal import letters_for_tasks
 from .render import Renderer, RenderError
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
@@ -83,13 +84,14 @@ def journal_rows(message: Message, lines: dict[str, str], status: str, now: date
              "comment": comment} for number in message.invoices]
 
 
-def task_rows(task: planner.NewTask, now: datetime) -> tuple[dict, dict | None]:
-    """The Tâches row, and the journal row that records it (and its stage, if any)."""
+def task_rows(task: planner.NewTask, now: datetime, note: str = "") -> tuple[dict, dict | None]:
+    """The Tâches row, and the journal row that records it (and its stage, if any); `note` = the letter made."""
+    action = " · ".join(filter(None, (task.action, note)))
     row = {"created": now.date(), "client": task.client, "invoices": ", ".join(task.invoices), "reason": task.reason,
-           "assignee": task.assignee, "action": task.action, "key": task.key}
+           "assignee": task.assignee, "action": action, "key": task.key}
     entry = {"timestamp": now, "invoice": task.invoices[0] if task.invoices else "", "client": task.client,
              "stage": task.stage, "channel": "tâche", "recipient": task.assignee, "subject": task.reason,
-             "status": jr.SENT, "key": task.key, "author": jr.BOT, "comment": task.action}
+             "status": jr.SENT, "key": task.key, "author": jr.BOT, "comment": action}
     return row, entry
 
 
@@ -255,9 +257,11 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
         mailer.close()
     tasks = list(plan.tasks) + report.tasks
     report.tasks = tasks
+    letter_folder = None if test_recipient else policy.resolve(policy.paths.letters)
+    postal = letters_for_tasks(register, policy, renderer, tasks, today, letter_folder)  # clients without email
     new_tasks, task_journal = [], []
     for task in tasks:
-        row, entry = task_rows(task, now)
+        row, entry = task_rows(task, now, postal.get(task.key, ""))
         new_tasks.append(row)
         task_journal.append(entry)
     register = with_journal(register, outcome + task_journal)

@@ -162,3 +162,18 @@ def test_test_mode_sends_everything_to_the_sandbox_without_advancing_the_ladder(
     assert factures["F1"]["Étape"] is None and factures["F1"]["Relances envoyées"] == 0
     assert run(policy, now=at(TODAY, 12)).sent == []  # idempotent in test mode too
     assert len(run(reg.policy, now=at(TODAY, 13)).sent) == 2  # the real ladder is intact
+
+
+def test_a_client_without_email_gets_a_letter_and_a_call_or_post_task(reg):
+    import pypdf
+    reg.create([inv("F1", "C1")], clients=[{"code": "C1", "name": "Menuiserie Petit", "email": "",
+                                              "address": "3 rue du Bois, 69002 Lyon"}])
+    report = run(reg.policy)
+    assert report.sent == []
+    task = reg.rows("Tâches")[0]
+    assert "courrier ou téléphone" in task["Motif"] and "courrier : letters/2026-11-25_C1_amiable.pdf" in task[
+        "Action demandée"]
+    pdf = reg.workdir / "letters" / "2026-11-25_C1_amiable.pdf"
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
+    assert "Menuiserie Petit" in text and "3 rue du Bois" in text and "F1" in text
+    assert any(r["Canal"] == "tâche" and r["Étape"] == "amiable" for r in reg.rows("Journal"))
