@@ -30,6 +30,8 @@ identical to the cent (tests/test_claims.py checks it on random invoices with hy
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -109,6 +111,20 @@ def _terms(invoice: Invoice, today: date) -> tuple[date, tuple[tuple[date, Decim
     return today, (((invoice.paid_on or invoice.due), invoice.paid),) if invoice.paid > 0 else ()
 
 
+def short_rate_alert(error: str) -> str:
+    """The Alerte line for a rate-table error: which rate, which half-year, the config line to add.
+    ``Pénalités non calculées : taux BCE 2026-H2 non confirmé ; après vérification, ajoutez à config.toml
+    [penalties.rates."2026-H2"] ecb_refi = "2.40" (détails : relance check)``."""
+    snippet = re.search(r'\[penalties\.rates\."(\d{4}-H[12])"\] (\w+) = "([^"]*)"', error)
+    if not snippet:
+        return error
+    half, key, value = snippet.groups()
+    which = "taux BCE" if key == "ecb_refi" else "taux légal"
+    state = "non confirmé" if "non confirmé" in error else "absent de la table des taux"
+    return (f"Pénalités non calculées : {which} {half} {state} ; après vérification, ajoutez à config.toml "
+            f'[penalties.rates."{half}"] {key} = "{value}" (détails : relance check)')
+
+
 class Claims:
     """Penalty calculator for one plan: rate table and contract rate read once, shapes shared.
 
@@ -164,9 +180,12 @@ class Claims:
         return Claim(invoice, client.b2b, None, result, settings.fixed_indemnity_eur if client.b2b else ZERO, start)
 
     def cell(self, invoice: Invoice, today: date) -> tuple[Decimal | None, str]:
-        """(Pénalités value, Alerte text) for the planner: fast, and the same figure as `penalty().total`."""
+        """(Pénalités value, Alerte text) for the planner: fast, and the same figure as `penalty().total`.
+
+        The Alerte text is one short line (every late invoice of the half-year carries it); the full
+        explanation with the config snippet to add is printed once by `relance check`."""
         total, error, _ = self._resolve(invoice, today)
-        return total, error
+        return total, short_rate_alert(error) if error else ""
 
     def problems(self, invoices: Iterable[Invoice], today: date) -> dict[str, list[str]]:
         """Distinct rate-table errors and below-floor contract warnings (L441-16) -> invoices concerned."""

@@ -213,7 +213,7 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
         if test_recipient:
             message = _test_mode(message, test_recipient)
         letter_notes[message.key] = note
-        messages.append((message, {line.invoice.number: line.stage for line in reminder.lines}))
+        messages.append((message, {line.invoice.number: line.journal_stage for line in reminder.lines}))
     if test_recipient:
         done = {e.key for e in register.journal if e.status == jr.TEST}
         messages = [(m, lines) for m, lines in messages if m.key not in done]

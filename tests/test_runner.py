@@ -68,7 +68,7 @@ def test_bad_rows_are_reported_in_alerte_and_the_rest_still_runs(reg):
     assert "en double (lignes 7, 8)" in alerts["F6"]
     assert "Clients!D4 (Email): adresse email invalide" in alerts["F7"]
     # F1 is healthy: its only alert is the 2026-H2 ECB rate, unconfirmed in the packaged table (no guess)
-    assert alerts["F1"].startswith("Pénalités non calculées : Taux non confirmé") and " | " not in alerts["F1"]
+    assert alerts["F1"].startswith("Pénalités non calculées : taux BCE 2026-H2 non confirmé") and " | " not in alerts["F1"]
     printed = [str(p) for p in report.problems]
     assert any(p.startswith("Factures!D3 (Échéance)") for p in printed)
 
@@ -177,3 +177,17 @@ def test_a_client_without_email_gets_a_letter_and_a_call_or_post_task(reg):
     text = "".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
     assert "Menuiserie Petit" in text and "3 rue du Bois" in text and "F1" in text
     assert any(r["Canal"] == "tâche" and r["Étape"] == "amiable" for r in reg.rows("Journal"))
+
+
+def test_an_instalment_reminder_goes_once_and_is_journaled_with_its_number(workdir, workdir_policy):
+    import openpyxl
+    from conftest import sheet_rows, xlsx_register
+    path = xlsx_register(workdir, [inv("F1", late=40, amount="3000.00", status="Échéancier")])
+    wb = openpyxl.load_workbook(path)
+    wb["Échéanciers"].append(["F1", 1, TODAY - timedelta(days=2), 1000, "Non"])
+    wb.save(path)
+    first = run(workdir_policy)
+    assert [m.stage for m in first.sent] == ["echeance"]
+    assert {r["Étape"] for r in sheet_rows(path, "Journal")} == {"echeance:1"}
+    later = run(workdir_policy, today=TODAY + timedelta(days=5), now=at(TODAY + timedelta(days=5)))
+    assert later.sent == []  # the same instalment is not reminded again (missed after 10 days: then a task)
