@@ -166,7 +166,7 @@ def plan(config: Path = ConfigOption, day: Optional[str] = DateOption,
     Example: relance plan --from 2026-12-01 --to 2026-12-31 --format csv
     """
     from . import planner
-    from .console import dump, plan_rows, print_calendar, print_plan, print_problems
+    from .console import dump, err_console, plan_rows, print_calendar, print_plan, print_problems
     if fmt not in ("table", "csv", "json"):
         _fail(f"--format {fmt!r} : attendu table, csv ou json")
     policy = _policy(config)
@@ -176,7 +176,13 @@ def plan(config: Path = ConfigOption, day: Optional[str] = DateOption,
         first, last = _day(start) or date.today(), _day(end) or (_day(start) or date.today())
         if last < first or (last - first).days > 366:
             _fail("--from/--to : la fin doit suivre le début, sur un an au plus")
-        days = list(simulate(register, policy, first, last, problems))
+        from rich.progress import Progress
+        with Progress(transient=True, console=err_console) as bar:  # a year of a big register takes minutes
+            step = bar.add_task("simulation", total=(last - first).days + 1)
+            days = []
+            for day_plan in simulate(register, policy, first, last, problems):
+                days.append(day_plan)
+                bar.update(step, advance=1, description=f"simulation du {day_plan.today:%d/%m/%Y}")
         if fmt in ("csv", "json"):
             typer.echo(dump([row for p in days for row in plan_rows(p, policy, include_skips=all_)], fmt))
         else:
