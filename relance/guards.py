@@ -24,7 +24,7 @@ business days -> stale since 23/11: nothing is sent, task « Mettre à jour les 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Iterable
 
 from . import cells, schema
@@ -79,7 +79,6 @@ def freshness_task(today: date, freshness: Freshness, assignee: str) -> NewTask:
 
 def business_days_between(calendar: Calendar, start: date, end: date) -> int:
     """Business days after `start` up to and including `end` (0 when end <= start)."""
-    from datetime import timedelta
     count, day = 0, start
     while day < end:
         day += timedelta(days=1)

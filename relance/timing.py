@@ -9,7 +9,7 @@ Example: with FR holidays, ``next_business_day(date(2026, 7, 14)) == date(2026, 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -62,10 +62,3 @@ class Calendar:
         opening = datetime.combine(day, start, tzinfo=self.tz)
         return max(opening, local) if day == local.date() and local.time() >= start else opening
 
-    def local_now(self, now: datetime) -> datetime:
-        return now.astimezone(self.tz)
-
-
-def at(day: date, hour: time, tz: str = "Europe/Paris") -> datetime:
-    """A timezone-aware moment, mostly for tests and simulations."""
-    return datetime.combine(day, hour, tzinfo=ZoneInfo(tz))

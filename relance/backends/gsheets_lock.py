@@ -28,31 +28,13 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from .. import cells
-from ..lock import _alive
-from . import RegisterLocked
+from ..lock import RunLocked, _alive, local_now, locked_message, when
 from .gsheets_auth import SheetsError
 from .gsheets_write import quote
 
 VERROU = "Verrou"
 HEADER = ["Propriétaire", "Pris le", "Expire le", "Jeton", "État"]
 ABANDONED = "abandonné"
-
-
-def local_now() -> datetime:
-    return datetime.now().astimezone()
-
-
-def _when(moment: datetime) -> str:
-    return moment.strftime("%d/%m/%Y %H:%M")
-
-
-def _locked(message: str) -> RegisterLocked:
-    """`relance.lock.RunLocked` once that module is there (the CLI exits 75 on it), else its base."""
-    try:
-        from ..lock import RunLocked  # type: ignore[import-not-found]
-    except ImportError:
-        return RegisterLocked(message)
-    return RunLocked(message)
 
 
 class Holder:
@@ -107,17 +89,14 @@ class SheetsRunLock:
         holder = next((h for h in before if h.live(now, abandoned)), None)
         if holder is not None:
             api.append(quote(VERROU), [[self.owner, "", "", token, ABANDONED]], lambda: False)
-            raise _locked(
-                f"Une autre exécution de relance est en cours ({holder.owner}, depuis le "
-                f"{_when(holder.created or now)}) : verrou (onglet {VERROU} du classeur) valable jusqu'au "
-                f"{_when(holder.expires or now)}. Rien n'a été envoyé ; réessayez plus tard (un verrou abandonné "
-                f"expire seul à cette heure-là).")
+            raise RunLocked(locked_message(holder.owner, holder.created or now, holder.expires or now,
+                                           f"(onglet {VERROU} du classeur)"))
         backend._prefetched = tabs
         self._row = mine
         stale = [h for h in before if not h.state and h.token not in abandoned]
         if stale:
             last = stale[-1]
-            since = f", expiré depuis le {_when(last.expires)}" if last.expires else ""
+            since = f", expiré depuis le {when(last.expires)}" if last.expires else ""
             return f"verrou abandonné repris ({last.owner}{since})"
         return ""
 
