@@ -19,7 +19,7 @@ app = typer.Typer(
     no_args_is_help=True, rich_markup_mode="rich", add_completion=False)
 
 ConfigOption = typer.Option(Path("config.toml"), "--config", "-c", help="Config file (default ./config.toml).")
-DateOption = typer.Option(None, "--date", help="Simulate another day, YYYY-MM-DD (ignores the send window).")
+DateOption = typer.Option(None, "--date", help="Act as of another day, YYYY-MM-DD (at its send-window opening).")
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -43,6 +43,12 @@ def _day(value: Optional[str]) -> Optional[date]:
         return date.fromisoformat(value)
     except ValueError:
         _fail(f"--date {value!r} : attendu une date AAAA-MM-JJ, par exemple 2026-11-25")
+
+
+def _today(policy) -> date:
+    """Today in the configured time zone: every read-only command agrees with `relance run` on the day."""
+    from .timing import local_today
+    return local_today(policy.schedule, datetime.now().astimezone())
 
 
 def _load(policy):
@@ -140,7 +146,7 @@ def check(config: Path = ConfigOption,
     from .console import console, print_problems
     policy = _policy(config)
     _, register, problems = _load(policy)
-    problems = list(problems) + check_templates(policy) + check_rates(register, policy, date.today())
+    problems = list(problems) + check_templates(policy) + check_rates(register, policy, _today(policy))
     if as_json:
         console.print_json(json.dumps([{"tab": p.tab, "row": p.row, "column": p.column, "cell": p.cell,
                                         "message": p.message, "text": str(p)} for p in problems]))
@@ -173,7 +179,7 @@ def plan(config: Path = ConfigOption, day: Optional[str] = DateOption,
     _, register, problems = _load(policy)
     if start or end:
         from .forecast import simulate
-        first, last = _day(start) or date.today(), _day(end) or (_day(start) or date.today())
+        first, last = _day(start) or _today(policy), _day(end) or (_day(start) or _today(policy))
         if last < first or (last - first).days > 366:
             _fail("--from/--to : la fin doit suivre le début, sur un an au plus")
         from rich.progress import Progress
@@ -188,7 +194,7 @@ def plan(config: Path = ConfigOption, day: Optional[str] = DateOption,
         else:
             print_calendar(days, policy)
         return
-    today = _day(day) or date.today()
+    today = _day(day) or _today(policy)
     result = planner.plan(register, policy, today, None, problems)
     if fmt in ("csv", "json"):
         typer.echo(dump(plan_rows(result, policy, include_skips=all_), fmt))
@@ -210,7 +216,7 @@ def preview(invoice: str = typer.Argument(..., help="Invoice number, e.g. F2026-
     policy = _policy(config)
     _, register, problems = _load(policy)
     try:
-        message = preview_message(register, policy, invoice, _day(day) or date.today(), problems)
+        message = preview_message(register, policy, invoice, _day(day) or _today(policy), problems)
     except PreviewError as exc:
         _fail(str(exc))
     console.print(f"[bold]À :[/] {', '.join(message.to)}" + (f"  [bold]Cc :[/] {', '.join(message.cc)}"
@@ -248,7 +254,7 @@ def _run(policy, today: Optional[date], dry_run: bool, now: Optional[datetime] =
     from .mailers import MailError
     from .parse import RegisterError
     from .perf import paused_gc
-    from .runner import run as run_once
+    from .runner import RunRefused, run as run_once
     with Progress(transient=True) as bar:
         task = bar.add_task("relance", total=None)
 
@@ -256,10 +262,11 @@ def _run(policy, today: Optional[date], dry_run: bool, now: Optional[datetime] =
             bar.update(task, description=step, completed=done, total=total)
         try:
             with paused_gc():  # perf.py: one full collection over a 500 000-row register costs 2 s, for no garbage
-                return run_once(policy, today=today, now=now, dry_run=dry_run, progress=progress,
-                                simulate=today is not None and now is None)
+                return run_once(policy, today=today, now=now, dry_run=dry_run, progress=progress)
         except RunLocked as exc:
             _fail(str(exc), EXIT_LOCKED)
+        except RunRefused as exc:
+            _fail(str(exc))
         except (BackendError, RegisterError, MailError) as exc:
             _fail(str(exc))
 
@@ -288,7 +295,7 @@ def summary(config: Path = ConfigOption,
     policy = _policy(config)
     _, raw, register, _ = _read(policy)
     history = read_history(raw.get(HISTORIQUE), policy.schedule.timezone)
-    result = kpi.compute(register, policy, _day(day) or date.today(), history_rows=history)
+    result = kpi.compute(register, policy, _day(day) or _today(policy), history_rows=history)
     if fmt == "table":
         print_summary(result, console)
     elif output:

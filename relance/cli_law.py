@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from .cli import ConfigOption, DateOption, _day, _fail, _load, _policy, app
+from .cli import ConfigOption, DateOption, _day, _fail, _load, _policy, _today, app
 
 
 @app.command()
@@ -34,7 +34,7 @@ def letter(invoices: list[str] = typer.Argument(..., help="Invoice number(s); on
     policy = _policy(config)
     _, register, _ = _load(policy)
     try:
-        letters = letters_for(register, policy, invoices, _day(day) or date.today(), draft=draft)
+        letters = letters_for(register, policy, invoices, _day(day) or _today(policy), draft=draft)
         folder = policy.resolve(policy.paths.letters)
         paths = [save_letter(letter, folder) for letter in letters]
     except LetterError as exc:
@@ -68,7 +68,7 @@ def dossier(client: str = typer.Argument(..., help="Client code, e.g. C010."), c
     from .render import money
     policy = _policy(config)
     _, register, _ = _load(policy)
-    today = _day(day) or date.today()
+    today = _day(day) or _today(policy)
     try:
         result = build_dossier(register, policy, client, today)
         target = atomic_write(output or policy.resolve("dossiers") / result.filename, result.content)

@@ -7,7 +7,7 @@ the planner would send next.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from . import planner
@@ -34,7 +34,7 @@ def preview_message(register: Register, policy: Policy, number: str, today: date
             raise PreviewError(f"facture {number} introuvable" + (f" ({known[0]})" if known else ""))
         reason = todays.states.get(number)
         raise PreviewError(f"aucun message prévu pour {number} : {reason.next_action if reason else 'rien à relancer'}")
-    now = datetime.combine(today, time(10), tzinfo=ZoneInfo(policy.schedule.timezone))
+    now = datetime.combine(today, policy.schedule.send_window[0], tzinfo=ZoneInfo(policy.schedule.timezone))
     try:
         return Renderer(policy).render(reminder, today, now)
     except RenderError as exc:

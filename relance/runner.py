@@ -73,7 +73,23 @@ def open_mailer(policy: Policy, dry_run: bool) -> Mailer:
 
 
 def local_now(policy: Policy) -> datetime:
+    """The wall clock, read once per run by the shell (`timing.run_instant` turns it into the run's clock)."""
     return datetime.now(ZoneInfo(policy.schedule.timezone))
+
+
+class RunRefused(Exception):
+    """A run that must not start (e.g. a real email dated another day); nothing was read or sent."""
+
+
+def refuse_false_date(policy: Policy, today: date | None, dry_run: bool, wall: datetime) -> None:
+    """A writing run over SMTP carries the run's date in every email: only the real day is allowed.
+    Dry runs and the outbox mailer accept any day, which is how staff rehearse a month."""
+    from .timing import local_today
+    real = local_today(policy.schedule, wall)
+    if not dry_run and policy.mail.mailer == "smtp" and today is not None and today != real:
+        raise RunRefused(f"--date {today.isoformat()} avec le mailer SMTP : un vrai email porterait une fausse "
+                         f"date ; utilisez --dry-run ou le mailer outbox pour répéter un autre jour "
+                         f"(aujourd'hui : {real.isoformat()}).")
 
 
 def journal_rows(message: Message, lines: dict[str, str], status: str, now: datetime, comment: str = "") -> list[dict]:
@@ -157,6 +173,7 @@ def run(policy: Policy, *, dry_run: bool = False, backend: Backend | None = None
     """One run, holding the run lock from before reading the register to after writing it back
     (`lock.RunLocked` when another run holds it). A dry run writes nothing and takes no lock.
     Options: today, now, mailer, progress, simulate (see `_run`)."""
+    refuse_false_date(policy, options.get("today"), dry_run, local_now(policy))
     backend = backend or open_backend(policy)
     if dry_run:
         return _run(policy, dry_run=True, backend=backend, **options)
@@ -172,10 +189,11 @@ def run(policy: Policy, *, dry_run: bool = False, backend: Backend | None = None
 
 
 def _run(policy: Policy, *, today: date | None = None, now: datetime | None = None, dry_run: bool = False,
-         backend: Backend | None = None, mailer: Mailer | None = None, progress: Progress | None = None,
-         simulate: bool = False) -> RunReport:
-    """One run. `simulate` ignores the send window (``--date`` replays a day)."""
-    now = now or local_now(policy)
+         backend: Backend | None = None, mailer: Mailer | None = None, progress: Progress | None = None
+         ) -> RunReport:
+    """One run, on one clock: `now` (default `timing.run_instant` of `today`) decides and stamps everything."""
+    from .timing import run_instant
+    now = now or run_instant(policy.schedule, today, local_now(policy))
     today = today or now.date()
     backend = backend or open_backend(policy)
     tz = policy.schedule.timezone
@@ -189,7 +207,7 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
     report.outbox = getattr(mailer, "folder", None)
     settled = [] if dry_run else resolve_interrupted(register, policy, mailer, now, report)
     register = with_journal(register, settled)
-    plan = planner.plan(register, policy, today, None if simulate else now, problems)
+    plan = planner.plan(register, policy, today, now, problems)
     report.plan = plan
     reminders = plan.reminders
     if not plan.window_open:

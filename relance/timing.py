@@ -62,3 +62,22 @@ class Calendar:
         opening = datetime.combine(day, start, tzinfo=self.tz)
         return max(opening, local) if day == local.date() and local.time() >= start else opening
 
+
+
+def run_instant(schedule: ScheduleConfig, day: date | None, wall: datetime) -> datetime:
+    """The one clock of a run: every decision and every stamp the run writes uses this instant.
+
+    The real day (no ``--date``, or ``--date`` naming today) keeps the real time of day. Another day
+    is replayed at the opening of its send window, so a rehearsal of a month is reproducible and its
+    journal stamps sort as if each day had been run in the morning (see README, "One clock per run").
+    """
+    tz = ZoneInfo(schedule.timezone)
+    local = wall.astimezone(tz)
+    if day is None or day == local.date():
+        return local
+    return datetime.combine(day, schedule.send_window[0], tzinfo=tz)
+
+
+def local_today(schedule: ScheduleConfig, wall: datetime) -> date:
+    """Today in the configured time zone (at 00:30 in Paris the machine's UTC date is still yesterday)."""
+    return wall.astimezone(ZoneInfo(schedule.timezone)).date()

@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from relance.config import Policy, load_policy
 from relance.model import Client, Invoice, JournalEntry, Register, Task
@@ -16,6 +17,35 @@ from registers import fake_sheets, reg, robot_account, sheets_reg, sheets_server
 
 PARIS = ZoneInfo("Europe/Paris")
 TODAY = date(2026, 11, 25)  # a Wednesday, no holiday around
+
+
+def pytest_addoption(parser):
+    parser.addoption("--today", default=None, metavar="YYYY-MM-DD",
+                     help="run the suite with the machine's clock set to this day (11:00, Paris): proves that "
+                          "no test depends on the day it runs")
+    parser.addoption("--crash-points", type=int, default=40, metavar="N",
+                     help="crash points killed by tests/test_crash.py (0 = every point; default 40, sampled)")
+    parser.addoption("--crash-seed", default=None, help="seed of the crash-point sample (printed in the log)")
+
+
+def pytest_configure(config):
+    day = config.getoption("--today")
+    if day:  # each xdist worker runs this too, so the whole suite sees that day
+        config._relance_clock = time_machine.travel(at(date.fromisoformat(day), 11), tick=True)
+        config._relance_clock.start()
+
+
+def pytest_report_header(config):
+    day = config.getoption("--today")
+    return f"wall clock frozen at {day} 11:00 Europe/Paris (--today)" if day else None
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Figures a test wants in the CI log (record_property("ci_log", …)); works under xdist too."""
+    lines = [value for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
+             if report.when == "call" for name, value in report.user_properties if name == "ci_log"]
+    for line in lines:
+        terminalreporter.write_line(line)
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -51,6 +81,14 @@ def register(invoices=(), clients=None, journal=(), tasks=(), instalments=()) ->
 
 def approved(number: str, stage: str = "demeure") -> Task:
     return Task(TODAY - timedelta(days=1), invoices=(number,), approved=True, key=f"T/{number}/{stage}")
+
+
+@pytest.fixture
+def frozen_clock():
+    """The wall clock at TODAY 10:00 in Paris (ticking): for runs that must happen 'for real' on TODAY,
+    e.g. over SMTP, where another --date than the real day is refused."""
+    with time_machine.travel(at(TODAY, 10), tick=True):
+        yield
 
 
 @pytest.fixture

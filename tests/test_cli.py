@@ -84,7 +84,8 @@ def test_plan_shows_tomorrow_without_touching_anything(reg, workdir):
 def test_preview_prints_the_next_message(reg, workdir, tmp_path):
     reg.create([{"invoice": "F1", "client": "C1", "due": TODAY + timedelta(days=20),
                              "amount": Decimal("1234.5")}])
-    result = invoke("preview", "F1", "--config", workdir / "config.toml", "--html", tmp_path / "m.html")
+    result = invoke("preview", "F1", "--config", workdir / "config.toml", "--date", TODAY.isoformat(),
+                    "--html", tmp_path / "m.html")
     assert result.exit_code == 0
     assert "Objet : Échéance prochaine de la facture F1" in result.output
     assert "1 234,50 €" in result.output.replace("\u202f", " ").replace("\xa0", " ")

@@ -78,7 +78,7 @@ def everything_written(folder: Path) -> bytes:
     return b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())
 
 
-def test_the_smtp_password_never_appears_in_output_journal_or_files(workdir):
+def test_the_smtp_password_never_appears_in_output_journal_or_files(workdir, frozen_clock):
     secret = "Wr0ng-S3cr3t-ZZ9"
     xlsx_register(workdir, [inv("F1")])
     with SmtpServer(auth=True) as server:  # accepts only "s3cret": our password is refused
