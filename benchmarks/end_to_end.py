@@ -31,7 +31,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from relance.perf import paused_gc
+from relance.core.perf import paused_gc
 from tests.fakes.sheets_server import FakeSheetsServer
 
 from .generate import rows as generate_rows
@@ -94,7 +94,7 @@ class CliRun:
 
 def sheets_tabs(data: dict[str, list[dict]]) -> dict[str, list[list]]:
     """Generated rows -> the tabs `relance init --google` creates, as the fake stores them."""
-    from relance import schema
+    from relance.core import schema
     from tests.registers import tab_values
     tabs = {tab.name: tab_values(tab, data.get(tab.name, [])) for tab in schema.DATA_TABS}
     tabs.update({schema.SYNTHESE.name: [], schema.HISTORIQUE.name: []})
@@ -124,7 +124,7 @@ class Bench:
     def load(self, n: int, seed: int = 7, *, lock: bool = False) -> str:
         """A fresh spreadsheet holding the generated register of `n` invoices; config.toml points at it.
         `lock`: as after a first writing run (see `_first_lock`)."""
-        from relance.backends.gsheets_init import google_config_text
+        from relance.adapters.backends.gsheets_init import google_config_text
         self.fake.reset()
         tabs = sheets_tabs(generate_rows(n, self.today, seed))
         self.cells = sum(len(rows) * max(map(len, rows), default=0) for rows in tabs.values())
@@ -142,7 +142,7 @@ class Bench:
         new tab, in Google or in the fake.)"""
         from datetime import timedelta
 
-        from relance.backends.gsheets import GoogleSheetsBackend
+        from relance.adapters.backends.gsheets import GoogleSheetsBackend
         lock = GoogleSheetsBackend(self.client(), key).run_lock("benchmark", timedelta(minutes=5))
         lock.acquire()
         lock.release()

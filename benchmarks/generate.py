@@ -83,9 +83,9 @@ def rows(n: int, today: date, seed: int = 7) -> dict[str, list[dict]]:
 
 def register(n: int, today: date, seed: int = 7):
     """The same data as a parsed `Register` (no file), for planner timings."""
-    from relance.model import RawTab
-    from relance.parse import parse_register
-    from relance.schema import TABS
+    from relance.core.model import RawTab
+    from relance.core.parse import parse_register
+    from relance.core.schema import TABS
     data = rows(n, today, seed)
     tabs = {}
     for tab in TABS:

@@ -91,7 +91,7 @@ def quota_minutes(writes: int) -> float:
 
 def measure(bench: Any, n: int) -> NaiveRun:
     """The naive script on a fresh copy of the register of `n` invoices, through gspread, against the fake."""
-    from relance.perf import paused_gc
+    from relance.core.perf import paused_gc
     key = bench.load(n)
     client = bench.client()
     bench.fake.start_counting()

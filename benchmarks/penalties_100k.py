@@ -12,10 +12,10 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from relance import planner
-from relance.claims import Claims
-from relance.config import Policy, policy_from_dict
-from relance.model import Client, Invoice, Register
+from relance.core import planner
+from relance.core.law.claims import Claims
+from relance.core.config import Policy, policy_from_dict
+from relance.core.model import Client, Invoice, Register
 
 from benchmarks.planner_time import best_of
 

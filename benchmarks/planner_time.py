@@ -41,8 +41,8 @@ def best_of(runs: int, work) -> float:
 
 
 def measure(n: int, today: date) -> dict:
-    from relance import planner
-    from relance.config import Policy
+    from relance.core import planner
+    from relance.core.config import Policy
     reg, problems = register(n, today)
     policy = Policy()
     with one_core():

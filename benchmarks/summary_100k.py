@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from relance import effectiveness, summary
-from relance.config import Policy
+from relance.dashboard import effectiveness, summary
+from relance.core.config import Policy
 
 from .generate import register
 from .planner_time import best_of

@@ -22,20 +22,20 @@ from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from . import guards
-from . import journal as jr
-from . import planner
-from .attachments import attach_invoices
-from .backends import Backend, Changes, open_backend
-from .faults import crashpoint
-from .config import Policy
-from .letters import LetterError, attach_letter
-from .lock import run_lock
-from .mailers import MailError, Mailer, MailUncertain, Message
-from .model import JournalEntry, RawTabs, Register, RowProblem, Task
-from .parse import parse_register
-from .postal import letters_for_tasks
-from .render import Renderer, RenderError
+from relance.core import guards
+from relance.core import journal as jr
+from relance.core import planner
+from relance.adapters.attachments import attach_invoices
+from relance.adapters.backends import Backend, Changes, open_backend
+from relance.adapters.faults import crashpoint
+from relance.core.config import Policy
+from relance.documents.letters import LetterError, attach_letter
+from relance.adapters.lock import run_lock
+from relance.adapters.mailers import MailError, Mailer, MailUncertain, Message
+from relance.core.model import JournalEntry, RawTabs, Register, RowProblem, Task
+from relance.core.parse import parse_register
+from relance.documents.postal import letters_for_tasks
+from relance.messages.render import Renderer, RenderError
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
 
@@ -62,12 +62,12 @@ class RunReport:
 
 
 def open_mailer(policy: Policy, dry_run: bool) -> Mailer:
-    from .mailers.outbox import OutboxMailer
+    from relance.adapters.mailers.outbox import OutboxMailer
     outbox = policy.resolve(policy.mail.outbox)
     if dry_run:
         return OutboxMailer(outbox / "dry-run", overwrite=True)
     if policy.mail.mailer == "smtp":
-        from .mailers.smtp import SmtpMailer  # type: ignore[import-not-found]
+        from relance.adapters.mailers.smtp import SmtpMailer  # type: ignore[import-not-found]
         return SmtpMailer.from_policy(policy)
     return OutboxMailer(outbox)
 
@@ -84,7 +84,7 @@ class RunRefused(Exception):
 def refuse_false_date(policy: Policy, today: date | None, dry_run: bool, wall: datetime) -> None:
     """A writing run over SMTP carries the run's date in every email: only the real day is allowed.
     Dry runs and the outbox mailer accept any day, which is how staff rehearse a month."""
-    from .timing import local_today
+    from relance.core.timing import local_today
     real = local_today(policy.schedule, wall)
     if not dry_run and policy.mail.mailer == "smtp" and today is not None and today != real:
         raise RunRefused(f"--date {today.isoformat()} avec le mailer SMTP : un vrai email porterait une fausse "
@@ -192,7 +192,7 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
          backend: Backend | None = None, mailer: Mailer | None = None, progress: Progress | None = None
          ) -> RunReport:
     """One run, on one clock: `now` (default `timing.run_instant` of `today`) decides and stamps everything."""
-    from .timing import run_instant
+    from relance.core.timing import run_instant
     now = now or run_instant(policy.schedule, today, local_now(policy))
     today = today or now.date()
     backend = backend or open_backend(policy)
@@ -297,8 +297,8 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
 def check_guards(raw: RawTabs, register: Register, policy: Policy, today: date,
                  report: RunReport) -> tuple[tuple[str, ...], date | None]:
     """Stale payment data and missed runs (guards.py): notes, a task, and the Synthèse banner."""
-    from .summary_layout import read_history
-    from .timing import Calendar
+    from relance.dashboard.summary_layout import read_history
+    from relance.core.timing import Calendar
     calendar = Calendar(policy.schedule)
     fresh = guards.payment_freshness(register, raw.get("Synthèse"), today, calendar,
                                      policy.schedule.max_payment_data_age)
@@ -340,8 +340,8 @@ def summary_layouts(raw: RawTabs, register: Register, policy: Policy, report: Ru
                     banner: tuple[str, ...] = (), paid_up_to: date | None = None) -> tuple:
     """Synthèse and Historique after this run. They ride in the run's last write; a failure here
     is a note, never a reason to lose the journal rows of messages already sent."""
-    from .summary import RunResult
-    from .summary_layout import run_layouts
+    from relance.dashboard.summary import RunResult
+    from relance.dashboard.summary_layout import run_layouts
     try:
         opened = tuple(Task(report.now.date(), t.client, t.invoices, t.reason, t.assignee, t.action, key=t.key)
                        for t in report.tasks)

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from relance.config import Policy, load_policy
-from relance.model import Client, Invoice, JournalEntry, Register, Task
+from relance.core.config import Policy, load_policy
+from relance.core.model import Client, Invoice, JournalEntry, Register, Task
 
 from registers import fake_sheets, reg, robot_account, sheets_reg, sheets_server  # noqa: F401,E402 (fixtures)
 
@@ -99,7 +99,7 @@ def policy() -> Policy:
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
     """A folder with the default config.toml, ready for an xlsx register."""
-    from relance.config import default_config_text
+    from relance.core.config import default_config_text
     (tmp_path / "config.toml").write_text(default_config_text(), encoding="utf-8")
     return tmp_path
 
@@ -112,7 +112,7 @@ def workdir_policy(workdir: Path) -> Policy:
 def xlsx_register(workdir: Path, invoices: list[dict], clients: list[dict] | None = None,
                   journal: list[dict] = (), tasks: list[dict] = ()) -> Path:
     """Write registre.xlsx in `workdir` from rows keyed by schema column keys."""
-    from relance.backends.xlsx import create_workbook
+    from relance.adapters.backends.xlsx import create_workbook
     if clients is None:
         codes = sorted({str(i.get("client", "C1")) for i in invoices})
         clients = [{"code": c, "name": f"Client {c}", "email": f"{c.lower()}@example.com"} for c in codes]

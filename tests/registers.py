@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from relance import schema
-from relance.config import Policy, load_policy
+from relance.core import schema
+from relance.core.config import Policy, load_policy
 
 ROBOT = "relance-bot@relance-test.iam.gserviceaccount.com"
 
@@ -97,7 +97,7 @@ class XlsxRegister:
         return self.path.read_bytes()
 
     def backend(self):
-        from relance.backends.xlsx import XlsxBackend
+        from relance.adapters.backends.xlsx import XlsxBackend
         return XlsxBackend(self.path)
 
 
@@ -111,7 +111,7 @@ class SheetsRegister:
 
     def create(self, invoices: list[dict], clients: list[dict] | None = None, journal=(), tasks=(),
                tabs: dict | None = None) -> str:
-        from relance.backends.gsheets_init import google_config_text
+        from relance.adapters.backends.gsheets_init import google_config_text
         tabs = tabs if tabs is not None else register_tabs(invoices, clients, journal, tasks)
         self.key = self.fake.create_spreadsheet("Registre", tabs, shared_with=[ROBOT])
         url = f"https://docs.google.com/spreadsheets/d/{self.key}/edit#gid=0"
@@ -130,7 +130,7 @@ class SheetsRegister:
         return {s.title: self.fake.get_values(self.key, s.title, render="FORMULA") for s in ss.sheets}
 
     def backend(self, **kwargs: Any):
-        from relance.backends.gsheets import GoogleSheetsBackend
+        from relance.adapters.backends.gsheets import GoogleSheetsBackend
         return GoogleSheetsBackend.from_policy(self.policy, **kwargs)
 
 

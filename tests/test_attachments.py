@@ -2,10 +2,10 @@
 
 import pytest
 
-from relance.attachments import safe_name, with_invoices
-from relance.config import MailConfig, PathsConfig, Policy
-from relance.mailers import Attachment, Message
-from relance.render import sender
+from relance.adapters.attachments import safe_name, with_invoices
+from relance.core.config import MailConfig, PathsConfig, Policy
+from relance.adapters.mailers import Attachment, Message
+from relance.messages.render import sender
 
 from conftest import TODAY, at
 

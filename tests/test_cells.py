@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, strategies as st
 
-from relance import cells
+from relance.core import cells
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -105,5 +105,5 @@ def test_clean_text_drops_control_characters_but_keeps_newlines():
 
 @given(st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False))
 def test_french_formatting_round_trips(amount):
-    from relance.render import money
+    from relance.messages.render import money
     assert cells.parse_amount(money(amount)) == amount

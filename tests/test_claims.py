@@ -14,13 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import relance.prescription
-from relance import planner
-from relance.check import check_rates
-from relance.claims import short_rate_alert, Claims, claim_lines, notice_dates
-from relance.config import ConfigError, Policy, policy_from_dict
-from relance.model import Invoice, JournalEntry
-from relance.penalties import Penalty
+import relance.core.law.prescription
+from relance.core import planner
+from relance.messages.check import check_rates
+from relance.core.law.claims import short_rate_alert, Claims, claim_lines, notice_dates
+from relance.core.config import ConfigError, Policy, policy_from_dict
+from relance.core.model import Invoice, JournalEntry
+from relance.core.law.penalties import Penalty
 
 from conftest import TODAY, at, client, invoice, register
 
@@ -169,7 +169,7 @@ def test_fast_pénalités_equal_late_penalty(due, amount, paid_share, paid_after
 
 
 def test_prescription_doctest_and_alerts():
-    assert doctest.testmod(relance.prescription).failed == 0
+    assert doctest.testmod(relance.core.law.prescription).failed == 0
     today = date(2027, 1, 1)
     b2b = invoice("F1", due=date(2022, 3, 15), status="Litige")  # disputed: exactly where prescription bites
     first = planner.plan(register([b2b]), Policy(), today)
@@ -184,9 +184,9 @@ def test_prescription_doctest_and_alerts():
                                                                         date(2026, 12, 2)).states["F2"].alert
     paid = register([invoice("F3", due=date(2020, 1, 1), paid=D("100.00"), paid_on=date(2020, 2, 1))])
     assert "Prescription" not in planner.plan(paid, Policy(), today).states["F3"].alert
-    assert relance.prescription.add_years(date(2024, 2, 29), 5) == date(2029, 2, 28)
+    assert relance.core.law.prescription.add_years(date(2024, 2, 29), 5) == date(2029, 2, 28)
 
 
 def _task(new):
-    from relance.model import Task
+    from relance.core.model import Task
     return Task(TODAY, client=new.client, invoices=new.invoices, reason=new.reason, key=new.key)

@@ -158,9 +158,9 @@ def test_printed_plan_stops_at_table_rows_and_says_how_many_more(monkeypatch):
 
     from rich.console import Console
 
-    from relance import console as printers
-    from relance.actions import NewTask, Plan
-    from relance.config import Policy
+    from relance.cli import console as printers
+    from relance.core.actions import NewTask, Plan
+    from relance.core.config import Policy
     out = io.StringIO()
     monkeypatch.setattr(printers, "console", Console(file=out, width=200))
     tasks = tuple(NewTask(f"k{i}", f"C{i}", (f"F{i:05d}",), "Dossier de recouvrement", "Appeler")

@@ -16,8 +16,8 @@ import time_machine
 from typer.testing import CliRunner
 
 from relance.cli import app
-from relance.config import ScheduleConfig
-from relance.timing import local_today, run_instant
+from relance.core.config import ScheduleConfig
+from relance.core.timing import local_today, run_instant
 
 from conftest import PARIS, TODAY, at
 

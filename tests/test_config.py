@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from relance.config import ConfigError, Policy, default_config_text, load_policy, policy_from_dict
+from relance.core.config import ConfigError, Policy, default_config_text, load_policy, policy_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 

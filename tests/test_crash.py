@@ -28,7 +28,7 @@ CLIENTS = 100
 
 def cli_run(folder: str, crash_at: int | None, log: str | None) -> None:
     """The child: `relance run --date DAY` in its own process, possibly told to die at a point."""
-    from relance import faults
+    from relance.adapters import faults
     from relance.cli import app
     faults.reset()
     for name, value in (("RELANCE_CRASH_AT", crash_at), ("RELANCE_CRASH_LOG", log)):
@@ -62,7 +62,7 @@ def delivered(folder: Path) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    from relance.config import default_config_text
+    from relance.core.config import default_config_text
     folder = tmp_path_factory.mktemp("crash-template")
     (folder / "config.toml").write_text(default_config_text(), encoding="utf-8")
     invoices = [{"invoice": f"F{i:03d}", "client": f"C{i:03d}", "due": DAY - timedelta(days=2 + i % 3),
@@ -103,7 +103,7 @@ def sampled(count: int, config) -> tuple[list[int], str]:
 
 @pytest.mark.slow
 def test_kill_at_every_crash_point_then_finish(template, tmp_path, record_property, pytestconfig):
-    import relance.cli, relance.runner, relance.summary  # noqa: F401  (imported once, shared by every fork)
+    import relance.cli, relance.runner, relance.dashboard.summary  # noqa: F401  (imported once, shared by every fork)
     reference = tmp_path / "reference"
     shutil.copytree(template, reference)
     log = tmp_path / "points.log"

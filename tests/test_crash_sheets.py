@@ -27,13 +27,13 @@ def invoices():
 
 @pytest.mark.slow
 def test_kill_sheets_runs_at_every_point_then_finish(fake_sheets, robot_account, tmp_path, record_property):
-    import relance.backends.gsheets, relance.cli, relance.summary  # noqa: F401  (imported once, before forking)
+    import relance.adapters.backends.gsheets, relance.cli, relance.dashboard.summary  # noqa: F401  (imported once, before forking)
     tabs = register_tabs(invoices())
 
     def fresh(name: str) -> SheetsRegister:
         folder = tmp_path / name
         folder.mkdir()
-        from relance.config import default_config_text
+        from relance.core.config import default_config_text
         (folder / "config.toml").write_text(default_config_text(), encoding="utf-8")
         register = SheetsRegister(folder, fake_sheets, robot_account)
         register.create([], tabs=tabs)

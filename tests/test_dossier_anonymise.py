@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from relance import runner
 from relance.cli import app
-from relance.config import load_policy
+from relance.core.config import load_policy
 
 from conftest import TODAY, at, sheet_rows, xlsx_register
 

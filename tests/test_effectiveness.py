@@ -8,10 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from relance.cli import app
-from relance.effectiveness import PROMISE_FIGURES, STAGE_FIGURES
-from relance.summary import compute
-from relance.summary_layout import synthese_layout
-from relance.summary_output import as_dict, records
+from relance.dashboard.effectiveness import PROMISE_FIGURES, STAGE_FIGURES
+from relance.dashboard.summary import compute
+from relance.dashboard.summary_layout import synthese_layout
+from relance.dashboard.summary_output import as_dict, records
 
 from conftest import TODAY, at, client, invoice, manual, register, sent, xlsx_register
 from test_summary import T, journal_row as row  # T(-3) = three days before TODAY (Wednesday 25/11/2026)

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from relance import runner
 from relance.cli import app
-from relance.mailers import outbox
+from relance.adapters.mailers import outbox
 
 from conftest import TODAY, at, sheet_rows, xlsx_register
 from smtp_fake import SmtpServer
@@ -50,7 +50,7 @@ class Unsure:
         self.folder, self.sent = folder, []
 
     def send(self, message):
-        from relance.mailers import SendReceipt
+        from relance.adapters.mailers import SendReceipt
         self.sent.append(message)
         return SendReceipt(message.message_id, "250 OK")
 

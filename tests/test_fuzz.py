@@ -7,9 +7,9 @@ from decimal import Decimal
 from hypothesis import given, settings, strategies as st
 
 from relance import runner
-from relance.model import RawTab
-from relance.parse import parse_register
-from relance.schema import CLIENTS, FACTURES
+from relance.core.model import RawTab
+from relance.core.parse import parse_register
+from relance.core.schema import CLIENTS, FACTURES
 
 from conftest import TODAY, at, sheet_rows, xlsx_register
 

@@ -7,12 +7,13 @@ from decimal import Decimal
 import pytest
 from tenacity import wait_none
 
-from relance import cells, runner
-from relance.backends import BackendError, Changes
-from relance.backends.gsheets import GoogleSheetsBackend
-from relance.backends.gsheets_api import RetryPolicy
-from relance.mailers.outbox import OutboxMailer
-from relance.parse import parse_register
+from relance.core import cells
+from relance import runner
+from relance.adapters.backends import BackendError, Changes
+from relance.adapters.backends.gsheets import GoogleSheetsBackend
+from relance.adapters.backends.gsheets_api import RetryPolicy
+from relance.adapters.mailers.outbox import OutboxMailer
+from relance.core.parse import parse_register
 
 from conftest import PARIS, TODAY, at
 from registers import register_tabs, sheets_requests
@@ -244,7 +245,7 @@ def test_bot_tabs_rewritten_whole_and_a_stale_chart_never_costs_the_journal(fake
     backend.apply(Changes(sheets={"Synthèse": [["Encours", Decimal("12.50")], ["Factures", 3]]}))
     assert fake_sheets.get_values(key, "Synthèse") == [["Encours", 12.5], ["Factures", 3]]
 
-    from relance.layout import BAR, ChartSpec, Column, SheetLayout
+    from relance.dashboard.layout import BAR, ChartSpec, Column, SheetLayout
     layout = SheetLayout("Synthèse", (("Tranche", "Montant"), ("0-30", Decimal("5"))), charts=(
         ChartSpec(BAR, "Balance", Column("Synthèse", 0, 1, 1), Column("Synthèse", 1, 1, 1), "Montant", (0, 4)),))
     backend.apply(Changes(layouts=(layout,)))
@@ -345,7 +346,7 @@ def test_stale_payments_are_flagged_in_synthese_and_the_date_staff_type_there_is
 
 
 def test_a_lock_left_by_a_dead_process_of_this_machine_is_taken_over_at_once():
-    from relance.backends.gsheets_lock import Holder
+    from relance.adapters.backends.gsheets_lock import Holder
     import socket
     from datetime import datetime, timedelta
     now = datetime.now().astimezone()

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from typer.testing import CliRunner
 
-from relance import schema
-from relance.backends import BackendError, RegisterLocked
-from relance.backends.gsheets_auth import spreadsheet_key
-from relance.backends.gsheets_lock import ABANDONED, SheetsRunLock
+from relance.core import schema
+from relance.adapters.backends import BackendError, RegisterLocked
+from relance.adapters.backends.gsheets_auth import spreadsheet_key
+from relance.adapters.backends.gsheets_lock import ABANDONED, SheetsRunLock
 from relance.cli import app
 
 from conftest import PARIS, TODAY

@@ -5,11 +5,12 @@ from decimal import Decimal
 
 import openpyxl
 
-from relance import guards, runner
-from relance.backends.xlsx import XlsxBackend
-from relance.config import Policy
-from relance.model import RawTab
-from relance.timing import Calendar
+from relance.core import guards
+from relance import runner
+from relance.adapters.backends.xlsx import XlsxBackend
+from relance.core.config import Policy
+from relance.core.model import RawTab
+from relance.core.timing import Calendar
 
 from conftest import TODAY, at, invoice, register, sheet_rows, xlsx_register
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from relance import runner
 from relance.cli import app
-from relance.lock import EXIT_LOCKED, FileLock, RunLocked
+from relance.adapters.lock import EXIT_LOCKED, FileLock, RunLocked
 
 from conftest import PARIS, TODAY, at, sheet_rows, xlsx_register
 

@@ -17,10 +17,10 @@ import pytest
 from pypdf import PdfReader
 
 from relance import runner
-from relance.config import Policy, policy_from_dict
-from relance.letters import LetterError, formal_notice, letters_for
-from relance.planner import Line, Reminder
-from relance.render import Renderer
+from relance.core.config import Policy, policy_from_dict
+from relance.documents.letters import LetterError, formal_notice, letters_for
+from relance.core.planner import Line, Reminder
+from relance.messages.render import Renderer
 
 from conftest import TODAY, at, client, invoice, register, sheet_rows, xlsx_register
 

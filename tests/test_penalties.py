@@ -13,9 +13,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-import relance.penalties
-import relance.rate_table
-from relance.penalties import (
+import relance.core.law.penalties
+import relance.core.law.rate_table
+from relance.core.law.penalties import (
     HalfYearRates,
     Penalty,
     RateTable,
@@ -23,8 +23,7 @@ from relance.penalties import (
     contract_rate_floor,
     describe,
     half_year_of,
-    late_penalty,
-)
+    late_penalty)
 
 D = Decimal
 NBSP, NNBSP = "\u00a0", "\u202f"  # babel: "5 000,00 €" is 5<NNBSP>000,00<NBSP>€ in French
@@ -32,7 +31,7 @@ CONFIRMED_2026_H2 = {"2026-H2": {"ecb_refi": "2.40", "legal_professional": "3.10
 
 
 def test_doctests():
-    for module in (relance.penalties, relance.rate_table):
+    for module in (relance.core.law.penalties, relance.core.law.rate_table):
         assert doctest.testmod(module).failed == 0
 
 

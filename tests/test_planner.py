@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from relance import planner
-from relance.config import Policy, ScheduleConfig
-from relance.model import RowProblem, Task
+from relance.core import planner
+from relance.core.config import Policy, ScheduleConfig
+from relance.core.model import RowProblem, Task
 
 from conftest import TODAY, approved, at, client, invoice, manual, register, sent
 

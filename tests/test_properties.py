@@ -6,10 +6,10 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from relance import planner
-from relance.config import Policy
-from relance.forecast import simulate
-from relance.model import Client, Invoice, Register, Task
+from relance.core import planner
+from relance.core.config import Policy
+from relance.core.forecast import simulate
+from relance.core.model import Client, Invoice, Register, Task
 
 START = date(2026, 11, 2)
 STATUSES = ["", "", "", "", "Payée", "Litige", "Pause", "Annulée"]

@@ -5,10 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from relance.check import check_templates
-from relance.config import PathsConfig, Policy
-from relance.planner import Line, Reminder
-from relance.render import Renderer, RenderError
+from relance.messages.check import check_templates
+from relance.core.config import PathsConfig, Policy
+from relance.core.planner import Line, Reminder
+from relance.messages.render import Renderer, RenderError
 
 from conftest import TODAY, at, client, invoice
 

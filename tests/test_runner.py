@@ -113,7 +113,7 @@ def test_a_run_killed_after_pending_is_finished_by_the_next(reg, workdir):
         def close(self):
             pass
 
-    from relance.mailers.outbox import OutboxMailer
+    from relance.adapters.mailers.outbox import OutboxMailer
     try:
         run(reg.policy, backend=backend, mailer=CrashingMailer(OutboxMailer(workdir / "outbox")))
     except Crash:

@@ -124,8 +124,8 @@ SCENARIOS = {
 
 @pytest.fixture(scope="module")
 def planned(tmp_path_factory):
-    from relance.backends.xlsx import create_workbook
-    from relance.config import default_config_text
+    from relance.adapters.backends.xlsx import create_workbook
+    from relance.core.config import default_config_text
     folder = tmp_path_factory.mktemp("scenarios")
     (folder / "config.toml").write_text(default_config_text(), encoding="utf-8")
     tabs = {"Factures": [], "Clients": [], "Journal": [], "Tâches": [], "Échéanciers": []}

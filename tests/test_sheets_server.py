@@ -16,7 +16,7 @@ from gspread.utils import ValueInputOption, ValueRenderOption
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from relance.backends.sheets_transport import RewritingHTTPClient
+from relance.adapters.backends.sheets_transport import RewritingHTTPClient
 from tests.fakes.gspread_local import local_client
 from tests.fakes.sheets_server import FakeSheetsServer, Formula
 

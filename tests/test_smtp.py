@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from relance import runner
 from relance.cli import app
-from relance.mailers import MailError, Message
-from relance.mailers.smtp import PASSWORD_ENV, SmtpMailer, SmtpSettings
+from relance.adapters.mailers import MailError, Message
+from relance.adapters.mailers.smtp import PASSWORD_ENV, SmtpMailer, SmtpSettings
 
 from conftest import TODAY, at, sheet_rows, xlsx_register
 from smtp_fake import SmtpServer, self_signed

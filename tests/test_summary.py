@@ -5,8 +5,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from relance.model import JournalEntry, Task
-from relance.summary import KPIS, HistoryRow, RunResult, compute, ratio
+from relance.core.model import JournalEntry, Task
+from relance.dashboard.summary import KPIS, HistoryRow, RunResult, compute, ratio
 
 from conftest import TODAY, at, client, invoice, register, sent
 

@@ -13,14 +13,15 @@ from openpyxl.chart import BarChart, LineChart
 from openpyxl.utils.cell import range_to_tuple
 from typer.testing import CliRunner
 
-from relance import cells, runner
-from relance.backends import Changes
-from relance.backends.sheets_summary import layout_requests
-from relance.backends.xlsx import MONEY_FORMAT, XlsxBackend
+from relance.core import cells
+from relance import runner
+from relance.adapters.backends import Changes
+from relance.adapters.backends.sheets_summary import layout_requests
+from relance.adapters.backends.xlsx import MONEY_FORMAT, XlsxBackend
 from relance.cli import app
-from relance.layout import NUMBER_FORMATS
-from relance.summary import BUCKETS, KPIS, HistoryRow, RunResult, compute
-from relance.summary_layout import DSO_COLUMN, HISTORY_COLUMNS, layouts, read_history
+from relance.dashboard.layout import NUMBER_FORMATS
+from relance.dashboard.summary import BUCKETS, KPIS, HistoryRow, RunResult, compute
+from relance.dashboard.summary_layout import DSO_COLUMN, HISTORY_COLUMNS, layouts, read_history
 
 from conftest import TODAY, at, client, invoice, register, sent, sheet_rows, xlsx_register
 
@@ -106,7 +107,7 @@ def test_historique_round_trips_exactly_through_the_workbook(tmp_path, policy):
 
 
 def test_read_history_survives_a_damaged_tab():
-    from relance.model import RawTab
+    from relance.core.model import RawTab
     raw = RawTab("Historique", [["Encours clients", "Date", "DSO (90 jours)"], [5, "pas une date", 3],
                                 ["abc", "20/11/2026", "n/a"], [None, None, None]])
     assert read_history(raw) == (HistoryRow(date(2026, 11, 20)),)
@@ -186,13 +187,13 @@ def test_a_run_writes_both_tabs_and_a_second_run_the_same_day_replaces_its_row(w
 
 
 def test_a_failing_summary_never_costs_the_journal(workdir, workdir_policy, monkeypatch):
-    import relance.summary_layout
+    import relance.dashboard.summary_layout
     path = xlsx_register(workdir, [{"invoice": "F1", "client": "C1", "due": TODAY - timedelta(days=3),
                                     "amount": Decimal("100.00")}])
 
     def broken(*args):
         raise ZeroDivisionError("boom")
-    monkeypatch.setattr(relance.summary_layout, "run_layouts", broken)
+    monkeypatch.setattr(relance.dashboard.summary_layout, "run_layouts", broken)
     report = runner.run(workdir_policy, today=TODAY, now=at(TODAY))
     assert [r["Statut"] for r in sheet_rows(path, "Journal")] == ["pending", "sent"]
     assert any("Synthèse non mis à jour" in note and "boom" in note for note in report.notes)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from relance.config import load_policy
+from relance.core.config import load_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github" / "workflows" / "relance.yml"
@@ -74,7 +74,7 @@ def test_every_weekday_of_the_year_one_entry_fires_at_0915_in_paris_and_none_aft
 
 @pytest.mark.parametrize("month", [1, 7])
 def test_in_january_and_july_the_entry_inside_the_window_is_the_0915_one(workflow, month):
-    from relance.timing import Calendar
+    from relance.core.timing import Calendar
     calendar = Calendar(load_policy(ROOT / "config.toml").schedule)
     crons = [entry["cron"] for entry in workflow["on"]["schedule"]]
     for day in (date(2026, month, d) for d in range(1, 32)):

@@ -7,8 +7,8 @@ import openpyxl
 import pytest
 from openpyxl.styles import Font, PatternFill
 
-from relance.backends import Changes, RegisterLocked
-from relance.backends.xlsx import XlsxBackend, create_workbook
+from relance.adapters.backends import Changes, RegisterLocked
+from relance.adapters.backends.xlsx import XlsxBackend, create_workbook
 
 from conftest import xlsx_register
 
@@ -39,7 +39,7 @@ def test_english_headers_and_reordered_columns_are_read(tmp_path):
     wb["Customers"].append(["C1", "c1@example.com"])
     wb.save(path)
     tabs = XlsxBackend(path).load()
-    from relance.parse import parse_register
+    from relance.core.parse import parse_register
     register, problems = parse_register(tabs)
     assert problems == []
     assert register.invoices[0].amount == Decimal("1234.56") and register.invoices[0].due == date(2026, 11, 25)
@@ -131,7 +131,7 @@ def test_missing_journal_tab_is_created_on_first_write(tmp_path):
 
 
 def test_missing_or_damaged_file_is_a_clear_error(tmp_path):
-    from relance.backends import BackendError
+    from relance.adapters.backends import BackendError
     with pytest.raises(BackendError, match="relance init"):
         XlsxBackend(tmp_path / "nope.xlsx").load()
     (tmp_path / "bad.xlsx").write_text("not a zip", encoding="utf-8")

@@ -11,7 +11,7 @@ from typing import Optional, Union
 import gspread
 import requests
 
-from relance.backends.sheets_transport import RewritingHTTPClient
+from relance.adapters.backends.sheets_transport import RewritingHTTPClient
 
 
 class LocalHTTPClient(RewritingHTTPClient):

@@ -1,0 +1,1 @@
+"""The outside world: spreadsheet backends, mailers, the run lock, files, crash points."""

@@ -1,0 +1,37 @@
+"""Small file helpers for what relance keeps as evidence (letters, dossiers): safe names, atomic writes.
+
+A letter or a dossier that exists must be complete: its SHA-256 is a proof. So files are written to a
+temporary name in the same folder, flushed, then renamed over the target (atomic on POSIX and Windows).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from relance.adapters.faults import crashpoint
+
+
+def safe_name(text: str, fallback: str = "_") -> str:
+    """A client code, invoice number or key usable as a file name on every system, never a path nor a
+    hidden file: ``C 01/B`` -> ``C_01_B``, ``../x`` -> ``x``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text.strip()).strip("._") or fallback
+
+
+def atomic_write(path: Path, content: bytes) -> Path:
+    """Write `content` to `path` so that the file is either absent or complete; returns `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")  # never globbed as the real thing
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        crashpoint(f"{path.suffix} écrit (temporaire)")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

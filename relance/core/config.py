@@ -1,0 +1,387 @@
+"""`config.toml` -> a frozen `Policy`, strictly validated.
+
+Each key is declared once, as a dataclass field whose metadata holds its converter
+and help text (the beancount `OptDesc` idea). Unknown keys are errors: a typo such
+as ``min_days_beetween_contacts`` must not silently switch a rule off. Every error
+names the file, the key, what was found and what is expected.
+
+Relative paths in the file are relative to the config file, so a scheduled job can
+run from any working directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+
+class ConfigError(Exception):
+    """A config problem, already phrased for the user."""
+
+
+# --- converters: raw TOML value -> typed value, ValueError(message) when wrong ---
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected text in quotes, got {value!r}")
+    return value
+
+
+def _int(lo: int | None = None, hi: int | None = None) -> Callable[[Any], int]:
+    def convert(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"expected a whole number, got {value!r}")
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise ValueError(f"expected a number between {lo} and {hi}, got {value}")
+        return value
+    return convert
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError(f"expected an amount, got {value!r}")
+    try:
+        result = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"expected an amount such as 5000 or \"12.5\", got {value!r}") from None
+    if not result.is_finite() or result < 0:
+        raise ValueError(f"expected a positive amount, got {value!r}")
+    return result
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _choice(*choices: str) -> Callable[[Any], str]:
+    def convert(value: Any) -> str:
+        if value not in choices:
+            raise ValueError(f"expected one of {', '.join(repr(c) for c in choices)}, got {value!r}")
+        return value
+    return convert
+
+
+def _hhmm(value: Any) -> time:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
+        raise ValueError(f"expected a time \"HH:MM\", got {value!r}")
+    try:
+        return time.fromisoformat(value.zfill(5))
+    except ValueError:
+        raise ValueError(f"expected a time \"HH:MM\", got {value!r}") from None
+
+
+def _window(value: Any) -> tuple[time, time]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError(f"expected two times such as [\"09:00\", \"18:00\"], got {value!r}")
+    start, end = _hhmm(value[0]), _hhmm(value[1])
+    if start >= end:
+        raise ValueError(f"the window must start before it ends, got {value!r}")
+    return start, end
+
+
+def _table(value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a table, got {value!r}")
+    return value
+
+
+def _b2b_rate(value: Any) -> str:
+    """"ecb+10" (the L441-10 default) or a contractual annual rate in %, such as "15"."""
+    if value == "ecb+10":
+        return value
+    try:
+        rate = Decimal(str(value).strip().replace(",", ".")) if not isinstance(value, bool) else None
+    except InvalidOperation:
+        rate = None
+    if rate is None or not rate.is_finite() or not 0 < rate <= 100:
+        raise ValueError(f"expected \"ecb+10\" or a contractual annual rate in % such as \"15\", got {value!r}")
+    return str(rate)
+
+
+def _rates(value: Any) -> dict:
+    """Rate-table overrides by half-year, checked now by the table itself (a typo must not wait for a letter)."""
+    from relance.core.law.rate_table import RateTable
+    RateTable.load_default().with_overrides(_table(value))  # its ValueError names the half-year and rate
+    return value
+
+
+def opt(default: Any, convert: Callable[[Any], Any], doc: str = "", toml: str = "") -> Any:
+    """Declare a config key: its default, its converter, one line of help and, when
+    Python needs another attribute name (``from``), its name in the file."""
+    meta = {"convert": convert, "doc": doc, "toml": toml}
+    if isinstance(default, (dict, list)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+# --- sections ---
+
+@dataclass(frozen=True, slots=True)
+class RegisterConfig:
+    backend: str = opt("xlsx", _choice("xlsx", "gsheets"), "where the register lives")
+    path: str = opt("registre.xlsx", _str, "xlsx: the workbook")
+    spreadsheet: str = opt("", _str, "gsheets: URL or key of the spreadsheet")
+    credentials_file: str = opt("", _str, "gsheets: service-account JSON, else GOOGLE_APPLICATION_CREDENTIALS")
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyConfig:
+    name: str = opt("Atelier Dupont SARL", _str, "creditor name, used in letters and signatures")
+    siren: str = opt("123456789", _str)
+    address: str = opt("12 rue de la Paix, 75002 Paris", _str)
+    email: str = opt("compta@example.fr", _str, "accounts-receivable mailbox (Reply-To)")
+    phone: str = opt("", _str)
+    city: str = opt("Paris", _str, "place written on letters (« Fait à … »)")
+    iban: str = opt("", _str, "bank account printed on formal notices as a way to pay")
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleConfig:
+    timezone: str = opt("Europe/Paris", _str)
+    send_window: tuple[time, time] = opt((time(9), time(18)), _window, "local hours when mail may go out")
+    business_days_only: bool = opt(True, _bool)
+    holidays: str = opt("FR", _str, "country code for public holidays (holidays package)")
+    min_days_between_contacts: int = opt(3, _int(0, 365))
+    daily_limit: int = opt(200, _int(1, 100_000))
+    max_payment_data_age: int = opt(5, _int(0, 60), "business days; older payment data stops sending (0 = off)")
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    key: str = opt("", _str)
+    offset_days: int = opt(0, _int(-365, 3650), "days from the due date (negative = before)")
+    channel: str = opt("email", _choice("email", "letter+email", "task"))
+    requires_approval: bool = opt(False, _bool, "formal notices wait for Approuvée = Oui on their task")
+    label: str = opt("", _str, "name shown to staff; defaults from the key")
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationConfig:
+    after_reminders_without_reply: int = opt(3, _int(1, 50), "then a task to call the client")
+    amount_threshold: Decimal = opt(Decimal("5000"), _decimal, "remaining above which human_stage goes to a human")
+    strategic_to_account_manager: bool = opt(True, _bool, "Stratégique: human_stage goes to the account manager")
+    human_stage: str = opt("renforcee", _str, "the stage a human handles for strategic or big accounts")
+    assignee: str = opt("", _str, "who gets tasks when the client has no account manager")
+
+
+def _offsets(value: Any) -> dict:
+    if not isinstance(value, dict) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value.values()):
+        raise ValueError(f"expected stage = days pairs such as {{ amiable = 3, renforcee = 15 }}, got {value!r}")
+    return dict(value)
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentConfig:
+    offsets: dict = opt({}, _offsets, "stage key -> offset_days for this segment (others as [[stages]])")
+    cc_account_manager: bool = opt(False, _bool, "the account manager is in Cc of every message")
+
+
+@dataclass(frozen=True, slots=True)
+class RulesConfig:
+    min_amount: Decimal = opt(Decimal("10"), _decimal, "balances below this are not chased (still in the summary)")
+    direct_debit_grace_days: int = opt(5, _int(0, 60), "direct debit: days after the due date before an alert")
+
+
+@dataclass(frozen=True, slots=True)
+class PromisesConfig:
+    grace_days: int = opt(3, _int(0, 90), "days after a promised date before reminders resume")
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentPlansConfig:
+    pre_days: int = opt(5, _int(0, 60), "pre-reminder this many days before each instalment")
+    reminder_days: int = opt(1, _int(0, 60), "reminder this many days after an unpaid instalment")
+    missed_after_days: int = opt(10, _int(1, 120), "an instalment unpaid this long is missed: alert")
+    resume_ladder_on_missed: bool = opt(True, _bool, "a missed instalment resumes the invoice's ladder")
+
+
+@dataclass(frozen=True, slots=True)
+class PenaltiesConfig:
+    b2b_rate: str = opt("ecb+10", _b2b_rate, "\"ecb+10\" or a contractual annual rate such as \"15\"")
+    fixed_indemnity_eur: Decimal = opt(Decimal("40"), _decimal)
+    b2c_rate: str = opt("legal", _choice("legal"))
+    b2c_interest_from_due: bool = opt(False, _bool, "consumer contract makes the due date the notice (C. civ. 1344)")
+    allow_unconfirmed_rates: bool = opt(False, _bool, "compute with rates reported by secondary sources only")
+    notice_deadline_days: int = opt(8, _int(1, 90), "days given to pay in a formal notice")
+    prescription_warning_days: int = opt(90, _int(0, 730), "Alerte + task this long before a claim is time-barred")
+    rates: dict = opt({}, _rates, "overrides of the packaged rate table, by half-year")
+
+
+@dataclass(frozen=True, slots=True)
+class MailConfig:
+    mailer: str = opt("outbox", _choice("outbox", "smtp"))
+    outbox: str = opt("outbox", _str, "folder of .eml files")
+    smtp_host: str = opt("smtp.example.fr", _str)
+    smtp_port: int = opt(587, _int(1, 65535))
+    smtp_user: str = opt("compta@example.fr", _str)
+    smtp_security: str = opt("starttls", _choice("starttls", "ssl", "none"))
+    sender: str = opt("Atelier Dupont – Comptabilité <compta@example.fr>", _str, toml="from")
+    test_recipient: str = opt("", _str, "when set, every message goes there instead (test mode)")
+    on_uncertain: str = opt("task", _choice("task", "resend"),
+                            "a send interrupted before the server's answer: ask a human, or send it again")
+
+
+@dataclass(frozen=True, slots=True)
+class PathsConfig:
+    templates: str = opt("templates", _str, "staff-editable templates; packaged ones fill the gaps")
+    letters: str = opt("letters", _str, "formal-notice PDFs")
+    invoices: str = opt("factures", _str, "invoice PDFs named <N° facture>.pdf, attached to reminders when present")
+
+
+DEFAULT_STAGES = (
+    Stage("pre", -5, "email", label="Pré-relance"),
+    Stage("amiable", 1, "email", label="Relance amiable"),
+    Stage("renforcee", 8, "email", label="Relance renforcée"),
+    Stage("demeure", 30, "letter+email", requires_approval=True, label="Mise en demeure"),
+    Stage("recouvrement", 45, "task", label="Dossier de recouvrement"),
+)
+STAGE_LABELS = {s.key: s.label for s in DEFAULT_STAGES}
+SEGMENT_NAMES = ("Standard", "Stratégique", "Particulier")
+DEFAULT_SEGMENTS = {"Stratégique": SegmentConfig({"amiable": 3, "renforcee": 15, "demeure": 45, "recouvrement": 60},
+                                                 cc_account_manager=True)}
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    register: RegisterConfig = RegisterConfig()
+    company: CompanyConfig = CompanyConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    stages: tuple[Stage, ...] = DEFAULT_STAGES
+    escalation: EscalationConfig = EscalationConfig()
+    penalties: PenaltiesConfig = PenaltiesConfig()
+    mail: MailConfig = MailConfig()
+    paths: PathsConfig = PathsConfig()
+    segments: Mapping[str, SegmentConfig] = field(default_factory=lambda: dict(DEFAULT_SEGMENTS))
+    policy: RulesConfig = RulesConfig()
+    promises: PromisesConfig = PromisesConfig()
+    payment_plans: PaymentPlansConfig = PaymentPlansConfig()
+    base_dir: Path = Path(".")
+    source: str = "config.toml"
+
+    def resolve(self, path: str) -> Path:
+        """A path from the config, relative to the config file."""
+        return (self.base_dir / Path(path).expanduser()).resolve()
+
+    def stage(self, key_: str) -> Stage:
+        for stage in self.stages:
+            if stage.key == key_:
+                return stage
+        raise KeyError(key_)
+
+    def offset(self, stage: Stage, segment: str) -> int:
+        """Days from the due date for `stage`, as the client's segment sets it."""
+        config = self.segments.get(segment)
+        return config.offsets.get(stage.key, stage.offset_days) if config else stage.offset_days
+
+    def stage_index(self, key_: str) -> int:
+        return [s.key for s in self.stages].index(key_)
+
+    def label(self, key_: str) -> str:
+        try:
+            return self.stage(key_).label
+        except KeyError:
+            return key_
+
+
+_SECTION_TYPES = {"register": RegisterConfig, "company": CompanyConfig, "schedule": ScheduleConfig,
+                  "escalation": EscalationConfig, "penalties": PenaltiesConfig, "mail": MailConfig,
+                  "paths": PathsConfig, "promises": PromisesConfig, "payment_plans": PaymentPlansConfig, "policy": RulesConfig}
+
+
+def _build(cls: type, raw: Any, where: str, source: str) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: [{where}] should be a table of keys")
+    known = {f.metadata["toml"] or f.name: f for f in dataclasses.fields(cls)}
+    values = {}
+    for name, value in raw.items():
+        if name not in known:
+            expected = ", ".join(sorted(known))
+            raise ConfigError(f"{source}: unknown key {where}.{name} (expected one of: {expected})")
+        fld = known[name]
+        try:
+            values[fld.name] = fld.metadata["convert"](value)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: {where}.{name}: {exc}") from None
+    return cls(**values)
+
+
+def policy_from_dict(data: dict, *, base_dir: Path = Path("."), source: str = "config.toml") -> Policy:
+    """Validate a parsed TOML document; raise ConfigError naming file and key."""
+    unknown = set(data) - set(_SECTION_TYPES) - {"stages", "segments"}
+    if unknown:
+        raise ConfigError(f"{source}: unknown section [{sorted(unknown)[0]}] "
+                          f"(expected: {', '.join(sorted([*_SECTION_TYPES, 'stages', 'segments']))})")
+    sections = {name: _build(cls, data.get(name, {}), name, source) for name, cls in _SECTION_TYPES.items()}
+    stages = DEFAULT_STAGES
+    if "stages" in data:
+        raw_stages = data["stages"]
+        if not isinstance(raw_stages, list) or not raw_stages:
+            raise ConfigError(f"{source}: [[stages]] should be a list of stage tables")
+        stages = tuple(_build(Stage, s, f"stages[{i}]", source) for i, s in enumerate(raw_stages))
+        stages = tuple(dataclasses.replace(s, label=s.label or STAGE_LABELS.get(s.key, s.key)) for s in stages)
+        _check_stages(stages, source)
+    segments = dict(DEFAULT_SEGMENTS)
+    if "segments" in data:
+        raw_segments = data["segments"]
+        if not isinstance(raw_segments, dict):
+            raise ConfigError(f"{source}: [segments] should be tables such as [segments.Stratégique]")
+        segments = {}
+        for name, raw in raw_segments.items():
+            if name not in SEGMENT_NAMES:
+                raise ConfigError(f"{source}: unknown segment [segments.{name}] (expected one of: "
+                                  f"{', '.join(SEGMENT_NAMES)})")
+            segments[name] = _build(SegmentConfig, raw, f"segments.{name}", source)
+            _check_segment(name, segments[name], stages, source)
+    return Policy(**sections, stages=stages, segments=segments, base_dir=base_dir, source=source)
+
+
+def _check_segment(name: str, segment: SegmentConfig, stages: tuple[Stage, ...], source: str) -> None:
+    keys = [s.key for s in stages]
+    for stage_key in segment.offsets:
+        if stage_key not in keys:
+            raise ConfigError(f"{source}: segments.{name}.offsets.{stage_key}: no such stage "
+                              f"(expected one of: {', '.join(keys)})")
+    offsets = [segment.offsets.get(s.key, s.offset_days) for s in stages]
+    if offsets != sorted(offsets) or len(set(offsets)) != len(offsets):
+        raise ConfigError(f"{source}: segments.{name}.offsets: the ladder's days must still increase, got {offsets}")
+
+
+def _check_stages(stages: tuple[Stage, ...], source: str) -> None:
+    keys = [s.key for s in stages]
+    for i, stage in enumerate(stages):
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", stage.key):
+            raise ConfigError(f"{source}: stages[{i}].key: expected a short lowercase name such as \"amiable\", "
+                              f"got {stage.key!r}")
+    if len(set(keys)) != len(keys):
+        raise ConfigError(f"{source}: [[stages]]: each key must appear once, got {keys}")
+    offsets = [s.offset_days for s in stages]
+    if offsets != sorted(offsets) or len(set(offsets)) != len(offsets):
+        raise ConfigError(f"{source}: [[stages]]: offset_days must increase from one stage to the next, "
+                          f"got {offsets}")
+
+
+def load_policy(path: str | Path = "config.toml") -> Policy:
+    """Read and validate `path`. A missing file is an error: run `relance init` first."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"{path}: no such config file. Create one with `relance init` "
+                          f"or point to it with --config PATH.")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return policy_from_dict(data, base_dir=path.resolve().parent, source=str(path))
+
+
+def default_config_text() -> str:
+    """The commented config written by `relance init` and `relance demo`."""
+    from importlib.resources import files
+    return files("relance.defaults").joinpath("config.toml").read_text(encoding="utf-8")

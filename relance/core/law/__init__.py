@@ -1,0 +1,1 @@
+"""French law as arithmetic: rate table, late-payment penalties, claims, prescription. Pure."""

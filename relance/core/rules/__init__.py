@@ -1,0 +1,1 @@
+"""The planner's business rules, one module per rule family."""

@@ -1,0 +1,1 @@
+"""Managers' figures: KPIs, stage effectiveness, the Synthèse and Historique layouts."""

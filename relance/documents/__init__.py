@@ -1,0 +1,1 @@
+"""Paper and files for humans: formal-notice letters, postal letters, dossiers, GDPR erasure."""

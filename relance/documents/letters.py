@@ -1,0 +1,331 @@
+"""The formal notice (mise en demeure) as an A4 PDF, one per client, ready for a registered letter.
+
+What it says (legal-reference §3.8; the law imposes no form, C. civ. 1344 asks for a clear demand):
+creditor (name, SIREN, address) and debtor (name, address, SIREN), place and date, the words « mise en
+demeure » in the subject, each invoice (number, date, due date, amount, paid, remaining), the
+penalties and the 40 € indemnity with how they were computed, the total claimed, the final deadline
+(``[penalties] notice_deadline_days``, 8 by default), how to pay, what follows without payment (an
+injonction de payer), and a signature block.
+
+When a rate is missing or unconfirmed in the rate table, the letter prints no interest figure (never
+a guess): it claims the principal and the indemnity, and the interest "à compter du …, montant à
+parfaire" (to be determined). The notice stays valid, since its legal effect does not depend on the
+interest figure; ``relance check`` and the Alerte column ask for the rate meanwhile. With
+``allow_unconfirmed_rates = true`` the unconfirmed figure is printed.
+
+The same inputs give the same bytes (creation date = the letter's date, embedded DejaVu Sans shipped in
+``relance/data/fonts``), so the SHA-256 kept in the journal identifies the letter sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from importlib.resources import files
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fpdf import FPDF
+from fpdf.errors import FPDFException
+
+from relance.core.law.claims import Claim, Claims, claim_lines
+from relance.core.config import Policy
+from relance.adapters.files import atomic_write, safe_name
+from relance.core.journal import task_key
+from relance.adapters.mailers import Attachment, Message
+from relance.core.model import ZERO, Client, Invoice, Register
+from relance.core.planner import Reminder
+from relance.core.law.rate_table import half_year_of
+from relance.messages.render import long_date, money, short_date
+
+LETTER_CHANNEL = "letter+email"
+_WIDTHS = (30, 22, 22, 32, 30, 34)  # invoice table columns, mm (170 = A4 minus 2 × 20 mm margins)
+
+
+class LetterError(Exception):
+    """The letter could not be built or saved; the formal notice must not go out without it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Letter:
+    client: str
+    filename: str
+    content: bytes
+    invoices: tuple[str, ...]
+    total: Decimal  # claimed: principal + the penalties that have a figure
+    warnings: tuple[str, ...] = ()  # for the operator: missing address, interest without a figure
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+def letter_filename(client: str, today: date, draft: bool = False) -> str:
+    """``2026-11-25_C010_mise-en-demeure.pdf`` (``…_projet.pdf`` for an unapproved draft)."""
+    return f"{today.isoformat()}_{safe_name(client, 'client')}_mise-en-demeure{'_projet' if draft else ''}.pdf"
+
+
+def _font(name: str) -> str:
+    return str(files("relance.data") / "fonts" / name)
+
+
+class _Pdf(FPDF):
+    footer_text = ""
+
+    def footer(self) -> None:
+        self.set_y(-15)
+        self.set_font("DejaVu", "", 8)
+        self.cell(0, 5, f"{self.footer_text} – page {self.page_no()}/{{nb}}", align="C")
+
+
+def _lines(text: str) -> list[str]:
+    """An address typed on one line ("12 rue X, 75002 Paris") printed as an envelope block."""
+    return [part.strip() for raw in text.splitlines() for part in raw.split(", ") if part.strip()]
+
+
+def _basis(claims: list[Claim]) -> str:
+    """How the figures were computed, in one paragraph: rule, day count, rate of each half-year."""
+    rates = dict.fromkeys(f"{half_year_of(s.start)} : {s.rate_basis}"
+                          for c in claims if c.penalty for s in c.penalty.segments)
+    if not rates:
+        return ""
+    kind = ("pénalités de retard de l'article L441-10 II du Code de commerce" if claims[0].b2b
+            else "intérêts au taux légal (articles 1231-6 et 1344-1 du Code civil)")
+    return (f"Base de calcul : {kind} ; intérêts simples sur le montant TTC restant dû, du lendemain de "
+            f"l'échéance (ou de la mise en demeure) jusqu'au jour de la présente inclus, nombre de jours × taux "
+            f"annuel / 365 ; taux par semestre : {' ; '.join(rates)}.")
+
+
+def new_pdf(policy: Policy, title: str, subject: str, today: date) -> _Pdf:
+    """An A4 page with the embedded Unicode font, dated `today` (same inputs, same bytes)."""
+    company = policy.company
+    pdf = _Pdf(orientation="P", unit="mm", format="A4")
+    pdf.footer_text = f"{company.name} – SIREN {company.siren}" if company.siren else company.name
+    pdf.set_creation_date(datetime.combine(today, time(), tzinfo=ZoneInfo(policy.schedule.timezone)))
+    pdf.set_title(title)
+    pdf.set_author(company.name)
+    pdf.set_subject(subject)
+    pdf.set_creator("relance")
+    pdf.set_producer("relance")
+    pdf.add_font("DejaVu", "", _font("DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", _font("DejaVuSans-Bold.ttf"))
+    pdf.set_margins(20, 18, 20)
+    pdf.set_auto_page_break(True, margin=22)
+    pdf.add_page()
+    return pdf
+
+
+def writer(pdf: _Pdf):
+    """A paragraph printer: ``text(value, size, bold, height, align)``."""
+    def text(value: str, size: float = 10, bold: bool = False, height: float = 5, align: str = "L") -> None:
+        pdf.set_font("DejaVu", "B" if bold else "", size)
+        pdf.multi_cell(0, height, value, align=align, new_x="LMARGIN", new_y="NEXT")
+    return text
+
+
+def letterhead(pdf: _Pdf, policy: Policy, client: Client, today: date) -> None:
+    """Creditor block, debtor address block (window envelope side), place and date."""
+    company, text = policy.company, writer(pdf)
+    text(company.name, 11, True)
+    for line in [*_lines(company.address), *([f"SIREN {company.siren}"] if company.siren else []),
+                 company.email, company.phone]:
+        if line:
+            text(line, 9, height=4.5)
+    top = max(pdf.get_y() + 6, 50)
+    pdf.set_xy(110, top)
+    debtor = [client.display_name, *([f"À l'attention de {client.contact}"] if client.contact else []),
+              *(_lines(client.address) or ["Adresse non renseignée"]),
+              *([f"SIREN {client.siren}"] if client.siren else [])]
+    for i, line in enumerate(debtor):
+        pdf.set_x(110)
+        pdf.set_font("DejaVu", "B" if i == 0 else "", 10)
+        pdf.multi_cell(80, 5, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(max(pdf.get_y(), top + 30) + 6)
+    text(f"Fait à {company.city}, le {long_date(today)}", align="R")
+    pdf.ln(3)
+
+
+def signature(pdf: _Pdf, policy: Policy) -> None:
+    pdf.ln(8)
+    for i, line in enumerate((f"Pour {policy.company.name}", "Le service comptabilité", "", "Signature :")):
+        pdf.set_x(110)
+        pdf.set_font("DejaVu", "B" if i == 0 else "", 10)
+        pdf.cell(80, 5, line, new_x="LMARGIN", new_y="NEXT")
+
+
+def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tuple[Invoice, ...], today: date,
+                  claims: Claims | None = None, *, draft: bool = False) -> Letter:
+    """The mise en demeure PDF for `client` about `invoices`, dated `today` (pure: returns bytes)."""
+    claims = claims or Claims(policy)
+    company, settings = policy.company, policy.penalties
+    items = [claims.claim(invoice, client, today) for invoice in invoices]
+    deadline = today + timedelta(days=settings.notice_deadline_days)
+    principal = sum((c.principal for c in items), ZERO)
+    interest = sum((c.interest for c in items), ZERO)
+    indemnities = sum((c.penalty.indemnity if c.penalty else c.indemnity for c in items), ZERO)
+    total = principal + interest + indemnities
+    pending = [c for c in items if c.error]
+    warnings = [f"{c.invoice.number} : intérêts sans montant (« à parfaire ») : taux manquant ou non confirmé, "
+                f"voir son Alerte ou relance check" for c in pending]
+    if not client.address:
+        warnings.append(f"client {client.code} sans adresse (onglet Clients, colonne Adresse) : "
+                        f"complétez-la avant l'envoi recommandé")
+
+    numbers = ", ".join(i.number for i in invoices)
+    pdf = new_pdf(policy, f"Mise en demeure de payer – {client.display_name} – {numbers}",
+                  "Mise en demeure de payer", today)
+    text = writer(pdf)
+    if draft:
+        text("PROJET – NON APPROUVÉ (Approuvée ≠ Oui dans l'onglet Tâches) : ne pas envoyer", 11, True)
+        pdf.ln(3)
+    letterhead(pdf, policy, client, today)
+    text("Lettre recommandée avec accusé de réception", 9)
+    text(f"Objet : Mise en demeure de payer – facture{'s' if len(invoices) > 1 else ''} {numbers}", 11, True)
+    pdf.ln(3)
+    text("Madame, Monsieur,")
+    pdf.ln(2)
+    several = len(invoices) > 1
+    text(f"Malgré nos relances, {'les factures suivantes restent impayées' if several else 'la facture suivante reste impayée'} "
+         f"à ce jour :")
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "B", 9)
+    for width, head in zip(_WIDTHS, ("N° facture", "Date", "Échéance", "Montant TTC", "Réglé", "Reste dû")):
+        pdf.cell(width, 6, head, border=1, align="C")
+    pdf.ln()
+    pdf.set_font("DejaVu", "", 9)
+    for invoice in invoices:
+        row = (invoice.number, short_date(invoice.issued) if invoice.issued else "", short_date(invoice.due),
+               money(invoice.amount, invoice.currency), money(invoice.paid, invoice.currency),
+               money(invoice.remaining, invoice.currency))
+        for i, (width, value) in enumerate(zip(_WIDTHS, row)):
+            pdf.cell(width, 6, value, border=1, align="R" if i >= 3 else "L")
+        pdf.ln()
+    pdf.ln(3)
+    penalty_lines = [(c.invoice.number, claim_lines(c, "fr_FR")) for c in items]
+    if any(lines for _, lines in penalty_lines):
+        text(f"Pénalités de retard et indemnités, arrêtées au {short_date(today)} :", bold=True)
+        for number, lines in penalty_lines:
+            if lines:
+                text(f"Facture {number} :", 9)
+                for line in lines:
+                    pdf.set_x(26)
+                    pdf.set_font("DejaVu", "", 9)
+                    pdf.multi_cell(0, 4.5, line, new_x="LMARGIN", new_y="NEXT")
+        basis = _basis(items)
+        if basis:
+            pdf.ln(1)
+            text(basis, 8, height=4)
+        pdf.ln(3)
+    text(f"Principal restant dû : {money(principal)}")
+    b2b = any(c.b2b for c in items)
+    undetermined = (" (hors pénalités à parfaire)" if b2b else " (hors intérêts à parfaire)") if pending else ""
+    if b2b or interest or pending:  # a consumer before any notice owes no interest yet: no line
+        figure = "montant à parfaire" if pending and not interest else money(interest) + undetermined
+        text(f"{'Pénalités de retard' if b2b else 'Intérêts au taux légal'} : {figure}")
+    if indemnities:
+        text(f"Indemnités forfaitaires pour frais de recouvrement : {money(indemnities)}")
+    text(f"Total réclamé à ce jour : {money(total)}{undetermined}",
+         11, True)
+    pdf.ln(3)
+    text(f"Par la présente, nous vous mettons en demeure de nous régler la somme de {money(total)} au plus "
+         f"tard le {long_date(deadline)} (soit sous {settings.notice_deadline_days} jours).")
+    pdf.ln(2)
+    ways = [f"par virement sur le compte IBAN {company.iban}"] if company.iban else []
+    ways += [f"en ligne ({i.number}) : {i.payment_link}" for i in invoices if i.payment_link]
+    text("Règlement : " + (" ; ".join(ways) if ways else f"contactez-nous à {company.email}") + ".")
+    pdf.ln(2)
+    if b2b:
+        text("Les pénalités de retard (article L441-10 II du Code de commerce) continuent de courir jusqu'au "
+             "complet paiement ; l'indemnité forfaitaire pour frais de recouvrement (article D441-5) est due de "
+             "plein droit pour chaque facture payée en retard.")
+    else:
+        text("Conformément à l'article 1344-1 du Code civil, la présente mise en demeure fait courir les intérêts "
+             "au taux légal sur les sommes dues.")
+    pdf.ln(2)
+    text("À défaut de paiement intégral dans ce délai, nous déposerons, sans autre avis, une requête en "
+         "injonction de payer auprès de la juridiction compétente (articles 1405 et suivants du Code de "
+         "procédure civile).")
+    pdf.ln(2)
+    text("La présente lettre vaut mise en demeure au sens de l'article 1344 du Code civil.")
+    pdf.ln(3)
+    text("Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées.")
+    signature(pdf, policy)
+    return Letter(client.code, letter_filename(client.code, today, draft), bytes(pdf.output()),
+                  tuple(i.number for i in invoices), total, tuple(warnings))
+
+
+def notice_stage(policy: Policy) -> str:
+    """Key of the formal-notice stage (the ``letter+email`` channel), "demeure" by default."""
+    return next((s.key for s in policy.stages if s.channel == LETTER_CHANNEL), "demeure")
+
+
+def letters_for(register: Register, policy: Policy, numbers: list[str], today: date, *,
+                draft: bool = False) -> list[Letter]:
+    """One letter per client for `numbers` (``relance letter``), refusing what must not be claimed.
+
+    Refused, with a French sentence (LetterError): an unknown invoice, one not past due, paid, cancelled,
+    and, unless `draft`, one whose task ``T/<invoice>/demeure`` is not ``Approuvée = Oui``.
+    """
+    by_number = {i.number: i for i in register.invoices}
+    approved = {t.key for t in register.tasks if t.approved}
+    stage = notice_stage(policy)
+    refused, chosen = [], []
+    for number in dict.fromkeys(numbers):
+        invoice = by_number.get(number)
+        if invoice is None:
+            refused.append(f"{number} : facture introuvable (ou écartée pour une erreur, voir relance check)")
+        elif invoice.status == "Annulée" or invoice.remaining <= 0:
+            refused.append(f"{number} : rien à réclamer ({invoice.status or 'soldée'})")
+        elif invoice.due >= today:
+            refused.append(f"{number} : pas encore échue (échéance le {short_date(invoice.due)})")
+        elif not draft and task_key(number, stage) not in approved:
+            refused.append(f"{number} : mise en demeure non approuvée (tâche {task_key(number, stage)} : "
+                           f"mettre Approuvée = Oui, ou ajouter --draft pour un projet)")
+        else:
+            chosen.append(invoice)
+    if refused:
+        raise LetterError("\n".join(refused))
+    claims = Claims(policy, register)
+    by_client: dict[str, list[Invoice]] = {}
+    for invoice in chosen:
+        by_client.setdefault(invoice.client, []).append(invoice)
+    return [formal_notice(policy, register.clients[code], sorted(items, key=lambda i: (i.due, i.number)), today,
+                          claims, draft=draft) for code, items in sorted(by_client.items())]
+
+
+def save_letter(letter: Letter, folder: Path) -> Path:
+    """Write the PDF atomically (a letter that exists is complete) and return its path."""
+    return atomic_write(folder / letter.filename, letter.content)
+
+
+def letter_note(letter: Letter, folder: str) -> str:
+    """The journal's proof: ``lettre LRAR à envoyer : letters/….pdf sha256=…``."""
+    return f"lettre LRAR à envoyer : {folder.rstrip('/')}/{letter.filename} sha256={letter.sha256}"
+
+
+def attach_letter(policy: Policy, reminder: Reminder, message: Message, today: date,
+                  folder: Path | None) -> tuple[Message, str]:
+    """For a ``letter+email`` stage: the message with the letter attached, and the journal note.
+
+    The letter covers the invoices at that stage; it is saved in `folder` unless None (dry run, test mode:
+    the note then says the letter was not kept, so nobody posts it).
+    Other stages: the message unchanged and no note.
+    """
+    if not any(s.key == reminder.stage and s.channel == LETTER_CHANNEL for s in policy.stages):
+        return message, ""
+    invoices = [line.invoice for line in reminder.lines if line.stage == reminder.stage]
+    try:
+        letter = formal_notice(policy, reminder.client, invoices, today)
+        if folder is not None:
+            save_letter(letter, folder)
+    except (OSError, FPDFException) as exc:
+        raise LetterError(f"mise en demeure de {reminder.client.code} non envoyée, lettre impossible : "
+                          f"{getattr(exc, 'strerror', None) or exc}") from None
+    attachment = Attachment(letter.filename, letter.content, "application/pdf")
+    note = (letter_note(letter, policy.paths.letters) if folder is not None else
+            f"lettre jointe, non enregistrée (test ou aperçu) : {letter.filename} sha256={letter.sha256}")
+    if letter.warnings:
+        note += " · " + " · ".join(letter.warnings)
+    return replace(message, attachments=message.attachments + (attachment,)), note

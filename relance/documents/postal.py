@@ -1,0 +1,71 @@
+"""A reminder on paper, for clients without a usable email address.
+
+When a stage is due and the client has no email, the planner opens a « courrier ou
+téléphone » task (``NewTask.letter``). The run then puts the very words of that
+stage's email template on an A4 letter (same letterhead as the formal notice),
+saves it in the letters folder and notes its path and SHA-256 in the journal, so
+staff can post it or read it out on the phone. One letter per client and day.
+
+Example: C007 has no email, F2026-107 is at J+2 -> ``letters/2026-11-25_C007_amiable.pdf``
+and the task « Relance amiable à faire par courrier ou téléphone ».
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from relance.core.actions import Line, NewTask, Reminder
+from relance.core.config import Policy
+from relance.adapters.files import safe_name
+from relance.core.journal import message_key
+from relance.documents.letters import Letter, letterhead, new_pdf, save_letter, signature, writer
+from relance.core.model import Register
+from relance.messages.render import Renderer
+
+
+def reminder_letter(policy: Policy, renderer: Renderer, reminder: Reminder, today: date) -> Letter:
+    """The stage's text (its email template) as a letter to the client's postal address."""
+    context = renderer.context(reminder, today)
+    parts = renderer.render_parts(reminder.client.language, reminder.stage, context)
+    pdf = new_pdf(policy, f"{parts.subject}", parts.subject, today)
+    text = writer(pdf)
+    letterhead(pdf, policy, reminder.client, today)
+    text(f"Objet : {parts.subject}", 11, True)
+    pdf.ln(3)
+    for paragraph in parts.text.strip().split("\n\n"):
+        text(paragraph)
+        pdf.ln(2)
+    signature(pdf, policy)
+    name = f"{today.isoformat()}_{safe_name(reminder.client.code, 'client')}_{reminder.stage}.pdf"
+    return Letter(reminder.client.code, name, bytes(pdf.output()), reminder.invoices, reminder.total)
+
+
+def letters_for_tasks(register: Register, policy: Policy, renderer: Renderer, tasks: list[NewTask], today: date,
+                      folder: Path | None) -> dict[str, str]:
+    """Task key -> journal note (``courrier : letters/….pdf sha256=…``) for every letter task of the day.
+
+    `folder` None (dry run) builds nothing. A letter that cannot be made is said in the note: the task stays."""
+    by_client: dict[str, list[NewTask]] = {}
+    for task in tasks:
+        if task.letter and task.stage:
+            by_client.setdefault(task.client, []).append(task)
+    notes: dict[str, str] = {}
+    invoices = {i.number: i for i in register.invoices}
+    for code, group in by_client.items():
+        client = register.clients.get(code)
+        lines = tuple(Line(invoices[n], t.stage, invoices[n].days_late(today))
+                      for t in group for n in t.invoices if n in invoices)
+        if client is None or not lines or folder is None:
+            continue
+        stage = max((line.stage for line in lines), key=[s.key for s in policy.stages].index)
+        reminder = Reminder(message_key(today, code, stage), client, stage, lines, ())
+        try:
+            letter = reminder_letter(policy, renderer, reminder, today)
+            save_letter(letter, folder)
+            note = f"courrier : {policy.paths.letters.rstrip('/')}/{letter.filename} sha256={letter.sha256}"
+        except Exception as exc:  # a letter we cannot print must not cost the run: the task says so
+            note = f"courrier non généré : {type(exc).__name__} : {exc}"
+        for task in group:
+            notes[task.key] = note
+    return notes

@@ -1,0 +1,1 @@
+"""From a planned reminder to a message: rendering, previews, template checks."""

@@ -1,0 +1,61 @@
+"""Static checks: every template renders for every language, every rate the register needs is known.
+
+`relance check` runs them before a policy or template change goes live, so a typo
+in a template is found by staff at their desk, not by a client in their inbox.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from relance.core.law.claims import Claims
+from relance.core.config import Policy
+from relance.core.actions import INSTALMENT_DUE, INSTALMENT_PRE, Line, Reminder
+from relance.core.model import Client, Instalment, Invoice, Register, RowProblem
+from relance.messages.render import LOCALES, Renderer, RenderError
+
+
+def sample_reminder(stage: str, language: str, segment: str, today: date) -> Reminder:
+    client = Client("C000", "Client Exemple", "client@example.fr", contact="Camille Exemple",
+                    language=language, segment=segment, b2b=segment != "Particulier")
+    invoices = (Invoice("F-0001", "C000", today - timedelta(days=10), Decimal("1234.56"), issued=today - timedelta(days=40),
+                        payment_link="https://pay.example.fr/F-0001"),
+                Invoice("F-0002", "C000", today - timedelta(days=3), Decimal("99.90"), paid=Decimal("10")))
+    lines = tuple(Line(i, stage, i.days_late(today)) for i in invoices)
+    if stage in (INSTALMENT_PRE, INSTALMENT_DUE):
+        lines = tuple(Line(i, stage, 2, Instalment(i.number, n, today - timedelta(days=2), Decimal("500")))
+                      for n, i in enumerate(invoices, start=1))
+    return Reminder(f"check/{stage}", client, stage, lines, (client.email,))
+
+
+NO_RATE_DAY = date(2100, 1, 15)  # a half-year no rate table has: penalties "à parfaire", the other wording
+
+
+def check_templates(policy: Policy, today: date | None = None) -> list[RowProblem]:
+    """Render every template with sample invoices: once with penalty figures, once without a rate."""
+    renderer = Renderer(policy)
+    problems = []
+    email_stages = [s.key for s in policy.stages if s.channel != "task"] + [INSTALMENT_PRE, INSTALMENT_DUE]
+    for stage in email_stages:
+        for language in LOCALES:
+            try:
+                for day in (today or date(2026, 1, 15), NO_RATE_DAY):
+                    for segment in ("Standard", "Stratégique", "Particulier"):
+                        reminder = sample_reminder(stage, language, segment, day)
+                        renderer.render_parts(language, stage, renderer.context(reminder, day))
+            except RenderError as exc:
+                problems.append(RowProblem("Modèles", None, None, str(exc)))
+    return problems
+
+
+def check_rates(register: Register, policy: Policy, today: date) -> list[RowProblem]:
+    """One problem per missing/unconfirmed rate (or below-floor contract rate), naming the invoices concerned."""
+    found = Claims(policy, register).problems(register.invoices, today)
+    problems = []
+    for message, numbers in found.items():
+        shown = ", ".join(numbers[:5]) + (f" … (+{len(numbers) - 5})" if len(numbers) > 5 else "")
+        problems.append(RowProblem(Path(policy.source).name, None, "[penalties]",
+                                   f"{message} (factures concernées : {shown})"))
+    return problems
