@@ -196,7 +196,7 @@ def test_cli_run_writes_the_figures_in_synthese_and_summary_prints_them(workdir)
 
 def test_readme_defines_every_stage_and_promise_figure():
     from pathlib import Path
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[1] / "docs" / "summary.md").read_text(encoding="utf-8")
     for figure in STAGE_FIGURES + PROMISE_FIGURES:
         assert figure.label in readme, figure.label
     assert "efficacite_etape" in readme and "stage_effectiveness" in readme

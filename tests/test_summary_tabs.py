@@ -231,8 +231,8 @@ def test_summary_command_prints_table_csv_and_json_without_writing(demo, tmp_pat
 
 
 def test_readme_lists_every_kpi_and_the_number_formats_agree():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "## Managers' summary" in readme
+    readme = (ROOT / "docs" / "summary.md").read_text(encoding="utf-8")
+    assert "# Managers' summary" in readme
     for kpi in KPIS:
         assert kpi.label in readme, kpi.label
     assert NUMBER_FORMATS["money"] == MONEY_FORMAT
