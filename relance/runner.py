@@ -123,7 +123,7 @@ def with_journal(register: Register, rows: list[dict]) -> Register:
 def resolve_interrupted(register: Register, policy: Policy, mailer: Mailer, now: datetime,
                         report: RunReport) -> list[dict]:
     """Finish what a killed run left ``pending``; returns the journal rows that settle it."""
-    index = jr.JournalIndex(register.journal, [(s.key, s.label) for s in policy.stages])
+    index = jr.JournalIndex(register.journal, policy.stage_names())
     rows: list[dict] = []
     for entry in index.unresolved():
         group = [e for e in register.journal if e.key == entry.key and e.status == jr.PENDING]

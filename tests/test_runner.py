@@ -188,6 +188,6 @@ def test_an_instalment_reminder_goes_once_and_is_journaled_with_its_number(workd
     wb.save(path)
     first = run(workdir_policy)
     assert [m.stage for m in first.sent] == ["echeance"]
-    assert {r["Étape"] for r in sheet_rows(path, "Journal")} == {"echeance:1"}
+    assert {r["Étape"] for r in sheet_rows(path, "Journal")} == {f"echeance:1@{TODAY - timedelta(days=2)}"}
     later = run(workdir_policy, today=TODAY + timedelta(days=5), now=at(TODAY + timedelta(days=5)))
     assert later.sent == []  # the same instalment is not reminded again (missed after 10 days: then a task)

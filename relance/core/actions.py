@@ -37,8 +37,11 @@ class Line:
 
     @property
     def journal_stage(self) -> str:
-        """What the journal's Étape column records: the stage, or the stage and instalment number."""
-        return f"{self.stage}:{self.instalment.number}" if self.instalment else self.stage
+        """What the journal's Étape column records: the stage, or the stage, instalment number and due date
+        (``echeance:1@2026-12-05``: a renegotiated plan numbered 1, 2, 3 again gets its own notes)."""
+        if not self.instalment:
+            return self.stage
+        return f"{self.stage}:{self.instalment.number}@{self.instalment.due.isoformat()}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,6 +87,12 @@ def _window(value: Any) -> tuple[time, time]:
     return start, end
 
 
+def _names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError(f"expected a list of names such as [\"renforcee\"], got {value!r}")
+    return tuple(v.strip() for v in value)
+
+
 def _table(value: Any) -> dict:
     if not isinstance(value, dict):
         raise ValueError(f"expected a table, got {value!r}")
@@ -161,6 +167,8 @@ class Stage:
     channel: str = opt("email", _choice("email", "letter+email", "task"))
     requires_approval: bool = opt(False, _bool, "formal notices wait for Approuvée = Oui on their task")
     label: str = opt("", _str, "name shown to staff; defaults from the key")
+    aliases: tuple = opt((), _names, "former keys or labels of this stage (after a rename), so journal rows "
+                                     "written under them still count")
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +291,10 @@ class Policy:
 
     def stage_index(self, key_: str) -> int:
         return [s.key for s in self.stages].index(key_)
+
+    def stage_names(self) -> list[tuple[str, ...]]:
+        """Each stage as (key, label, *aliases): every name a journal row may give it (journal.JournalIndex)."""
+        return [(s.key, s.label, *s.aliases) for s in self.stages]
 
     def label(self, key_: str) -> str:
         try:

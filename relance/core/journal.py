@@ -18,11 +18,12 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from relance.core.model import JournalEntry
 
 PENDING, SENT, FAILED, MANUAL, TEST = "pending", "sent", "failed", "manual", "test"
+INSTALMENT_STAGES = ("echeance", "echeance_pre")  # actions.INSTALMENT_DUE / INSTALMENT_PRE, journaled with ":n@due"
 BOT = "bot"
 
 
@@ -56,18 +57,19 @@ _EMPTY = History()
 class JournalIndex:
     """Lookups the planner needs, built once per run from the journal rows.
 
-    `stages` is the ladder as (key, label) pairs: a row may name its stage by key or
-    by label, and the highest stage wins whatever order rows were appended or sorted in."""
+    `stages` is the ladder as (key, label, *aliases) (`Policy.stage_names`): a row may name its stage by
+    key, label or a former name, and the highest stage wins whatever order rows were appended or sorted in."""
 
-    def __init__(self, entries: tuple[JournalEntry, ...] | list[JournalEntry], stages: list[tuple[str, str]]):
+    def __init__(self, entries: tuple[JournalEntry, ...] | list[JournalEntry], stages: list[tuple[str, ...]]):
         self.entries = tuple(entries)
-        self._keys = [k for k, _ in stages]
+        self._keys = [names[0] for names in stages]
         self._rank = {name.casefold(): i for i, pair in enumerate(stages) for name in pair}
         self.sent_keys: set[str] = set()
         self.final_keys: set[str] = set()
         self._by_invoice: dict[str, list[JournalEntry]] = defaultdict(list)
         self._contacts: dict[str, list[date]] = defaultdict(list)
         self.manual: dict[str, list[JournalEntry]] = defaultdict(list)  # client -> staff rows
+        self.unknown: dict[str, set[str]] = defaultdict(set)  # invoice -> stage names no stage answers to
         for entry in self.entries:
             if entry.status == MANUAL and entry.client:
                 self.manual[entry.client].append(entry)
@@ -77,6 +79,8 @@ class JournalIndex:
                 self.final_keys.add(entry.key)
             if entry.status == SENT and entry.invoice:
                 self._by_invoice[entry.invoice].append(entry)
+                if entry.stage and self._unknown_stage(entry.stage):
+                    self.unknown[entry.invoice].add(entry.stage)
             if entry.status in (SENT, MANUAL) and entry.client and entry.timestamp:
                 self._contacts[entry.client].append(entry.timestamp.date())
         self._last_manual: dict[str, date | None] | None = None
@@ -106,6 +110,19 @@ class JournalIndex:
         return History(stage=self._keys[top_key[0]], stage_day=top.day, count=len(keys), last_sent=last,
                        message_ids=tuple(ids))
 
+    def _unknown_stage(self, stage: str) -> bool:
+        """A stage no [[stages]] key, label or alias names (a renamed stage), nor an instalment note."""
+        return stage.casefold() not in self._rank and stage.partition(":")[0] not in INSTALMENT_STAGES
+
+    def instalment_sent(self, invoice: str, stage: str, number: int, due: date, pre_days: int) -> bool:
+        """Has this instalment's note (`stage`) gone? Keys carry the due date (``echeance:1@2026-12-05``);
+        a row from before dated keys (``echeance:1``) counts only if sent inside this instalment's window
+        (no earlier than ``due - pre_days``), so a renegotiated plan numbered 1, 2, 3 again gets its notes."""
+        dated, bare = f"{stage}:{number}@{due.isoformat()}", f"{stage}:{number}"
+        earliest = due - timedelta(days=pre_days)
+        return any(e.stage == dated or (e.stage == bare and e.day is not None and e.day >= earliest)
+                   for e in self._by_invoice.get(invoice, ()))
+
     def rank(self, stage: str) -> int | None:
         return self._rank.get(stage.casefold()) if stage else None
 
@@ -120,10 +137,6 @@ class JournalIndex:
             rows = self._by_invoice.get(invoice)
             found = self._history[invoice] = self._fold(rows) if rows else _EMPTY
         return found
-
-    def sent_stages(self, invoice: str) -> set[str]:
-        """Every stage string sent for `invoice`, instalment stages (``echeance:2``) included."""
-        return {e.stage for e in self._by_invoice.get(invoice, ())}
 
     def reminders_since(self, invoice: str, day: date | None) -> int:
         """Distinct messages sent for `invoice` after `day` (all of them when None)."""

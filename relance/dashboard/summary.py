@@ -189,7 +189,7 @@ def _money(values: Iterable[Decimal]) -> Decimal:
 
 
 def journal_index(register: Register, policy: Policy) -> JournalIndex:
-    return JournalIndex(register.journal, [(s.key, s.label) for s in policy.stages])
+    return JournalIndex(register.journal, policy.stage_names())
 
 
 def invoice_frame(register: Register, policy: Policy, today: date, index: JournalIndex | None = None) -> pd.DataFrame:

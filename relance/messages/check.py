@@ -59,3 +59,13 @@ def check_rates(register: Register, policy: Policy, today: date) -> list[RowProb
         problems.append(RowProblem(Path(policy.source).name, None, "[penalties]",
                                    f"{message} (factures concernées : {shown})"))
     return problems
+
+
+def check_journal_stages(register: Register, policy: Policy) -> list[RowProblem]:
+    """Journal rows naming a stage config.toml no longer knows (a renamed key): those invoices get no
+    reminder until the old name is declared in ``aliases`` (see rules.ladder.unknown_stage_alert)."""
+    from relance.core.journal import JournalIndex
+    from relance.core.rules.ladder import unknown_stage_alert
+    index = JournalIndex(register.journal, policy.stage_names())
+    return [RowProblem("Journal", None, "Étape", f"{number} : {unknown_stage_alert(names)}")
+            for number, names in sorted(index.unknown.items())]

@@ -82,7 +82,8 @@ class Claim:
 
 def notice_stages(stages: Iterable[Stage]) -> set[str]:
     """Stage keys and labels (casefolded) that are a formal notice: the ``letter+email`` channel."""
-    return {name.casefold() for s in stages if s.channel == "letter+email" for name in (s.key, s.label) if name}
+    return {name.casefold() for s in stages if s.channel == "letter+email"
+            for name in (s.key, s.label, *s.aliases) if name}
 
 
 def notice_dates(journal: Iterable[JournalEntry], stages: Iterable[Stage]) -> dict[str, date]:

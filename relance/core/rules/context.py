@@ -19,7 +19,7 @@ class Context:
         self.calendar = Calendar(policy.schedule)
         self.claims = Claims(policy, register)  # rate table read once per plan
         self.business_today = self.calendar.is_business_day(today)
-        self.journal = jr.JournalIndex(register.journal, [(s.key, s.label) for s in policy.stages])
+        self.journal = jr.JournalIndex(register.journal, policy.stage_names())
         self.stage_pos = {s.key: i for i, s in enumerate(policy.stages)}
         self.labels = {"": "", **{s.key: s.label for s in policy.stages}}
         self.tasks = {t.key: t for t in register.tasks if t.key}

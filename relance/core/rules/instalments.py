@@ -4,8 +4,8 @@ An invoice with rows in the Échéanciers tab follows its plan instead of the la
 a friendly note ``pre_days`` before each unpaid instalment, a reminder
 ``reminder_days`` after it, and, once an instalment is ``missed_after_days`` late,
 an alert, a task and (``resume_ladder_on_missed``) the invoice's own ladder again
-on the remaining balance. Journal rows record ``echeance_pre:2`` / ``echeance:2``
-so each note goes once per instalment.
+on the remaining balance. Journal rows record ``echeance_pre:2@2026-12-10`` / ``echeance:2@…``
+so each note goes once per instalment (of this plan: a renegotiated plan starts afresh).
 
 Example: instalment n°2 of 1 000 € due 10/12, pre_days 5 -> « Rappel d'échéance »
 on 05/12; still unpaid on 11/12 -> « Échéance impayée »; on 21/12 -> missed.
@@ -34,7 +34,8 @@ class PlanReview:
 def review(ctx: Context, invoice: Invoice) -> PlanReview:
     config, today = ctx.policy.payment_plans, ctx.today
     result = PlanReview()
-    sent = ctx.journal.sent_stages(invoice.number)
+    def sent(stage: str, inst) -> bool:
+        return ctx.journal.instalment_sent(invoice.number, stage, inst.number, inst.due, config.pre_days)
     unpaid = sorted((i for i in ctx.instalments[invoice.number] if not i.paid), key=lambda i: (i.due, i.number))
     for inst in unpaid:
         late = (today - inst.due).days
@@ -47,10 +48,9 @@ def review(ctx: Context, invoice: Invoice) -> PlanReview:
                                             f"Échéance n°{inst.number} manquée : {invoice.number}",
                                             "Appeler le client ; revoir ou dénoncer l'échéancier",
                                             ctx.assignee(invoice.client)))
-        elif late >= config.reminder_days and f"{INSTALMENT_DUE}:{inst.number}" not in sent:
+        elif late >= config.reminder_days and not sent(INSTALMENT_DUE, inst):
             result.lines.append(Line(invoice, INSTALMENT_DUE, late, inst))
-        elif -config.pre_days <= late <= 0 and not sent & {f"{INSTALMENT_PRE}:{inst.number}",
-                                                            f"{INSTALMENT_DUE}:{inst.number}"}:
+        elif -config.pre_days <= late <= 0 and not (sent(INSTALMENT_PRE, inst) or sent(INSTALMENT_DUE, inst)):
             result.lines.append(Line(invoice, INSTALMENT_PRE, late, inst))
         elif not result.next_text and late < -config.pre_days:
             day = ctx.calendar.next_business_day(inst.due - timedelta(days=config.pre_days))

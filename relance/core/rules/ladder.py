@@ -66,6 +66,15 @@ def stop_reason(invoice: Invoice, client: Client, today: date, *, plan_resumed: 
     return ""
 
 
+def unknown_stage_alert(names: set[str]) -> str:
+    """A journal row names a stage config.toml no longer knows (renamed key): resending would repeat a
+    reminder the client already had, so the invoice waits until the rename is declared."""
+    quoted = ", ".join(f"« {n} »" for n in sorted(names))
+    example = ", ".join(f'"{n}"' for n in sorted(names))
+    return (f"Journal : étape {quoted} inconnue de config.toml ; si une étape a été renommée, ajoutez "
+            f"aliases = [{example}] à cette étape dans [[stages]] (rien n'est envoyé pour cette facture d'ici là)")
+
+
 def _direct_debit(ctx: Context, invoice: Invoice, client: Client, decision: Decision) -> bool:
     """Direct-debit clients: no pre-reminder; reminders only once the debit is known to have failed."""
     if not client.direct_debit or invoice.status == "Prélèvement rejeté":
@@ -139,6 +148,10 @@ def decide(ctx: Context, invoice: Invoice) -> Decision:
         decision.reason = stop
         return decision
     if _direct_debit(ctx, invoice, client, decision):
+        return decision
+    if unknown := ctx.journal.unknown.get(invoice.number):
+        decision.alerts.append(unknown_stage_alert(unknown))
+        decision.reason = "étape du Journal inconnue de config.toml : aucune relance avant correction (voir Alerte)"
         return decision
     if not client.email:
         decision.alerts.append(f"client {client.code} sans email valide : relances par courrier ou téléphone")
