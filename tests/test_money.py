@@ -116,3 +116,37 @@ def test_plan_output_gives_each_amount_its_currency_and_totals_per_currency(work
                                        "--format", "json"]).output)
     assert {(r["invoice"], r["remaining"], r["currency"]) for r in rows} == {
         ("F1", "150.00", "EUR"), ("F2", "220.00", "USD"), ("F3", "480.50", "EUR")}
+
+
+def demo_register(workdir, ref):
+    from relance.adapters.backends.xlsx import create_workbook
+    from relance.cli.demo import sample_rows
+    create_workbook(workdir / "registre.xlsx", sample_rows(ref))
+
+
+def test_a_broken_payment_plan_claims_what_remains_after_the_paid_instalments(workdir):
+    """Demo F2026-117: 3 000 € in three instalments, n°1 paid, n°2 missed -> 2 000 € claimed, not 3 000 €."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from relance.cli import app
+    demo_register(workdir, TODAY)
+    day = (TODAY + timedelta(days=9)).isoformat()  # n°2 (due J-2) is then 11 days late: missed
+    cli, config = CliRunner(), str(workdir / "config.toml")
+    rows = json.loads(cli.invoke(app, ["plan", "--config", config, "--date", day, "--format", "json"]).output)
+    claimed = [r for r in rows if r["invoice"] == "F2026-117" and r["action"] == "email"]
+    assert [r["remaining"] for r in claimed] == ["2000.00"]
+    shown = cli.invoke(app, ["preview", "F2026-117", "--config", config, "--date", day])
+    flat = " ".join(shown.output.replace("\u202f", " ").replace(NBSP, " ").split())
+    assert "2 000,00 € restant dû sur 3 000,00 €" in flat and ": 3 000,00 €" not in flat
+
+
+@pytest.mark.parametrize("recorded, claimed", [("0", "2000"), ("1000", "2000"), ("500", "1500"), ("1300", "1700")])
+def test_paid_instalments_and_montant_regle_are_deducted_once(recorded, claimed):
+    from relance.core.model import Instalment
+    from relance.core.rules.instalments import settled
+    inv = invoice("F1", amount="3000", paid=Decimal(recorded))
+    plan = [Instalment("F1", 1, TODAY, Decimal("1000"), paid=True), Instalment("F1", 2, TODAY, Decimal("1000")),
+            Instalment("F9", 1, TODAY, Decimal("1000"), paid=True)]
+    assert settled(inv, plan).remaining == Decimal(claimed)

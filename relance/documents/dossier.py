@@ -37,6 +37,7 @@ from relance.core.config import Policy
 from relance.adapters.files import safe_name
 from relance.core.model import ZERO, Client, Invoice, JournalEntry, Register
 from relance.core.money import totals as currency_totals
+from relance.core.rules.instalments import settled
 
 PROOF = re.compile(r"lettre LRAR à envoyer : (\S+) sha256=([0-9a-f]{64})")
 
@@ -87,7 +88,8 @@ def decompte(register: Register, policy: Policy, client: Client, today: date,
     a single « TOTAL » row when every invoice is in the same currency."""
     claims = claims or Claims(policy, register)
     rows, sums, warnings = [], {}, []
-    for invoice in sorted((i for i in register.invoices if i.client == client.code), key=lambda i: (i.due, i.number)):
+    mine = (settled(i, register.instalments) for i in register.invoices if i.client == client.code)
+    for invoice in sorted(mine, key=lambda i: (i.due, i.number)):  # paid instalments are not claimed again
         claim = claims.claim(invoice, client, today)
         if invoice.status == "Annulée" or claim.total <= 0:
             continue

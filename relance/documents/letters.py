@@ -37,6 +37,7 @@ from relance.core.journal import task_key
 from relance.adapters.mailers import Attachment, Message
 from relance.core.model import ZERO, Client, Invoice, Register
 from relance.core.money import totals as currency_totals
+from relance.core.rules.instalments import settled
 from relance.core.planner import Reminder
 from relance.core.law.rate_table import half_year_of
 from relance.messages.render import long_date, money, short_date
@@ -283,6 +284,8 @@ def letters_for(register: Register, policy: Policy, numbers: list[str], today: d
     refused, chosen = [], []
     for number in dict.fromkeys(numbers):
         invoice = by_number.get(number)
+        if invoice is not None:  # a payment plan's paid instalments are not claimed again
+            invoice = settled(invoice, register.instalments)
         if invoice is None:
             refused.append(f"{number} : facture introuvable (ou écartée pour une erreur, voir relance check)")
         elif invoice.status == "Annulée" or invoice.remaining <= 0:
