@@ -19,6 +19,7 @@ from rich.text import Text
 from relance.core.config import Policy
 from relance.core.model import RowProblem
 from relance.core.actions import Plan, stage_label
+from relance.core.money import totals as currency_totals
 from relance.messages.render import money
 
 console = Console(highlight=False)
@@ -38,21 +39,23 @@ def plan_rows(plan: Plan, policy: Policy, include_skips: bool = False) -> list[d
             rows.append({"date": plan.today.isoformat(), "client": reminder.client.code, "invoice": line.invoice.number,
                          "action": "email", "stage": stage_label(policy, line.stage), "message": reminder.key,
                          "to": ", ".join(reminder.to), "days_late": line.days_late,
-                         "remaining": str(line.remaining), "reason": alert(line.invoice.number)})
+                         "remaining": str(line.remaining), "currency": line.invoice.currency,
+                         "reason": alert(line.invoice.number)})
     for task in plan.tasks:
         rows.append({"date": plan.today.isoformat(), "client": task.client, "invoice": ", ".join(task.invoices),
                      "action": "tâche", "stage": policy.label(task.stage) if task.stage else "",
-                     "message": task.key, "to": task.assignee, "days_late": "", "remaining": "",
+                     "message": task.key, "to": task.assignee, "days_late": "", "remaining": "", "currency": "",
                      "reason": task.reason})
     for update in plan.task_updates:
         rows.append({"date": plan.today.isoformat(), "client": "", "invoice": ", ".join(update.invoices),
                      "action": "tâche mise à jour", "stage": "", "message": update.key, "to": "", "days_late": "",
-                     "remaining": "", "reason": update.reason})
+                     "remaining": "", "currency": "", "reason": update.reason})
     if include_skips:
         for skip in plan.skips:
             rows.append({"date": plan.today.isoformat(), "client": skip.client, "invoice": skip.invoice,
                          "action": "aucune", "stage": "", "message": "", "to": "", "days_late": "",
-                         "remaining": "", "reason": " | ".join(filter(None, [skip.reason, alert(skip.invoice)]))})
+                         "remaining": "", "currency": "",
+                         "reason": " | ".join(filter(None, [skip.reason, alert(skip.invoice)]))})
     return rows
 
 
@@ -81,6 +84,9 @@ def print_plan(plan: Plan, policy: Policy, *, show_skips: bool = False) -> None:
     _more(table, len(plan.tasks) - TABLE_ROWS, "tâche(s)")
     if plan.reminders or plan.tasks:
         console.print(table)
+    if plan.reminders:  # per currency: amounts in different currencies are never added
+        console.print("Total relancé : " + amounts(currency_totals(
+            (line.invoice.currency, line.remaining) for r in plan.reminders for line in r.lines)))
     else:
         console.print(f"Rien à envoyer le {plan.today:%d/%m/%Y}.")
     if show_skips and plan.skips:
@@ -99,6 +105,11 @@ def print_plan(plan: Plan, policy: Policy, *, show_skips: bool = False) -> None:
                       f"de {policy.schedule.daily_limit}).[/]")
 
 
+def amounts(totals) -> str:
+    """« 630,50 € + 220,00 $US »: one figure per currency, never their sum."""
+    return " + ".join(money(amount, currency) for currency, amount in totals)
+
+
 def print_calendar(days: list[Plan], policy: Policy) -> None:
     """One line per message or task, day after day (`relance plan --from --to`)."""
     table = Table(title=f"Calendrier du {days[0].today:%d/%m/%Y} au {days[-1].today:%d/%m/%Y} "
@@ -109,7 +120,7 @@ def print_calendar(days: list[Plan], policy: Policy) -> None:
         shown = format_date(day.today, "EEE dd/MM", locale="fr_FR")
         for r in day.reminders:
             table.add_row(shown, r.client.code, stage_label(policy, r.stage), ", ".join(r.invoices),
-                          money(r.total))
+                          amounts(currency_totals((l.invoice.currency, l.remaining) for l in r.lines)))
         for t in day.tasks:
             table.add_row(shown, t.client, f"[yellow]tâche[/] {t.reason}", ", ".join(t.invoices), "")
     console.print(table)

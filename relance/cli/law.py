@@ -65,7 +65,7 @@ def dossier(client: str = typer.Argument(..., help="Client code, e.g. C010."), c
     from relance.cli.console import console
     from relance.documents.dossier import DossierError, build_dossier
     from relance.adapters.files import atomic_write
-    from relance.messages.render import money
+    from relance.documents.letters import amounts
     policy = _policy(config)
     _, register, _ = _load(policy)
     today = _day(day) or _today(policy)
@@ -77,7 +77,7 @@ def dossier(client: str = typer.Argument(..., help="Client code, e.g. C010."), c
     except OSError as exc:
         _fail(f"écriture du dossier impossible : {exc.strerror or exc}")
     console.print(f"Dossier écrit : [bold]{target}[/] ({len(result.entries)} fichiers, total dû "
-                  f"{money(result.total)})")
+                  f"{amounts(result.totals)})")
     for warning in result.warnings:
         console.print(f"  [yellow]![/] {escape(warning)}", markup=True, soft_wrap=True)
 

@@ -32,12 +32,14 @@ from decimal import Decimal
 from typing import Iterable
 
 import pandas as pd
+from babel.numbers import format_currency
 
 from relance.core.config import Policy
 from relance.dashboard.effectiveness import Promises, StageEffect, measure
 from relance.dashboard.figures import COUNT, DAY_STEP, DAYS, MONEY, PERCENT, RATE_STEP, Kpi, ratio
 from relance.core.journal import JournalIndex
 from relance.core.model import CENT, ZERO, Register, Task
+from relance.core.money import totals as currency_totals
 
 SALES_WINDOW_DAYS, PAID_WINDOW_DAYS, TREND_WEEKS, TOP_DEBTORS = 90, 365, 12, 10
 NO_STAGE = "Aucune relance"
@@ -321,8 +323,10 @@ def _notes(frame: pd.DataFrame, open_: pd.DataFrame) -> tuple[str, ...]:
     foreign = open_[~open_["eur"]]
     if len(foreign):
         currencies = ", ".join(sorted(set(foreign["currency"])))
+        per_currency = " ; ".join(format_currency(amount, code, locale="fr_FR") for code, amount in
+                                  currency_totals(zip(foreign["currency"], foreign["remaining"])))
         notes.append(f"{len(foreign)} facture(s) ouverte(s) en {currencies} : comptée(s) dans les nombres, "
-                     f"pas dans les montants.")
+                     f"pas dans les montants en euros ; encours par devise : {per_currency}.")
     undated = int((frame["issued"].isna() & ~frame["cancelled"]).sum())
     if undated:
         notes.append(f"{undated} facture(s) sans date facture : absente(s) du CA des 90 derniers jours "

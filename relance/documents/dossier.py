@@ -32,9 +32,12 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 
 from relance.core.law.claims import Claims
+from relance.documents.letters import amounts
 from relance.core.config import Policy
 from relance.adapters.files import safe_name
 from relance.core.model import ZERO, Client, Invoice, JournalEntry, Register
+from relance.core.money import totals as currency_totals
+from relance.core.rules.instalments import settled
 
 PROOF = re.compile(r"lettre LRAR à envoyer : (\S+) sha256=([0-9a-f]{64})")
 
@@ -48,7 +51,7 @@ class Dossier:
     client: Client
     filename: str
     content: bytes
-    total: Decimal
+    totals: tuple[tuple[str, Decimal], ...]  # per currency, never one sum across currencies
     entries: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -78,18 +81,23 @@ def client_journal(register: Register, client: str) -> list[JournalEntry]:
 
 
 def decompte(register: Register, policy: Policy, client: Client, today: date,
-             claims: Claims | None = None) -> tuple[list[list[str]], Decimal, list[str]]:
-    """Rows of the statement, the total claimed, and warnings (interest without a figure)."""
+             claims: Claims | None = None) -> tuple[list[list[str]], tuple[tuple[str, Decimal], ...], list[str]]:
+    """Rows of the statement, the total claimed per currency, and warnings (interest without a figure).
+
+    Amounts in different currencies are never added: one TOTAL row per currency (« TOTAL USD »),
+    a single « TOTAL » row when every invoice is in the same currency."""
     claims = claims or Claims(policy, register)
-    rows, totals, warnings = [], [ZERO] * 5, []
-    for invoice in sorted((i for i in register.invoices if i.client == client.code), key=lambda i: (i.due, i.number)):
+    rows, sums, warnings = [], {}, []
+    mine = (settled(i, register.instalments) for i in register.invoices if i.client == client.code)
+    for invoice in sorted(mine, key=lambda i: (i.due, i.number)):  # paid instalments are not claimed again
         claim = claims.claim(invoice, client, today)
         if invoice.status == "Annulée" or claim.total <= 0:
             continue
         penalty = claim.penalty
         indemnity = penalty.indemnity if penalty else claim.indemnity
         figures = [invoice.amount, claim.principal, claim.interest, indemnity, claim.total]
-        totals = [a + b for a, b in zip(totals, figures)]
+        currency = invoice.currency or "EUR"
+        sums[currency] = [a + b for a, b in zip(sums.get(currency, [ZERO] * 5), figures)]
         basis = " ; ".join(dict.fromkeys(s.rate_basis for s in penalty.segments)) if penalty else ""
         if claim.error:
             basis = "pénalités à parfaire : " + claim.error
@@ -97,17 +105,20 @@ def decompte(register: Register, policy: Policy, client: Client, today: date,
         days = penalty.days_late if penalty else max(0, (today - invoice.due).days)
         rows.append([invoice.number, _day(invoice.issued), _day(invoice.due), _amount(invoice.amount),
                      _amount(invoice.paid), _day(invoice.paid_on), _amount(claim.principal), str(days),
-                     _amount(claim.interest), _amount(indemnity), _amount(claim.total), basis])
-    rows.append(["TOTAL", "", "", _amount(totals[0]), "", "", _amount(totals[1]), "", _amount(totals[2]),
-                 _amount(totals[3]), _amount(totals[4]),
-                 f"arrêté au {_day(today)} ; intérêts simples, jours exacts / 365, montant TTC (art. L441-10 C. com.)"
-                 if client.b2b else f"arrêté au {_day(today)} ; intérêts au taux légal depuis la mise en demeure"])
-    return rows, totals[4], warnings
+                     _amount(claim.interest), _amount(indemnity), _amount(claim.total), basis, currency])
+    basis = (f"arrêté au {_day(today)} ; intérêts simples, jours exacts / 365, montant TTC (art. L441-10 C. com.)"
+             if client.b2b else f"arrêté au {_day(today)} ; intérêts au taux légal depuis la mise en demeure")
+    ordered = currency_totals((code, ZERO) for code in sums) or (("EUR", ZERO),)
+    for code, _ in ordered:
+        totals = sums.get(code, [ZERO] * 5)
+        rows.append(["TOTAL" if len(ordered) == 1 else f"TOTAL {code}", "", "", _amount(totals[0]), "", "",
+                     _amount(totals[1]), "", _amount(totals[2]), _amount(totals[3]), _amount(totals[4]), basis, code])
+    return rows, tuple((code, sums.get(code, [ZERO] * 5)[4]) for code, _ in ordered), warnings
 
 
 DECOMPTE_HEADER = ["Facture", "Date facture", "Échéance", "Montant TTC", "Réglé", "Date de règlement",
                    "Principal restant dû", "Jours de retard", "Pénalités de retard", "Indemnité forfaitaire",
-                   "Total dû", "Base de calcul"]
+                   "Total dû", "Base de calcul", "Devise"]
 
 
 def _invoices_csv(invoices: list[Invoice]) -> bytes:
@@ -186,7 +197,7 @@ def build_dossier(register: Register, policy: Policy, code: str, today: date) ->
                    sorted(files), warnings)
 
 
-def _readme(policy: Policy, client: Client, today: date, total: Decimal, names: list[str], warnings: list[str]) -> str:
+def _readme(policy: Policy, client: Client, today: date, total: tuple[tuple[str, Decimal], ...], names: list[str], warnings: list[str]) -> str:
     company = policy.company
     lines = [f"Dossier de recouvrement – {client.display_name} ({client.code}) – arrêté au {_day(today)}", "",
              f"Créancier : {company.name}, SIREN {company.siren}, {company.address}, {company.email}",
@@ -194,7 +205,7 @@ def _readme(policy: Policy, client: Client, today: date, total: Decimal, names: 
              + f", {client.address or 'adresse non renseignée'}"
              + (f", contact {client.contact}" if client.contact else "") + (f", {client.email}" if client.email else ""),
              f"Type : {'professionnel (B2B) : pénalités L441-10 C. com. et indemnité de 40 € par facture' if client.b2b else 'consommateur (B2C) : intérêts au taux légal depuis la mise en demeure, ni indemnité ni frais (L111-8 CPCE)'}",
-             f"Total dû à ce jour : {_amount(total)} € (détail dans decompte.csv)", "", "Contenu :",
+             f"Total dû à ce jour : {amounts(total)} (détail dans decompte.csv)", "", "Contenu :",
              *(f"- {name}" for name in names), "",
              "À joindre par vos soins : contrat, devis signé ou CGV acceptées ; bons de livraison ou procès-verbal "
              "de réception ; avis de réception de la lettre recommandée.",

@@ -36,6 +36,8 @@ from relance.adapters.files import atomic_write, safe_name
 from relance.core.journal import task_key
 from relance.adapters.mailers import Attachment, Message
 from relance.core.model import ZERO, Client, Invoice, Register
+from relance.core.money import totals as currency_totals
+from relance.core.rules.instalments import settled
 from relance.core.planner import Reminder
 from relance.core.law.rate_table import half_year_of
 from relance.messages.render import long_date, money, short_date
@@ -54,7 +56,7 @@ class Letter:
     filename: str
     content: bytes
     invoices: tuple[str, ...]
-    total: Decimal  # claimed: principal + the penalties that have a figure
+    totals: tuple[tuple[str, Decimal], ...]  # claimed per currency (principal + penalties that have a figure)
     warnings: tuple[str, ...] = ()  # for the operator: missing address, interest without a figure
 
     @property
@@ -162,10 +164,10 @@ def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tupl
     company, settings = policy.company, policy.penalties
     items = [claims.claim(invoice, client, today) for invoice in invoices]
     deadline = today + timedelta(days=settings.notice_deadline_days)
-    principal = sum((c.principal for c in items), ZERO)
-    interest = sum((c.interest for c in items), ZERO)
+    principal = currency_totals((c.invoice.currency, c.principal) for c in items)  # never added across currencies
+    interest = sum((c.interest for c in items), ZERO)  # penalties are euro figures (claims.py: EUR only)
     indemnities = sum((c.penalty.indemnity if c.penalty else c.indemnity for c in items), ZERO)
-    total = principal + interest + indemnities
+    total = currency_totals([*principal, ("EUR", interest + indemnities)]) if interest or indemnities else principal
     pending = [c for c in items if c.error]
     warnings = [f"{c.invoice.number} : intérêts sans montant (« à parfaire ») : taux manquant ou non confirmé, "
                 f"voir son Alerte ou relance check" for c in pending]
@@ -218,7 +220,7 @@ def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tupl
             pdf.ln(1)
             text(basis, 8, height=4)
         pdf.ln(3)
-    text(f"Principal restant dû : {money(principal)}")
+    text(f"Principal restant dû : {amounts(principal)}")
     b2b = any(c.b2b for c in items)
     undetermined = (" (hors pénalités à parfaire)" if b2b else " (hors intérêts à parfaire)") if pending else ""
     if b2b or interest or pending:  # a consumer before any notice owes no interest yet: no line
@@ -226,10 +228,11 @@ def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tupl
         text(f"{'Pénalités de retard' if b2b else 'Intérêts au taux légal'} : {figure}")
     if indemnities:
         text(f"Indemnités forfaitaires pour frais de recouvrement : {money(indemnities)}")
-    text(f"Total réclamé à ce jour : {money(total)}{undetermined}",
+    text(f"Total réclamé à ce jour : {amounts(total)}{undetermined}",
          11, True)
     pdf.ln(3)
-    text(f"Par la présente, nous vous mettons en demeure de nous régler la somme de {money(total)} au plus "
+    text(f"Par la présente, nous vous mettons en demeure de nous régler "
+         f"{'les sommes' if len(total) > 1 else 'la somme'} de {amounts(total)} au plus "
          f"tard le {long_date(deadline)} (soit sous {settings.notice_deadline_days} jours).")
     pdf.ln(2)
     ways = [f"par virement sur le compte IBAN {company.iban}"] if company.iban else []
@@ -256,6 +259,13 @@ def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tupl
                   tuple(i.number for i in invoices), total, tuple(warnings))
 
 
+def amounts(totals: tuple[tuple[str, Decimal], ...], lang: str = "fr") -> str:
+    """« 630,50 € et 220,00 $US »: one amount per currency, in a sentence (never one sum)."""
+    shown = [money(amount, currency, lang) for currency, amount in totals] or [money(ZERO, "EUR", lang)]
+    joiner = " et " if lang == "fr" else " and "
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + joiner + shown[-1]
+
+
 def notice_stage(policy: Policy) -> str:
     """Key of the formal-notice stage (the ``letter+email`` channel), "demeure" by default."""
     return next((s.key for s in policy.stages if s.channel == LETTER_CHANNEL), "demeure")
@@ -274,6 +284,8 @@ def letters_for(register: Register, policy: Policy, numbers: list[str], today: d
     refused, chosen = [], []
     for number in dict.fromkeys(numbers):
         invoice = by_number.get(number)
+        if invoice is not None:  # a payment plan's paid instalments are not claimed again
+            invoice = settled(invoice, register.instalments)
         if invoice is None:
             refused.append(f"{number} : facture introuvable (ou écartée pour une erreur, voir relance check)")
         elif invoice.status == "Annulée" or invoice.remaining <= 0:

@@ -21,6 +21,7 @@ from relance.adapters.files import safe_name
 from relance.core.journal import message_key
 from relance.documents.letters import Letter, letterhead, new_pdf, save_letter, signature, writer
 from relance.core.model import Register
+from relance.core.money import totals as currency_totals
 from relance.messages.render import Renderer
 
 
@@ -38,7 +39,8 @@ def reminder_letter(policy: Policy, renderer: Renderer, reminder: Reminder, toda
         pdf.ln(2)
     signature(pdf, policy)
     name = f"{today.isoformat()}_{safe_name(reminder.client.code, 'client')}_{reminder.stage}.pdf"
-    return Letter(reminder.client.code, name, bytes(pdf.output()), reminder.invoices, reminder.total)
+    return Letter(reminder.client.code, name, bytes(pdf.output()), reminder.invoices,
+                  currency_totals((line.invoice.currency, line.remaining) for line in reminder.lines))
 
 
 def letters_for_tasks(register: Register, policy: Policy, renderer: Renderer, tasks: list[NewTask], today: date,

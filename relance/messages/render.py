@@ -12,6 +12,14 @@ autoescaping for HTML. Sheet values are passed as *data*: a client called
 
 Money and dates are formatted by Babel in the client's language:
 ``1 234,56 €`` and ``25 novembre 2026`` in French, ``€1,234.56`` in English.
+
+Amounts in different currencies are never added (`relance.core.money`): templates get
+``totals``, one ``{currency, amount}`` per currency of the message (euros first), and the
+filter ``per_currency(attribute)`` to total any list of invoice lines the same way, e.g.
+``{% for t in invoices|per_currency("claimed") %}{{ t.amount|money(t.currency) }}{% endfor %}``.
+``total`` and ``currency`` remain for staff templates written before, and are only set when
+the message has a single currency (``total`` is None otherwise: formatting it is an error,
+never a wrong sum).
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from relance.core import journal as jr
 from relance.core import schema
 from relance.core.law.claims import Claims, claim_lines
 from relance.core.config import Policy
+from relance.core.money import totals as currency_totals
 from relance.adapters.mailers import Message, one_line
 from relance.core.actions import Reminder, stage_label as label
 
@@ -55,6 +64,12 @@ def long_date(day: date, lang: str = "fr") -> str:
 
 def short_date(day: date, lang: str = "fr") -> str:
     return format_date(day, format="short" if lang == "en" else "dd/MM/yyyy", locale=LOCALES.get(lang, "fr_FR"))
+
+
+def per_currency(items, attribute: str = "remaining") -> list[dict]:
+    """Template filter: the invoice lines' `attribute` summed per currency, ``[{currency, amount}]``."""
+    return [{"currency": code, "amount": amount}
+            for code, amount in currency_totals((item["currency"], item[attribute]) for item in items)]
 
 
 def nl2br(text: str) -> Markup:
@@ -82,7 +97,8 @@ class Renderer:
             autoescape=lambda name: bool(name and name.endswith(".html.j2")),
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         )
-        self.env.filters.update(money=money, long_date=long_date, short_date=short_date, nl2br=nl2br)
+        self.env.filters.update(money=money, long_date=long_date, short_date=short_date, nl2br=nl2br,
+                                per_currency=per_currency)
 
     def _render(self, name: str, context: dict) -> str:
         try:
@@ -142,7 +158,7 @@ class Renderer:
             "penalty_lines": claim_lines(claim, LOCALES.get(lang, "fr_FR")), "penalty": claim.extra,
             "claimed": claim.total, "penalty_pending": bool(claim.error),  # interest "à parfaire": no rate
         } for line, claim in zip(reminder.lines, claims)]
-        currencies = {line["currency"] for line in lines}
+        totals = per_currency(lines)
         return {
             "company": {"name": company.name, "siren": company.siren, "address": company.address,
                         "email": company.email, "phone": company.phone, "city": company.city},
@@ -152,7 +168,9 @@ class Renderer:
             "stage": reminder.stage, "stage_label": label(self.policy, reminder.stage),
             "channel": next((s.channel for s in self.policy.stages if s.key == reminder.stage), "email"),
             "invoices": lines, "invoice": lines[0], "count": len(lines),
-            "total": reminder.total, "currency": currencies.pop() if len(currencies) == 1 else "EUR",
+            "totals": totals,  # one {currency, amount} per currency: never added across currencies
+            "total": totals[0]["amount"] if len(totals) == 1 else None,
+            "currency": totals[0]["currency"] if len(totals) == 1 else "",
             "payment_link": next((l["payment_link"] for l in lines if l["payment_link"]), ""),
             "today": today, "deadline": today + timedelta(days=self.policy.penalties.notice_deadline_days),
             "lang": lang,

@@ -7,18 +7,28 @@ an alert, a task and (``resume_ladder_on_missed``) the invoice's own ladder agai
 on the remaining balance. Journal rows record ``echeance_pre:2@2026-12-10`` / ``echeance:2@…``
 so each note goes once per instalment (of this plan: a renegotiated plan starts afresh).
 
+When the ladder resumes, it claims what remains (`settled`): instalments marked
+``Réglé = Oui`` are money received, deducted like ``Montant réglé``. ``Montant réglé``
+is the invoice's total received (as everywhere else), so when it already covers the
+paid instalments it is taken as including them (no double deduction); when it is
+smaller it can only be another payment, and both are deducted. Example: 3 000 € in
+three instalments, n°1 Réglé = Oui, n°2 missed -> 2 000 € claimed (1 500 € if
+``Montant réglé`` says 500 €, 2 000 € if it says 1 000 €).
+
 Example: instalment n°2 of 1 000 € due 10/12, pre_days 5 -> « Rappel d'échéance »
 on 05/12; still unpaid on 11/12 -> « Échéance impayée »; on 21/12 -> missed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from decimal import Decimal
 
 from relance.core.actions import INSTALMENT_DUE, INSTALMENT_PRE, Line, NewTask
 from relance.core.journal import task_key
-from relance.core.model import Invoice
+from relance.core.model import Instalment, Invoice
 from relance.core.rules.context import Context
 
 
@@ -29,6 +39,15 @@ class PlanReview:
     tasks: list[NewTask] = field(default_factory=list)
     missed: bool = False
     next_text: str = ""
+
+
+def settled(invoice: Invoice, instalments: Iterable[Instalment]) -> Invoice:
+    """`invoice` with its paid instalments counted as received (see the module doc): what is claimed."""
+    plan_paid = sum((i.amount for i in instalments if i.paid and i.invoice == invoice.number), Decimal(0))
+    if not plan_paid:
+        return invoice
+    paid = invoice.paid if invoice.paid >= plan_paid else invoice.paid + plan_paid
+    return replace(invoice, paid=min(paid, invoice.amount))
 
 
 def review(ctx: Context, invoice: Invoice) -> PlanReview:

@@ -125,6 +125,7 @@ def _payment_plan(ctx: Context, decision: Decision) -> bool:
     decision.tasks.extend(review.tasks)
     if review.missed and ctx.policy.payment_plans.resume_ladder_on_missed:
         decision.alerts.append("échéancier non respecté : l'échelle de relance reprend sur le solde")
+        decision.invoice = instalments.settled(invoice, ctx.instalments[invoice.number])  # paid ones deducted
         return False
     decision.plan_lines = review.lines if ctx.business_today else []
     decision.reason = "échéancier : " + (", ".join(f"{ctx.policy.label(l.stage)} n°{l.instalment.number}"
@@ -142,6 +143,7 @@ def decide(ctx: Context, invoice: Invoice) -> Decision:
     closed = invoice.status in ("Payée", "Annulée") or invoice.remaining <= 0
     if not closed and _payment_plan(ctx, decision):
         return decision
+    invoice = decision.invoice  # a broken payment plan: what remains after the paid instalments
     resumed = bool(ctx.instalments.get(invoice.number))
     stop = stop_reason(invoice, client, ctx.today, plan_resumed=resumed, min_amount=ctx.policy.policy.min_amount)
     if stop:
