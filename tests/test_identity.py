@@ -200,3 +200,26 @@ def tabs(invoices=None, clients=None, instalments=None) -> dict:
     if instalments:
         raw["Échéanciers"] = RawTab("Échéanciers", [schema.ECHEANCIERS.headers, *instalments])
     return raw
+
+
+def promise_row(**kw):
+    return {"timestamp": TODAY - timedelta(days=1), "channel": "téléphone", "author": "Julie",
+            "comment": f"Promesse de paiement {TODAY + timedelta(days=10):%d/%m/%Y}", **kw}
+
+
+@pytest.mark.parametrize("row", [
+    promise_row(invoice="F1", client="", status="manual"),  # invoice number, no client code
+    promise_row(invoice="F1", client="ANCIEN-C1", status="manual"),  # client code renamed since
+    promise_row(invoice="F1", client="C1", status="Manuel"),  # odd Statut
+    promise_row(invoice="F1", client="C1", status=""),  # blank Statut
+], ids=["no-client", "renamed-client", "manuel", "blank-status"])
+def test_a_manual_row_naming_an_invoice_applies_to_it(reg, workdir, row):
+    reg.create([one_invoice("F1", "C1"), one_invoice("F2", "C2")], journal=[row])
+    rows = planned(reg, workdir)
+    assert not sends(rows, "F1") and sends(rows, "F2")
+
+
+def test_a_manual_row_attached_to_nothing_is_reported(reg, workdir):
+    reg.create([one_invoice("F1", "C1")], journal=[promise_row(invoice="F404", client="X9", status="manual")])
+    code, output = check(workdir)
+    assert code == 1 and "rattachée à aucune facture" in output and "Journal!B2" in output

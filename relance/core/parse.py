@@ -124,8 +124,9 @@ def parse_register(tabs: RawTabs, timezone: str = "Europe/Paris") -> tuple[Regis
 def _parse(tabs: RawTabs, timezone: str) -> tuple[Register, list[RowProblem]]:
     problems: list[RowProblem] = []
     clients, blocked = _clients(tabs, problems)
-    invoices = _invoices(tabs, clients, blocked, problems)
-    journal = tuple(_journal(tabs, problems, ZoneInfo(timezone)))
+    owners: dict[str, str] = {}  # every invoice number of Factures -> its client code, healthy row or not
+    invoices = _invoices(tabs, clients, blocked, problems, owners)
+    journal = tuple(_journal(tabs, problems, ZoneInfo(timezone), owners, clients.keys() | blocked.keys()))
     tasks = tuple(_tasks(tabs, problems))
     unreadable: dict[str, int] = {}  # invoice -> first Échéanciers row that cannot be read
     instalments = tuple(_instalments(tabs, problems, unreadable))
@@ -203,7 +204,7 @@ def _kind_from(row: _Row, siren: str, segment: str) -> str:
 
 
 def _invoices(tabs: RawTabs, clients: dict[str, Client], blocked: dict[str, str],
-              problems: list[RowProblem]) -> tuple[Invoice, ...]:
+              problems: list[RowProblem], owners: dict[str, str]) -> tuple[Invoice, ...]:
     candidates: list[Invoice] = []
     first: dict[str, int] = {}  # number -> its row
     duplicates: dict[str, list[int]] = {}  # number -> every row holding it, when more than one
@@ -219,6 +220,7 @@ def _invoices(tabs: RawTabs, clients: dict[str, Client], blocked: dict[str, str]
             first[number] = row.number
         client = row.text("client")
         row.client = client or None
+        owners.setdefault(number, client)
         if not client:
             row.problem("client", "code client manquant")
         elif client in blocked:
@@ -263,7 +265,15 @@ def _timestamp(row: _Row, tz: ZoneInfo) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=tz)
 
 
-def _journal(tabs: RawTabs, problems: list[RowProblem], tz: ZoneInfo) -> Iterator[JournalEntry]:
+_JOURNAL_STATUSES = {"pending": "pending", "sent": "sent", "failed": "failed", "manual": "manual", "test": "test",
+                     "manuel": "manual", "manuelle": "manual"}
+
+
+def _journal(tabs: RawTabs, problems: list[RowProblem], tz: ZoneInfo, owners: dict[str, str],
+             codes: set[str]) -> Iterator[JournalEntry]:
+    """Journal rows. A staff row (no bot key) is a ``manual`` row whatever its Statut says (blank, « Manuel »,
+    « appel fait »), and one naming an invoice belongs to that invoice's client even when its Client cell is
+    blank or holds an old code: a promise logged that way must hold the reminders, not be ignored."""
     stamps: dict[float, datetime] = {}  # a run stamps all its rows alike: serial -> aware datetime, read once
     for row in _rows(schema.JOURNAL, tabs.get("Journal"), problems, required=False):
         row.invoice = row.text("invoice") or None
@@ -273,10 +283,20 @@ def _journal(tabs: RawTabs, problems: list[RowProblem], tz: ZoneInfo) -> Iterato
             timestamp = _timestamp(row, tz)
             if type(serial) is float and timestamp is not None:
                 stamps[serial] = timestamp
-        yield JournalEntry(timestamp=timestamp, invoice=row.text("invoice"), client=row.text("client"),
+        status, key, client = row.text("status").lower(), row.text("key"), row.text("client")
+        status = _JOURNAL_STATUSES.get(schema.normalise(status), status)
+        if status not in _JOURNAL_STATUSES.values() and not key and not row.text("message_id"):
+            status = "manual"
+        if status == "manual":
+            client = owners.get(row.text("invoice")) or client
+            if client not in codes:
+                row.problem("invoice" if row.invoice else "client", "ligne manuelle rattachée à aucune facture ni "
+                            "aucun client connus : sans effet tant que N° facture ou Client n'est pas corrigé",
+                            fatal=False)
+        yield JournalEntry(timestamp=timestamp, invoice=row.text("invoice"), client=client,
                            stage=row.text("stage"), channel=row.text("channel").lower(),
                            recipient=row.text("recipient"), subject=row.text("subject"),
-                           status=row.text("status").lower(), key=row.text("key"),
+                           status=status, key=key,
                            message_id=row.text("message_id"), author=row.text("author"),
                            comment=row.text("comment"), row=row.number)
 
