@@ -113,9 +113,8 @@ def xlsx_register(workdir: Path, invoices: list[dict], clients: list[dict] | Non
                   journal: list[dict] = (), tasks: list[dict] = ()) -> Path:
     """Write registre.xlsx in `workdir` from rows keyed by schema column keys."""
     from relance.adapters.backends.xlsx import create_workbook
-    if clients is None:
-        codes = sorted({str(i.get("client", "C1")) for i in invoices})
-        clients = [{"code": c, "name": f"Client {c}", "email": f"{c.lower()}@example.com"} for c in codes]
+    from registers import test_clients
+    clients = test_clients(invoices, clients)
     path = workdir / "registre.xlsx"
     create_workbook(path, {"Factures": list(invoices), "Clients": clients, "Journal": list(journal),
                            "Tâches": list(tasks)})

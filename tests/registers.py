@@ -40,11 +40,19 @@ def tab_values(tab: schema.Tab, rows: list[dict]) -> list[list[Any]]:
     return [tab.headers] + [[staff_value(row.get(c.key)) for c in tab.columns] for row in rows]
 
 
-def register_tabs(invoices: list[dict], clients: list[dict] | None = None, journal=(), tasks=()) -> dict:
-    """The tabs of `create_workbook`, as rows for `FakeSheets.create_spreadsheet`."""
+def test_clients(invoices: list[dict], clients: list[dict] | None) -> list[dict]:
+    """Clients rows for a test register: one per client code of `invoices` when not given, and each a
+    business (`Type` B2B) unless the row says otherwise: a blank Type is a problem since the identity
+    work, so a test about a blank or odd Type passes ``"kind": ""`` (or its value) explicitly."""
     if clients is None:
         codes = sorted({str(i.get("client", "C1")) for i in invoices})
         clients = [{"code": c, "name": f"Client {c}", "email": f"{c.lower()}@example.com"} for c in codes]
+    return [{"kind": "B2B", **c} for c in clients]
+
+
+def register_tabs(invoices: list[dict], clients: list[dict] | None = None, journal=(), tasks=()) -> dict:
+    """The tabs of `create_workbook`, as rows for `FakeSheets.create_spreadsheet`."""
+    clients = test_clients(invoices, clients)
     content = {"Factures": list(invoices), "Clients": clients, "Journal": list(journal), "Tâches": list(tasks)}
     tabs = {tab.name: tab_values(tab, content.get(tab.name, [])) for tab in schema.DATA_TABS}
     tabs.update({schema.SYNTHESE.name: [], schema.HISTORIQUE.name: []})

@@ -38,7 +38,8 @@ def test_any_cell_is_a_value_or_a_problem_never_an_exception(garbage, column):
     index = COLUMNS.index(column)
     row[index] = garbage[index]
     tabs = {"Factures": RawTab("Factures", [FACTURES.headers[:11], healthy("F-ok"), row]),
-            "Clients": RawTab("Clients", [CLIENTS.headers[:4], ["C1", "Client", "", "c1@example.com"]])}
+            "Clients": RawTab("Clients", [CLIENTS.headers, ["C1", "Client", "", "c1@example.com"] + [None] * 4
+                                          + ["B2B"]])}
     register, problems = parse_register(tabs)
     assert "F-ok" in {i.number for i in register.invoices}  # the healthy row always survives
     for problem in problems:

@@ -131,7 +131,8 @@ def planned(tmp_path_factory):
     tabs = {"Factures": [], "Clients": [], "Journal": [], "Tâches": [], "Échéanciers": []}
     for index, (name, (overrides, invoices, journal, tasks, instalments, _)) in enumerate(SCENARIOS.items(), 1):
         code = f"S{index:02d}"
-        tabs["Clients"].append({"code": code, "name": name, "email": f"{code.lower()}@example.com", **overrides})
+        tabs["Clients"].append({"code": code, "name": name, "email": f"{code.lower()}@example.com", "kind": "B2B",
+                                **overrides})
         tabs["Factures"] += [{**i, "client": code} for i in invoices]
         tabs["Journal"] += [{**e, "client": code, "key": e.get("key", "").replace("/S30/", f"/{code}/")}
                             for e in journal]

@@ -33,10 +33,10 @@ def test_english_headers_and_reordered_columns_are_read(tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Invoices"
-    ws.append(["Amount", "Due date", "Customer", "Invoice number"])
+    ws.append(["Amount", "Due date", "Customer", "Invoice number", "Status", "Paid", "Payment date"])
     ws.append(["1 234,56 €", "25/11/2026", "C1", "F1"])
-    wb.create_sheet("Customers").append(["Client code", "E-mail"])
-    wb["Customers"].append(["C1", "c1@example.com"])
+    wb.create_sheet("Customers").append(["Client code", "E-mail", "Kind", "Auto reminders", "Direct debit"])
+    wb["Customers"].append(["C1", "c1@example.com", "B2B"])
     wb.save(path)
     tabs = XlsxBackend(path).load()
     from relance.core.parse import parse_register

@@ -191,6 +191,24 @@ def parse_choice(value: Any, choices: tuple[str, ...], aliases: dict[str, str] |
     raise ValueError(f"valeur inconnue « {text[:40]} » (attendu : {', '.join(choices)})")
 
 
+KIND_ALIASES = {"Particulier": "B2C", "Consommateur": "B2C", "Consumer": "B2C", "BtoC": "B2C", "B to C": "B2C",
+                "Pro": "B2B", "Professionnel": "B2B", "Entreprise": "B2B", "Société": "B2B", "Business": "B2B",
+                "BtoB": "B2B", "B to B": "B2B"}
+LANGUAGE_ALIASES = {"français": "fr", "francais": "fr", "french": "fr", "anglais": "en", "english": "en"}
+
+
+def company_number(text: str) -> str:
+    """A valid SIREN (9 digits) or SIRET (14 digits), checked with Luhn by python-stdnum; '' otherwise.
+
+    Why: a valid company number is the one fact in a Clients row that proves a business, so a blank
+    `Type` may be read as B2B from it, never from nothing (penalties and the 40 € are B2B only)."""
+    from stdnum.fr import siren, siret
+    digits = re.sub(r"[\s.\-]", "", text or "")
+    if siren.is_valid(digits) or siret.is_valid(digits):
+        return digits
+    return ""
+
+
 STATUS_ALIASES = {"Paid": "Payée", "Payé": "Payée", "Réglée": "Payée", "Cancelled": "Annulée", "Canceled": "Annulée",
                   "Disputed": "Litige", "Dispute": "Litige", "Paused": "Pause", "On hold": "Pause",
                   "Payment plan": "Échéancier", "Echeancier": "Échéancier",

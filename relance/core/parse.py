@@ -97,6 +97,12 @@ def _rows(tab: schema.Tab, raw: RawTab | None, problems: list[RowProblem], *, re
         found = ", ".join(str(h) for h in header if h not in (None, "")) or "aucun"
         raise RegisterError(f"{raw.title} : colonne(s) {', '.join(repr(m) for m in missing)} introuvable(s) "
                             f"dans la ligne d'en-tête (trouvé : {found}).")
+    decisive = [c.header for c in tab.columns if c.decisive and c.key not in positions]
+    if decisive:
+        found = ", ".join(str(h) for h in header if h not in (None, "")) or "aucun"
+        raise RegisterError(f"{raw.title} : colonne(s) {', '.join(repr(d) for d in decisive)} introuvable(s) : "
+                            f"elle(s) décide(nt) si une relance part, aucune relance tant qu'elle(s) manque(nt) ; "
+                            f"rétablissez l'en-tête (trouvé : {found}).")
     width = len(header)
     index = {c.key: positions.get(c.key, width) for c in tab.columns}
     row = _Row(tab, raw.title, 0, [], positions, index, problems)
@@ -117,48 +123,88 @@ def parse_register(tabs: RawTabs, timezone: str = "Europe/Paris") -> tuple[Regis
 
 def _parse(tabs: RawTabs, timezone: str) -> tuple[Register, list[RowProblem]]:
     problems: list[RowProblem] = []
-    clients = _clients(tabs, problems)
-    invoices = _invoices(tabs, clients, problems)
-    journal = tuple(_journal(tabs, problems, ZoneInfo(timezone)))
+    clients, blocked = _clients(tabs, problems)
+    owners: dict[str, str] = {}  # every invoice number of Factures -> its client code, healthy row or not
+    invoices = _invoices(tabs, clients, blocked, problems, owners)
+    journal = tuple(_journal(tabs, problems, ZoneInfo(timezone), owners, clients.keys() | blocked.keys()))
     tasks = tuple(_tasks(tabs, problems))
-    instalments = tuple(_instalments(tabs, problems))
+    unreadable: dict[str, int] = {}  # invoice -> first Échéanciers row that cannot be read
+    instalments = tuple(_instalments(tabs, problems, unreadable))
+    if unreadable:  # a plan with a row missing would claim the wrong instalments: hold the invoice
+        for number, where in unreadable.items():
+            problems.append(RowProblem("Factures", None, "N° facture", f"échéancier illisible (Échéanciers ligne "
+                                       f"{where}) : aucune relance tant que ce n'est pas corrigé", None, number))
+        invoices = tuple(i for i in invoices if i.number not in unreadable)
     return Register(invoices, clients, journal, tasks, instalments), problems
 
 
-def _clients(tabs: RawTabs, problems: list[RowProblem]) -> dict[str, Client]:
+def _clients(tabs: RawTabs, problems: list[RowProblem]) -> tuple[dict[str, Client], dict[str, str]]:
+    """Healthy clients by code, and the codes that must not be chased (code -> why, for their invoices' Alerte).
+
+    A choice cell that decides who gets what (Relances auto, Type, Segment, Langue, Prélèvement) is read
+    strictly: « Non (client sensible) » is not Oui, « B2C (particulier) » is not B2B. When it cannot be
+    read, the client is blocked until a human fixes it, never given the permissive default. A blank Type
+    is read from a valid SIREN/SIRET (a business) or the Particulier segment (a consumer), else blocked."""
     clients: dict[str, Client] = {}
+    blocked: dict[str, str] = {}
+    seen: dict[str, list[int]] = {}  # code -> every row holding it
     for row in _rows(schema.CLIENTS, tabs.get("Clients"), problems, required=True):
+        start = len(problems)
         code = row.text("code")
         row.client = code or None
         if not code:
             row.problem("code", "code client manquant")
             continue
-        if code in clients:
-            row.problem("code", f"code client en double (déjà ligne {clients[code].row}) : ligne ignorée")
+        seen.setdefault(code, []).append(row.number)
+        if len(seen[code]) > 1:
             continue
         email = row.text("email")
         if email and not cells.valid_email(email):
             row.problem("email", f"adresse email invalide « {email[:60]} »", fatal=False)
             email = ""
         cc = tuple(a for a in cells.split_list(row.text("cc")) if cells.valid_email(a))
-        segment = row.read("segment", cells.parse_choice, schema.SEGMENTS, cells.SEGMENT_ALIASES, fatal=False)
-        segment = segment or "Standard"
-        kind = row.read("kind", cells.parse_choice, ("B2B", "B2C"), {"Particulier": "B2C", "Pro": "B2B"}, fatal=False)
-        language = row.read("language", cells.parse_choice, schema.LANGUAGES,
-                            {"français": "fr", "french": "fr", "anglais": "en", "english": "en"}, fatal=False)
-        auto = row.read("auto", cells.parse_bool, True, fatal=False)
-        direct_debit = row.read("direct_debit", cells.parse_bool, False, fatal=False)
+        segment = row.read("segment", cells.parse_choice, schema.SEGMENTS, cells.SEGMENT_ALIASES) or "Standard"
+        kind = row.read("kind", cells.parse_choice, ("B2B", "B2C"), cells.KIND_ALIASES)
+        language = row.read("language", cells.parse_choice, schema.LANGUAGES, cells.LANGUAGE_ALIASES)
+        auto = row.read("auto", cells.parse_bool, True)
+        direct_debit = row.read("direct_debit", cells.parse_bool, False)
+        siren = row.text("siren")
+        if not kind and not row.bad:
+            kind = _kind_from(row, siren, segment)
+        if row.bad:
+            blocked[code] = "client " + " ; ".join(str(p) for p in problems[start:])
+            continue
         clients[code] = Client(
             code=code, name=row.text("name"), email=email, contact=row.text("contact"), cc=cc,
-            phone=row.text("phone"), language=language or "fr", segment=segment,
-            b2b=(kind or ("B2C" if segment == "Particulier" else "B2B")) == "B2B",
+            phone=row.text("phone"), language=language or "fr", segment=segment, b2b=kind == "B2B",
             account_manager=row.text("account_manager") if cells.valid_email(row.text("account_manager")) else "",
-            auto=True if auto is None else auto, address=row.text("address"), siren=row.text("siren"),
+            auto=True if auto is None else auto, address=row.text("address"), siren=siren,
             direct_debit=bool(direct_debit), row=row.number)
-    return clients
+    for code, rows in seen.items():
+        if len(rows) > 1:  # like a duplicated invoice number: the bot cannot know which row is right
+            clients.pop(code, None)
+            where = ", ".join(str(r) for r in rows)
+            blocked[code] = f"code client « {code[:40]} » en double dans Clients (lignes {where})"
+            for r in rows:
+                problems.append(RowProblem("Clients", r, "Code client", f"code client « {code[:40]} » en double "
+                                           f"(lignes {where}) : aucune relance tant que ce n'est pas corrigé",
+                                           None, None, code))
+    return clients, blocked
 
 
-def _invoices(tabs: RawTabs, clients: dict[str, Client], problems: list[RowProblem]) -> tuple[Invoice, ...]:
+def _kind_from(row: _Row, siren: str, segment: str) -> str:
+    """Type left blank: B2B only on a valid SIREN/SIRET, B2C on the Particulier segment, else a problem."""
+    if cells.company_number(siren):
+        return "B2B"
+    if segment == "Particulier":
+        return "B2C"
+    why = f"SIREN « {siren[:20]} » invalide" if siren else "pas de SIREN"
+    row.problem("kind", f"Type vide et {why} : indiquez B2B ou B2C (aucune relance ni pénalité d'ici là)")
+    return ""
+
+
+def _invoices(tabs: RawTabs, clients: dict[str, Client], blocked: dict[str, str],
+              problems: list[RowProblem], owners: dict[str, str]) -> tuple[Invoice, ...]:
     candidates: list[Invoice] = []
     first: dict[str, int] = {}  # number -> its row
     duplicates: dict[str, list[int]] = {}  # number -> every row holding it, when more than one
@@ -174,8 +220,11 @@ def _invoices(tabs: RawTabs, clients: dict[str, Client], problems: list[RowProbl
             first[number] = row.number
         client = row.text("client")
         row.client = client or None
+        owners.setdefault(number, client)
         if not client:
             row.problem("client", "code client manquant")
+        elif client in blocked:
+            row.problem("client", f"{blocked[client]} : aucune relance tant que ce n'est pas corrigé")
         elif client not in clients:
             row.problem("client", f"client inconnu « {client[:40]} » (absent de l'onglet Clients)")
         due = row.read("due", cells.parse_date)
@@ -216,7 +265,15 @@ def _timestamp(row: _Row, tz: ZoneInfo) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=tz)
 
 
-def _journal(tabs: RawTabs, problems: list[RowProblem], tz: ZoneInfo) -> Iterator[JournalEntry]:
+_JOURNAL_STATUSES = {"pending": "pending", "sent": "sent", "failed": "failed", "manual": "manual", "test": "test",
+                     "manuel": "manual", "manuelle": "manual"}
+
+
+def _journal(tabs: RawTabs, problems: list[RowProblem], tz: ZoneInfo, owners: dict[str, str],
+             codes: set[str]) -> Iterator[JournalEntry]:
+    """Journal rows. A staff row (no bot key) is a ``manual`` row whatever its Statut says (blank, « Manuel »,
+    « appel fait »), and one naming an invoice belongs to that invoice's client even when its Client cell is
+    blank or holds an old code: a promise logged that way must hold the reminders, not be ignored."""
     stamps: dict[float, datetime] = {}  # a run stamps all its rows alike: serial -> aware datetime, read once
     for row in _rows(schema.JOURNAL, tabs.get("Journal"), problems, required=False):
         row.invoice = row.text("invoice") or None
@@ -226,10 +283,20 @@ def _journal(tabs: RawTabs, problems: list[RowProblem], tz: ZoneInfo) -> Iterato
             timestamp = _timestamp(row, tz)
             if type(serial) is float and timestamp is not None:
                 stamps[serial] = timestamp
-        yield JournalEntry(timestamp=timestamp, invoice=row.text("invoice"), client=row.text("client"),
+        status, key, client = row.text("status").lower(), row.text("key"), row.text("client")
+        status = _JOURNAL_STATUSES.get(schema.normalise(status), status)
+        if status not in _JOURNAL_STATUSES.values() and not key and not row.text("message_id"):
+            status = "manual"
+        if status == "manual":
+            client = owners.get(row.text("invoice")) or client
+            if client not in codes:
+                row.problem("invoice" if row.invoice else "client", "ligne manuelle rattachée à aucune facture ni "
+                            "aucun client connus : sans effet tant que N° facture ou Client n'est pas corrigé",
+                            fatal=False)
+        yield JournalEntry(timestamp=timestamp, invoice=row.text("invoice"), client=client,
                            stage=row.text("stage"), channel=row.text("channel").lower(),
                            recipient=row.text("recipient"), subject=row.text("subject"),
-                           status=row.text("status").lower(), key=row.text("key"),
+                           status=status, key=key,
                            message_id=row.text("message_id"), author=row.text("author"),
                            comment=row.text("comment"), row=row.number)
 
@@ -244,13 +311,15 @@ def _tasks(tabs: RawTabs, problems: list[RowProblem]) -> Iterator[Task]:
                    row=row.number)
 
 
-def _instalments(tabs: RawTabs, problems: list[RowProblem]) -> Iterator[Instalment]:
+def _instalments(tabs: RawTabs, problems: list[RowProblem], unreadable: dict[str, int]) -> Iterator[Instalment]:
     for row in _rows(schema.ECHEANCIERS, tabs.get("Échéanciers"), problems, required=False):
         row.invoice = row.text("invoice") or None
         due = row.read("date", cells.parse_date)
         amount = row.read("amount", cells.parse_amount)
         number = row.read("number", cells.parse_amount)
         paid = row.read("paid", cells.parse_bool, False)
+        if row.bad and row.invoice:
+            unreadable.setdefault(row.invoice, row.number)
         if row.bad or due is None or amount is None or not row.invoice:
             continue
         yield Instalment(row.invoice, int(number or 0), due, amount, bool(paid), row.number)

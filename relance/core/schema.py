@@ -30,6 +30,7 @@ class Column:
     width: int = 14
     choices: tuple[str, ...] = ()
     required: bool = False
+    decisive: bool = False  # optional for reading, but its absence would silently decide who gets a reminder
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +66,9 @@ FACTURES = Tab("Factures", (
     Column("due", "Échéance", ("Due date", "Date d'échéance", "Due"), width=12, required=True),
     Column("amount", "Montant TTC", ("Amount", "Total", "Amount incl. VAT", "Montant"), required=True),
     Column("currency", "Devise", ("Currency",), width=8),
-    Column("paid", "Montant réglé", ("Paid", "Amount paid", "Réglé"), ),
-    Column("paid_on", "Date de règlement", ("Payment date", "Paid on"), width=12),
-    Column("status", "Statut", ("Status",), choices=STATUSES),
+    Column("paid", "Montant réglé", ("Paid", "Amount paid", "Réglé"), decisive=True),
+    Column("paid_on", "Date de règlement", ("Payment date", "Paid on"), width=12, decisive=True),
+    Column("status", "Statut", ("Status",), choices=STATUSES, decisive=True),
     Column("payment_link", "Lien de paiement", ("Payment link",), width=30),
     Column("notes", "Notes", ("Note", "Comments"), width=30),
     Column("stage", "Étape", ("Stage",), owner=BOT),
@@ -87,12 +88,13 @@ CLIENTS = Tab("Clients", (
     Column("phone", "Téléphone", ("Phone", "Tel"), ),
     Column("language", "Langue", ("Language", "Lang"), width=8, choices=LANGUAGES),
     Column("segment", "Segment", ("Tier",), choices=SEGMENTS),
-    Column("kind", "Type", ("Kind", "B2B/B2C"), width=8, choices=("B2B", "B2C")),
+    Column("kind", "Type", ("Kind", "B2B/B2C"), width=8, choices=("B2B", "B2C"), decisive=True),
     Column("account_manager", "Chargé de compte", ("Account manager",), width=28),
-    Column("auto", "Relances auto", ("Auto reminders", "Automatic reminders"), width=10, choices=YES_NO),
+    Column("auto", "Relances auto", ("Auto reminders", "Automatic reminders"), width=10, choices=YES_NO,
+           decisive=True),
     Column("address", "Adresse", ("Address",), width=40),
     Column("siren", "SIREN", ("Company number", "SIRET"), ),
-    Column("direct_debit", "Prélèvement", ("Direct debit", "SEPA"), width=10, choices=YES_NO),
+    Column("direct_debit", "Prélèvement", ("Direct debit", "SEPA"), width=10, choices=YES_NO, decisive=True),
 ), aliases=("Customers",))
 
 ECHEANCIERS = Tab("Échéanciers", (
@@ -100,7 +102,7 @@ ECHEANCIERS = Tab("Échéanciers", (
     Column("number", "N° échéance", ("Instalment", "Instalment number"), width=10),
     Column("date", "Date", ("Due date",), width=12, required=True),
     Column("amount", "Montant", ("Amount",), required=True),
-    Column("paid", "Réglé", ("Paid",), width=8, choices=YES_NO),
+    Column("paid", "Réglé", ("Paid",), width=8, choices=YES_NO, decisive=True),
 ), aliases=("Payment plans", "Echeanciers"))
 
 JOURNAL = Tab("Journal", (

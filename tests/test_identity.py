@@ -1,0 +1,225 @@
+"""What the register's cells mean: client type, choice cells, decisive headers, identities.
+
+Black-box through the CLI on both backends (`reg`), plus table-driven parser cases. Every
+unreadable cell that decides whether a reminder goes is a problem on its row (no reminder,
+an Alerte, `check` exits 1), never the permissive default."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from typer.testing import CliRunner
+
+from relance.cli import app
+from relance.core import schema
+from relance.core.model import RawTab
+from relance.core.parse import RegisterError, parse_register
+
+from conftest import TODAY
+
+cli = CliRunner()
+LATE = TODAY - timedelta(days=2)  # J+2: `amiable` is due today
+VALID_SIREN = "732829320"  # Luhn-valid
+VALID_SIRET = "73282932000074"
+
+
+def invoke(*args):
+    return cli.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def one_invoice(number="F1", client="C1"):
+    return {"invoice": number, "client": client, "issued": LATE - timedelta(days=30), "due": LATE,
+            "amount": Decimal("500")}
+
+
+def client_row(code="C1", **kw):
+    return {"code": code, "name": f"Client {code}", "email": f"{code.lower()}@example.com", **kw}
+
+
+def planned(reg, workdir):
+    result = invoke("plan", "--config", workdir / "config.toml", "--date", TODAY, "--all", "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def sends(rows, number):
+    return [r for r in rows if number in r["invoice"].split(", ") and r["action"] == "email"]
+
+
+def check(workdir):
+    result = invoke("check", "--config", workdir / "config.toml", "--json")
+    return result.exit_code, result.output
+
+
+# 1. Client legal type -------------------------------------------------------------------------------------------
+
+def test_blank_type_without_siren_is_a_problem_not_a_business(reg, workdir):
+    reg.create([one_invoice("F1", "C1"), one_invoice("F2", "C2")],
+               [client_row("C1", kind=""), client_row("C2", kind="B2B")])
+    rows = planned(reg, workdir)
+    assert not sends(rows, "F1") and sends(rows, "F2")
+    code, output = check(workdir)
+    assert code == 1 and "Type vide" in output and "Clients!I2" in output
+    result = invoke("run", "--config", workdir / "config.toml", "--date", TODAY)
+    assert result.exit_code == 0, result.output
+    factures = {r["N° facture"]: r for r in reg.rows("Factures")}
+    assert "Type vide" in factures["F1"]["Alerte"] and not factures["F1"]["Pénalités"]
+    assert not factures["F1"]["Étape"] and factures["F2"]["Étape"]
+
+
+@pytest.mark.parametrize("siren,b2b", [(VALID_SIREN, True), ("732 829 320", True), (VALID_SIRET, True)])
+def test_blank_type_is_read_from_a_valid_siren_or_siret(siren, b2b):
+    register, problems = parse_register(tabs(clients=[["C1", "c1@example.com", "", siren]]))
+    assert problems == [] and register.clients["C1"].b2b is b2b
+
+
+@pytest.mark.parametrize("siren", ["123456789", "12345678", "732829321", "abc"])
+def test_blank_type_with_an_invalid_siren_blocks_the_client(siren):
+    register, problems = parse_register(tabs(clients=[["C1", "c1@example.com", "", siren]]))
+    assert "C1" not in register.clients and not register.invoices
+    assert any("SIREN" in p.message and "invalide" in p.message for p in problems)
+    assert any(p.tab == "Factures" and p.invoice == "F1" for p in problems)  # its invoice's Alerte says why
+
+
+def test_blank_type_of_a_particulier_is_a_consumer():
+    register, problems = parse_register(tabs(clients=[["C1", "c1@example.com", "", "", "Particulier"]]))
+    assert problems == [] and register.clients["C1"].b2b is False
+
+
+# 2. Choice cells ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("column,value,attribute,expected", [
+    ("kind", "b2c", "b2b", False), ("kind", "Particulier", "b2b", False), ("kind", " B2B ", "b2b", True),
+    ("kind", "Entreprise", "b2b", True), ("auto", "non", "auto", False), ("auto", "NON", "auto", False),
+    ("auto", "Oui", "auto", True), ("auto", "x", "auto", True), ("auto", "", "auto", True),
+    ("direct_debit", "oui", "direct_debit", True), ("direct_debit", "", "direct_debit", False),
+    ("segment", "strategique", "segment", "Stratégique"), ("language", "Anglais", "language", "en"),
+])
+def test_clear_variants_of_a_choice_are_accepted(column, value, attribute, expected):
+    row = {"code": "C1", "email": "c1@example.com", "kind": "B2B", column: value}
+    register, problems = parse_register(tabs(clients=[row]))
+    assert problems == [] and getattr(register.clients["C1"], attribute) == expected
+
+
+@pytest.mark.parametrize("column,value", [
+    ("auto", "Non (client sensible)"), ("kind", "B2C (particulier)"), ("segment", "VIP"), ("language", "de"),
+    ("direct_debit", "peut-être"), ("auto", "Oui mais pas avant janvier"),
+])
+def test_an_unreadable_choice_blocks_the_client_never_the_default(column, value):
+    row = {"code": "C1", "email": "c1@example.com", "kind": "B2B", column: value}
+    register, problems = parse_register(tabs(clients=[row]))
+    assert "C1" not in register.clients and not register.invoices
+    header = schema.CLIENTS.column(column).header
+    assert any(p.tab == "Clients" and p.column == header and value[:20] in p.message for p in problems)
+
+
+def test_opted_out_client_with_a_comment_gets_no_reminder_and_check_fails(reg, workdir):
+    reg.create([one_invoice()], [client_row(auto="Non (client sensible)")])
+    assert not sends(planned(reg, workdir), "F1")
+    code, output = check(workdir)
+    assert code == 1 and "Non (client sensible)" in output
+
+
+def test_unreadable_statut_or_instalment_paid_cell_stops_the_invoice():
+    register, problems = parse_register(tabs(invoices=[{"status": "Payée en partie"}]))
+    assert not register.invoices and any(p.column == "Statut" for p in problems)
+    plan_rows = [["F1", 1, LATE, 250, "Oui (virement)"]]
+    register, problems = parse_register(tabs(instalments=plan_rows))
+    assert not register.invoices and any(p.tab == "Échéanciers" and p.column == "Réglé" for p in problems)
+    assert any(p.tab == "Factures" and p.invoice == "F1" for p in problems)
+
+
+# 3. Headers that decide ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("tab,key,renamed", [
+    ("Factures", "status", "État"), ("Factures", "paid", "Payé (€)"), ("Factures", "paid_on", "Réglée le"),
+    ("Clients", "auto", "Relance automatique ?"), ("Clients", "kind", "Catégorie"),
+    ("Clients", "direct_debit", "Mandat"),
+])
+def test_a_renamed_decisive_header_blocks_the_run_and_names_the_headers_seen(tab, key, renamed):
+    raw = tabs()
+    header = list(raw[tab].rows[0])
+    header[header.index(schema.TABS[[t.name for t in schema.TABS].index(tab)].column(key).header)] = renamed
+    raw[tab] = RawTab(tab, [header] + raw[tab].rows[1:])
+    with pytest.raises(RegisterError) as caught:
+        parse_register(raw)
+    assert tab in str(caught.value) and renamed in str(caught.value)
+
+
+def test_renamed_statut_check_and_run_refuse_and_nothing_is_sent(workdir):
+    import openpyxl
+    from conftest import xlsx_register
+    path = xlsx_register(workdir, [{**one_invoice(), "status": "Litige"}])
+    wb = openpyxl.load_workbook(path)
+    for cell in wb["Factures"][1]:
+        if cell.value == "Statut":
+            cell.value = "État"
+    wb.save(path)
+    code, output = check(workdir)
+    assert code == 1 and "Statut" in output and "État" in output
+    result = invoke("run", "--config", workdir / "config.toml", "--date", TODAY)
+    assert result.exit_code == 1 and not list((workdir / "outbox").glob("*.eml"))
+
+
+# 4. Identities -------------------------------------------------------------------------------------------------
+
+def test_a_duplicated_client_code_blocks_that_client(reg, workdir):
+    reg.create([one_invoice("F1", "C1"), one_invoice("F2", "C2")],
+               [client_row("C1", kind="B2B", email="old@example.com"), client_row("C2", kind="B2B"),
+                client_row("C1", kind="B2B", email="new@example.com")])
+    rows = planned(reg, workdir)
+    assert not sends(rows, "F1") and sends(rows, "F2")
+    code, output = check(workdir)
+    assert code == 1 and "en double" in output
+    assert invoke("run", "--config", workdir / "config.toml", "--date", TODAY).exit_code == 0
+    factures = {r["N° facture"]: r for r in reg.rows("Factures")}
+    assert "en double" in factures["F1"]["Alerte"]
+    assert not any("old@example.com" in p.read_text(encoding="utf-8") for p in (workdir / "outbox").glob("*.eml"))
+
+
+# helpers --------------------------------------------------------------------------------------------------------
+
+def tabs(invoices=None, clients=None, instalments=None) -> dict:
+    """Raw tabs with every header; rows given as dicts by column key or as lists (Clients: code, email, kind,
+    siren, segment)."""
+    def rows(tab, given):
+        out = [tab.headers]
+        for row in given:
+            if isinstance(row, list):
+                row = dict(zip(("code", "email", "kind", "siren", "segment"), row))
+            out.append([row.get(c.key) for c in tab.columns])
+        return out
+    invoices = [{"invoice": "F1", "client": "C1", "due": LATE, "amount": Decimal("500"), **i}
+                for i in (invoices or [{}])]
+    clients = clients if clients is not None else [{"code": "C1", "email": "c1@example.com", "kind": "B2B"}]
+    raw = {"Factures": RawTab("Factures", rows(schema.FACTURES, invoices)),
+           "Clients": RawTab("Clients", rows(schema.CLIENTS, clients))}
+    if instalments:
+        raw["Échéanciers"] = RawTab("Échéanciers", [schema.ECHEANCIERS.headers, *instalments])
+    return raw
+
+
+def promise_row(**kw):
+    return {"timestamp": TODAY - timedelta(days=1), "channel": "téléphone", "author": "Julie",
+            "comment": f"Promesse de paiement {TODAY + timedelta(days=10):%d/%m/%Y}", **kw}
+
+
+@pytest.mark.parametrize("row", [
+    promise_row(invoice="F1", client="", status="manual"),  # invoice number, no client code
+    promise_row(invoice="F1", client="ANCIEN-C1", status="manual"),  # client code renamed since
+    promise_row(invoice="F1", client="C1", status="Manuel"),  # odd Statut
+    promise_row(invoice="F1", client="C1", status=""),  # blank Statut
+], ids=["no-client", "renamed-client", "manuel", "blank-status"])
+def test_a_manual_row_naming_an_invoice_applies_to_it(reg, workdir, row):
+    reg.create([one_invoice("F1", "C1"), one_invoice("F2", "C2")], journal=[row])
+    rows = planned(reg, workdir)
+    assert not sends(rows, "F1") and sends(rows, "F2")
+
+
+def test_a_manual_row_attached_to_nothing_is_reported(reg, workdir):
+    reg.create([one_invoice("F1", "C1")], journal=[promise_row(invoice="F404", client="X9", status="manual")])
+    code, output = check(workdir)
+    assert code == 1 and "rattachée à aucune facture" in output and "Journal!B2" in output
