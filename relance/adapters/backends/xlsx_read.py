@@ -15,6 +15,7 @@ for two reasons:
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Iterator
 
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
@@ -64,7 +65,8 @@ def sheet_rows(workbook: Any, title: str, width: int | None = None) -> Iterator[
     `workbook` is an openpyxl workbook opened with ``read_only=True, data_only=True``; `width`
     cuts each row (columns past it are never kept)."""
     sheet = workbook[title]
-    with workbook._archive.open(sheet._worksheet_path) as source:
+    with workbook._archive.open(sheet._worksheet_path) as source, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Data Validation extension", UserWarning)  # we never save with it
         parser = _Parser(source, workbook.shared_strings, data_only=True, epoch=workbook.epoch,
                          date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats)
         for number, cells in parser.parse():
