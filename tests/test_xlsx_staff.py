@@ -6,12 +6,15 @@ conditional formats, filters, comments, hidden columns. Runs go through the CLI.
 """
 
 import re
+import shutil
+import subprocess
 import zipfile
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pytest
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import PatternFill
@@ -128,3 +131,33 @@ def test_bot_cells_are_written_raw_and_keep_staff_formatting(workdir):
     assert sheet["Q2"].fill.fgColor.rgb.endswith("FFFF00")
     journal = openpyxl.load_workbook(path)["Journal"]
     assert all(c.data_type != "f" for row in journal.iter_rows() for c in row)  # RAW, never a formula
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) not installed")
+def test_round_trip_on_a_workbook_saved_by_libreoffice(workdir, tmp_path):
+    """LibreOffice writes shared strings, its own styles and formula attributes: runs keep its formulas,
+    values, drop-downs and conditional formats, and LibreOffice reads the result back."""
+    source = xlsx_register(workdir, [inv("F1"), inv("F2")])
+    workbook = openpyxl.load_workbook(source)
+    sheet = workbook["Factures"]
+    sheet["G2"] = "=E2"
+    sheet.conditional_formatting.add("E2:E100", CellIsRule(operator="greaterThan", formula=["1000"],
+                                                         fill=PatternFill("solid", fgColor="FFC7CE")))
+    workbook.save(source)
+    subprocess.run(["soffice", "--headless", "--convert-to", "xlsx", "--outdir", str(tmp_path / "lo"), str(source)],
+                   check=True, capture_output=True, timeout=120)
+    shutil.copy(tmp_path / "lo" / "registre.xlsx", source)
+    before = parts(source)
+    assert "xl/sharedStrings.xml" in before and "<v>100</v>" in before[FACTURES].decode()
+    for day in (TODAY, TODAY + timedelta(days=7)):
+        result = invoke("run", "--config", workdir / "config.toml", "--date", day.isoformat())
+        assert result.exit_code == 0, result.output
+    assert {r["N° facture"] for r in sheet_rows(source, "Journal")} == {"F2"}
+    factures = parts(source)[FACTURES].decode()
+    assert re.search(r'<c r="G2"[^>]*><f[^>]*>E2</f><v>100</v></c>', factures)
+    assert "<dataValidation " in factures and "<conditionalFormatting" in factures
+    subprocess.run(["soffice", "--headless", "--convert-to", "csv", "--outdir", str(tmp_path / "csv"), str(source)],
+                   check=True, capture_output=True, timeout=120)
+    rows = (tmp_path / "csv" / "registre.csv").read_text(encoding="latin-1").splitlines()
+    assert rows[1].startswith("F1,C1") and ",100," in rows[1]
+    assert rows[2].startswith("F2,C1") and "Relance renforc" in rows[2]  # LibreOffice reads our cells

@@ -163,7 +163,9 @@ class SheetPatch:
         self.rows[number] = row
         return row
 
-    def _cell(self, number: int, column: int):
+    def _cell(self, number: int, column: int, create: bool = True):
+        if not create and number not in self.rows:
+            return None
         row = self._row(number)
         row.attrib.pop("spans", None)  # a hint only; stale once a cell is added
         position = 0
@@ -175,15 +177,22 @@ class SheetPatch:
             if at == column:
                 return cell
             if at > column:
+                if not create:
+                    return None
                 new = etree.Element(q("c"), r=f"{get_column_letter(column)}{number}")
                 cell.addprevious(new)
                 return new
             position = at
+        if not create:
+            return None
         return etree.SubElement(row, q("c"), r=f"{get_column_letter(column)}{number}")
 
     def set(self, number: int, column: int, value: Any) -> None:
         """Store `value` at (row, column) as data; None or '' clears the value, the format stays."""
-        cell = self._cell(number, column)
+        blank = value is None or value == ""
+        cell = self._cell(number, column, create=not blank)
+        if cell is None:  # clearing a cell that does not exist: nothing to do
+            return
         for child in list(cell):
             if child.tag == q("f"):
                 self.formula_removed = True
@@ -191,7 +200,7 @@ class SheetPatch:
         cell.attrib.pop("t", None)
         self.max_row, self.max_col = max(self.max_row, number), max(self.max_col, column)
         base = int(cell.get("s") or 0)
-        if value is None or value == "":
+        if blank:
             return
         if isinstance(value, bool):
             cell.set("t", "b")

@@ -67,7 +67,7 @@ def sheet_rows(workbook: Any, title: str, width: int | None = None) -> Iterator[
     sheet = workbook[title]
     with workbook._archive.open(sheet._worksheet_path) as source, warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Data Validation extension", UserWarning)  # we never save with it
-        parser = _Parser(source, workbook.shared_strings, data_only=True, epoch=workbook.epoch,
+        parser = _Parser(source, sheet._shared_strings, data_only=True, epoch=workbook.epoch,
                          date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats)
         for number, cells in parser.parse():
             values: list[Any] = []
