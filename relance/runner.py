@@ -247,6 +247,9 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
         return report
 
     messages, held = recheck_staff_cells(backend, raw, messages, report)
+    writable = getattr(backend, "check_writable", None)  # e.g. merged bot cells: refused before anything leaves
+    if messages and writable is not None:
+        writable()
     sent_status = jr.TEST if test_recipient else jr.SENT
     pending = [row for m, lines in messages for row in journal_rows(m, lines, jr.PENDING, now, letter_notes[m.key])]
     if pending or settled:

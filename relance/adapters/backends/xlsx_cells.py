@@ -43,7 +43,7 @@ def _header(raw: RawTab | None) -> list[Any]:
 def bot_columns(tab: schema.Tab, raw: RawTab | None, keys: list[str]) -> dict[str, int]:
     """1-based column of each key: where its header is, else the next free column after the header."""
     header = _header(raw)
-    positions = {k: i + 1 for k, i in schema.map_headers(tab, header).items()}
+    positions = {k: i + 1 for k, i in schema.map_headers(tab, header).items() if k in keys}
     last = max([i for i, v in enumerate(header, start=1) if cells.clean_text(v)], default=0)
     for key in keys:
         if key not in positions:
