@@ -27,7 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from relance.core import cells, schema
+from relance.core import cells, memory, schema
 from relance.documents.anonymise import Redaction, grouped, matching_rows
 from relance.adapters.faults import crashpoint
 from relance.core.model import RawTab, RawTabs
@@ -73,6 +73,7 @@ class XlsxBackend:
         self.path = Path(path)
         self.description = str(self.path)
         self.notes: list[str] = []
+        self.keeps_memory = True  # the « Mémoire » tab (relance/core/memory.py)
 
     def run_lock(self, owner: str, ttl):
         """One run at a time: ``.relance.lock`` beside the workbook (see relance/lock.py)."""
@@ -99,7 +100,7 @@ class XlsxBackend:
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
             raise BackendError(f"{self.path} n'est pas un classeur .xlsx lisible : {exc}") from None
 
-    def load(self, tabs: tuple[schema.Tab, ...] = schema.TABS) -> RawTabs:
+    def load(self, tabs: tuple[schema.Tab, ...] = schema.TABS + (memory.MEMORY_TAB,)) -> RawTabs:
         """Every tab of `tabs` found in the workbook (by name, else by alias), as cached values."""
         self.check_unlocked()
         workbook = self._open_read()
@@ -194,6 +195,9 @@ class XlsxBackend:
                 report = tab_writer.update_by_key(schema.FACTURES, "invoice", changes.invoices, allowed=bot_keys)
             for name, rows in changes.sheets.items():
                 tab_writer.put_rows(name, rows)
+                if name == memory.TAB:  # shown only while it holds an alert for staff to act on
+                    writer.package.set_hidden(name, not any(r[:1] == [memory.ALERT] and r[1:2] != [""]
+                                                            for r in rows))
             if changes.layouts:
                 from relance.adapters.backends.xlsx_summary import transplant
                 transplant(writer.package, changes.layouts)

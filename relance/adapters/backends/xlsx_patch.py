@@ -320,6 +320,15 @@ class Package:
             self.changed[rels_of(part)] = rels
         return part
 
+    def set_hidden(self, title: str, hidden: bool) -> None:
+        for sheet in self.workbook.find(q("sheets")):
+            if sheet.get("name") == title and (sheet.get("state") == "hidden") != hidden:
+                if hidden:
+                    sheet.set("state", "hidden")
+                else:
+                    sheet.attrib.pop("state", None)
+                self.changed[self.workbook_part] = b""  # serialised on save
+
     def _new_sheet(self, title: str, hidden: bool) -> str:
         existing = set(self.names) | set(self.changed)
         n = 1
