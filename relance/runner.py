@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from relance.core import guards
+from relance.core import guards, memory
 from relance.core import journal as jr
 from relance.core import planner
 from relance.adapters.attachments import attach_invoices
@@ -217,6 +217,9 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
     banner, paid_up_to = check_guards(raw, register, policy, today, report)
     if report.stale_payments:
         reminders = ()
+    recall = journal_memory(raw, register, policy, report)
+    if recall.refused:
+        reminders = ()
     renderer = Renderer(policy)
     messages: list[tuple[Message, dict[str, str]]] = []
     letters = None if dry_run or test_recipient else policy.resolve(policy.paths.letters)  # formal-notice PDFs
@@ -247,6 +250,9 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
         return report
 
     messages, held = recheck_staff_cells(backend, raw, messages, report)
+    writable = getattr(backend, "check_writable", None)  # e.g. merged bot cells: refused before anything leaves
+    if messages and writable is not None:
+        writable()
     sent_status = jr.TEST if test_recipient else jr.SENT
     pending = [row for m, lines in messages for row in journal_rows(m, lines, jr.PENDING, now, letter_notes[m.key])]
     if pending or settled:
@@ -287,8 +293,11 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
     updates = {u.key: {"invoices": ", ".join(u.invoices), "reason": u.reason} for u in plan.task_updates}
     crashpoint("avant l'écriture finale")
     bot_columns = {n: v for n, v in invoice_updates(after).items() if n not in held}  # staff changed them: hands off
+    if recall.refused:
+        bot_columns = {}  # a cache of a journal known to be incomplete: leave the last good one
     backend.apply(Changes(invoices=bot_columns, journal=tuple(outcome + task_journal),
                           tasks=tuple(new_tasks), task_updates=updates,
+                          sheets=remember(backend, raw, recall, register, report),
                           layouts=summary_layouts(raw, register, policy, report, banner, paid_up_to)))
     report.notes.extend(getattr(backend, "notes", ()))  # e.g. Sheets: Synthèse left as it was
     return report
@@ -316,6 +325,30 @@ def check_guards(raw: RawTabs, register: Register, policy: Policy, today: date,
         report.notes.append(missed)
         banner.append(missed)
     return tuple(banner), fresh.up_to
+
+
+def journal_memory(raw: RawTabs, register: Register, policy: Policy, report: RunReport) -> memory.Verdict:
+    """Gather the evidence (the bot's record, the sent copies on disk); relance/core/memory.py decides."""
+    from relance.adapters.backends.sent_copies import sent_keys
+    record = memory.read(raw.get(memory.TAB))
+    verdict = memory.check(record, register.journal, sent_keys(policy.resolve(policy.mail.outbox)))
+    if verdict.message:
+        report.notes.append(verdict.message)
+    if verdict.refused:
+        report.problems.append(RowProblem("Journal", None, None, verdict.message))
+    return verdict
+
+
+def remember(backend: Backend, raw: RawTabs, verdict: memory.Verdict, register: Register,
+             report: RunReport) -> dict:
+    """The « Mémoire » tab after this run, for backends that keep it (`keeps_memory`)."""
+    if not getattr(backend, "keeps_memory", False):
+        return {}
+    if verdict.refused:
+        return {memory.TAB: memory.rows(verdict.memory or memory.Memory(), report.now, verdict.message)}
+    accepted = (verdict.memory or memory.read(raw.get(memory.TAB)) or memory.Memory()).accepted
+    record = memory.after_run(register.journal, accepted, [m.key for m in report.sent if not report.test_mode])
+    return {memory.TAB: memory.rows(record, report.now)}
 
 
 def recheck_staff_cells(backend: Backend, raw: RawTabs, messages: list, report: RunReport) -> tuple[list, set[str]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol
 
+from relance.core import schema
 from relance.core.config import Policy
 from relance.dashboard.layout import SheetLayout
 from relance.core.model import RawTabs
@@ -64,6 +65,33 @@ def cells_by_key(updates: Mapping[str, Row], rows_by_key: Mapping[str, list[int]
                       if column in allowed]
             written += 1
     return found, ApplyReport(written, tuple(missing))
+
+
+def match_tab(names: list[str], tab: schema.Tab) -> tuple[str | None, str | None]:
+    """(the register's tab for `tab`, a note when it was found by alias), or BackendError when ambiguous.
+
+    The canonical name wins (case, accents and spaces aside); an alias (« Invoices », « Log ») is used
+    only when no tab carries the canonical name, and the note says so. A staff tab called « Summary » or
+    « Log » beside `Synthèse`/`Journal` is therefore never read nor rewritten. The tabs relance writes
+    whole (Synthèse, Historique: no columns declared) are matched by their own name only, never by alias:
+    an English « Summary » tab belongs to staff. Two candidates for one tab are refused, never guessed."""
+    canonical = [n for n in names if schema.normalise(n) == schema.normalise(tab.name)]
+    if len(canonical) > 1:
+        raise BackendError(f"onglets ambigus : {', '.join(repr(n) for n in canonical)} peuvent tous être "
+                           f"« {tab.name} » ; renommez ou supprimez l'un d'eux. Rien n'a été envoyé.")
+    if canonical:
+        return canonical[0], None
+    if not tab.columns:
+        return None, None
+    wanted = {schema.normalise(a) for a in tab.aliases}
+    aliases = [n for n in names if schema.normalise(n) in wanted]
+    if len(aliases) > 1:
+        raise BackendError(f"onglets ambigus : {', '.join(repr(n) for n in aliases)} peuvent tous être "
+                           f"« {tab.name} » (onglet « {tab.name} » absent) ; renommez l'un d'eux en « {tab.name} ». "
+                           f"Rien n'a été envoyé.")
+    if aliases:
+        return aliases[0], f"onglet « {aliases[0]} » utilisé comme « {tab.name} » (aucun onglet « {tab.name} »)"
+    return None, None
 
 
 class Backend(Protocol):

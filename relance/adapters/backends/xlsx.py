@@ -27,15 +27,17 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from relance.core import cells, schema
+from relance.core import cells, memory, schema
 from relance.documents.anonymise import Redaction, grouped, matching_rows
 from relance.adapters.faults import crashpoint
 from relance.core.model import RawTab, RawTabs
-from relance.adapters.backends import ApplyReport, BackendError, Changes, RegisterLocked, Row, cells_by_key
+from relance.adapters.backends import ApplyReport, BackendError, Changes, RegisterLocked, Row, match_tab
+from relance.adapters.backends.xlsx_read import read_tab
 
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 MONEY_FORMAT = '#,##0.00 "€"'
+MAX_REGISTER_MB = 50  # see check_size and docs/xlsx.md (measured cost per MB in benchmarks/xlsx_cost.py)
 MAX_CELL_TEXT = 32_000  # Excel's limit is 32 767 characters per cell
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 BOT_FILL = PatternFill("solid", fgColor="F2F2F2")
@@ -70,6 +72,8 @@ class XlsxBackend:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.description = str(self.path)
+        self.notes: list[str] = []
+        self.keeps_memory = True  # the « Mémoire » tab (relance/core/memory.py)
 
     def run_lock(self, owner: str, ttl):
         """One run at a time: ``.relance.lock`` beside the workbook (see relance/lock.py)."""
@@ -83,26 +87,37 @@ class XlsxBackend:
                 f"{self.path.name} est ouvert dans Excel ou LibreOffice (fichier de verrou {locks[0].name}) : "
                 f"fermez-le puis relancez. Rien n'a été envoyé.")
 
-    def load(self, tabs: tuple[schema.Tab, ...] = schema.TABS) -> RawTabs:
-        """Every tab of `tabs` found in the workbook (by name or alias), as cached values."""
+    def _note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def _open_read(self) -> Any:
         if not self.path.exists():
             raise BackendError(f"registre introuvable : {self.path} (créez-le avec `relance init {self.path.name}`)")
-        self.check_unlocked()
+        check_size(self.path)
         try:
-            workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+            return openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
             raise BackendError(f"{self.path} n'est pas un classeur .xlsx lisible : {exc}") from None
+
+    def load(self, tabs: tuple[schema.Tab, ...] = schema.TABS + (memory.MEMORY_TAB,)) -> RawTabs:
+        """Every tab of `tabs` found in the workbook (by name, else by alias), as cached values."""
+        self.check_unlocked()
+        workbook = self._open_read()
         try:
             found: RawTabs = {}
             for tab in tabs:
-                title = schema.find_tab(workbook.sheetnames, tab)
-                if title is None:
-                    continue
-                sheet = workbook[title]
-                sheet.reset_dimensions()
-                rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-                found[tab.name] = RawTab(title, rows)
+                title, note = match_tab(workbook.sheetnames, tab)
+                if note:
+                    self._note(note)
+                if title is not None:
+                    found[tab.name] = read_tab(workbook, title, cut=bool(tab.columns))
             return found
+        except BackendError:
+            raise
+        except Exception as exc:  # corrupt sheet XML inside a valid zip, …
+            raise BackendError(f"{self.path} n'est pas un classeur .xlsx lisible : {type(exc).__name__} : "
+                               f"{exc}") from None
         finally:
             workbook.close()
 
@@ -117,57 +132,116 @@ class XlsxBackend:
         if not groups:
             return 0
         self.check_unlocked()
-        workbook = openpyxl.load_workbook(self.path)
         tabs = {t.name: t for t in schema.TABS}
-        changed = 0
-        for (tab, key_column), by_key in groups.items():
-            title = schema.find_tab(workbook.sheetnames, tabs[tab])
-            if title is None:
-                continue
-            sheet = workbook[title]
-            rows = [(n, [c.value for c in sheet[n]]) for n in range(2, sheet.max_row + 1)]
-            for number, index, value in matching_rows(tabs[tab], key_column, by_key, [c.value for c in sheet[1]],
-                                                      rows):
-                cell = sheet.cell(row=number, column=index + 1)
-                if cells.clean_text(cell.value) == value:
+        current = self.load(tuple(tabs[name] for name in {tab for tab, _ in groups}))
+        written: dict[tuple[str, int, int], str] = {}  # a cell named twice counts once
+        with _Writer(self) as writer:
+            changed = 0
+            for (tab, key_column), by_key in groups.items():
+                raw = current.get(tab)
+                if raw is None:
                     continue
-                if value:
-                    set_value(cell, value)
-                else:
-                    cell.value = None
-                changed += 1
-        if changed:
-            save_atomically(workbook, self.path)
+                header = raw.rows[0] if raw.rows else []
+                rows = [(n, list(values)) for n, values in enumerate(raw.rows[1:], start=2)]
+                patch = writer.package.sheet(raw.title)
+                for number, index, value in matching_rows(tabs[tab], key_column, by_key, list(header), rows):
+                    values = raw.rows[number - 1] if number - 1 < len(raw.rows) else []
+                    old = written.get((raw.title, number, index), values[index] if index < len(values) else None)
+                    if cells.clean_text(old) == value:
+                        continue
+                    patch.set(number, index + 1, value or None)
+                    written[(raw.title, number, index)] = value
+                    changed += 1
+            if changed:
+                writer.save()
         return changed
 
     def reread(self, tab_name: str) -> RawTab | None:
         """One tab as it is *now* (the safe write-back compares it with what the run read)."""
         return self.load(tuple(t for t in schema.TABS if t.name == tab_name)).get(tab_name)
 
+    def check_writable(self, changes: Changes | None = None) -> None:
+        """Before anything is sent: every cell the run will write can be written (merged cells)."""
+        from relance.adapters.backends.xlsx_cells import merge_conflicts
+        self.check_unlocked()
+        current = self.load(WRITTEN_TABS)
+        with _Writer(self) as writer:
+            refused = [f"{title}!{ref}" for title, ref, mixed in merge_conflicts(writer.package, current) if mixed]
+        if refused:
+            raise BackendError(
+                f"cellules fusionnées sur des colonnes écrites par relance : {', '.join(refused[:10])} — "
+                f"défusionnez-les (Format > Fusionner les cellules) puis relancez. Rien n'a été envoyé.")
+
     def apply(self, changes: Changes) -> ApplyReport:
         if not changes:
             return ApplyReport()
+        from relance.adapters.backends.xlsx_cells import TabWriter, merge_conflicts
         self.check_unlocked()
-        workbook = openpyxl.load_workbook(self.path)
+        current = self.load(WRITTEN_TABS)
         report = ApplyReport()
-        if changes.journal:
-            append_rows(sheet_for(workbook, schema.JOURNAL), schema.JOURNAL, changes.journal)
-        if changes.tasks:
-            append_rows(sheet_for(workbook, schema.TACHES), schema.TACHES, changes.tasks)
-        if changes.task_updates:
-            update_by_key(sheet_for(workbook, schema.TACHES), schema.TACHES, "key", changes.task_updates)
-        if changes.invoices:
-            report = update_invoices(sheet_for(workbook, schema.FACTURES), changes.invoices)
-        for name, rows in changes.sheets.items():
-            rewrite_sheet(workbook, name, rows)
-        if changes.layouts:
-            from relance.adapters.backends.xlsx_summary import write_layouts
-            write_layouts(workbook, changes.layouts)
-        save_atomically(workbook, self.path)
+        with _Writer(self) as writer:
+            for title, ref, _ in merge_conflicts(writer.package, current):  # after sending: never raise
+                writer.package.sheet(title).unmerge([ref])
+                self._note(f"{title}!{ref} : cellules fusionnées défusionnées (relance écrit dans ces cellules)")
+            tab_writer = TabWriter(writer.package, current)
+            if changes.journal:
+                tab_writer.append(schema.JOURNAL, changes.journal)
+            if changes.tasks:
+                tab_writer.append(schema.TACHES, changes.tasks)
+            if changes.task_updates:
+                tab_writer.update_by_key(schema.TACHES, "key", changes.task_updates)
+            if changes.invoices:
+                bot_keys = [c.key for c in schema.FACTURES.bot_columns]
+                report = tab_writer.update_by_key(schema.FACTURES, "invoice", changes.invoices, allowed=bot_keys)
+            for name, rows in changes.sheets.items():
+                tab_writer.put_rows(name, rows)
+                if name == memory.TAB:  # shown only while it holds an alert for staff to act on
+                    writer.package.set_hidden(name, not any(r[:1] == [memory.ALERT] and r[1:2] != [""]
+                                                            for r in rows))
+            if changes.layouts:
+                from relance.adapters.backends.xlsx_summary import transplant
+                transplant(writer.package, changes.layouts)
+            writer.save()
         return report
 
 
-def save_atomically(workbook: openpyxl.Workbook, path: Path) -> None:
+WRITTEN_TABS = (schema.FACTURES, schema.JOURNAL, schema.TACHES)
+
+
+class _Writer:
+    """The register's zip opened for patching; `save` writes it atomically beside the original."""
+
+    def __init__(self, backend: XlsxBackend):
+        self.backend = backend
+
+    def __enter__(self) -> "_Writer":
+        from relance.adapters.backends.xlsx_patch import Package
+        try:
+            self.package = Package(self.backend.path)
+        except Exception as exc:  # not a zip, corrupt workbook.xml, …
+            raise BackendError(f"{self.backend.path} n'est pas un classeur .xlsx lisible : {type(exc).__name__} : "
+                               f"{exc}") from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.package.close()
+
+    def save(self) -> None:
+        save_atomically(self.package, self.backend.path)
+
+
+def check_size(path: Path) -> None:
+    """Refuse a register past `MAX_REGISTER_MB` (env ``RELANCE_XLSX_MAX_MB``) before reading it: issue 20 item 12."""
+    limit = float(os.environ.get("RELANCE_XLSX_MAX_MB") or MAX_REGISTER_MB)
+    size = path.stat().st_size / 1_000_000
+    if size > limit:
+        raise BackendError(f"{path.name} pèse {size:.1f} Mo, au-delà de la limite de {limit:g} Mo fixée pour un "
+                           f"registre : archivez les factures soldées et le journal ancien dans un autre classeur, "
+                           f"ou relevez la limite (variable RELANCE_XLSX_MAX_MB). Rien n'a été envoyé.")
+
+
+def save_atomically(workbook: Any, path: Path) -> None:
+    """`workbook` (an openpyxl workbook or a patched `Package`) saved beside `path`, then renamed over it."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".relance-", suffix=".xlsx")
     os.close(fd)
     try:
@@ -183,73 +257,6 @@ def save_atomically(workbook: openpyxl.Workbook, path: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def sheet_for(workbook: openpyxl.Workbook, tab: schema.Tab) -> Worksheet:
-    """The tab (by name or alias), created with its headers when missing."""
-    title = schema.find_tab(workbook.sheetnames, tab)
-    if title is not None:
-        return workbook[title]
-    sheet = workbook.create_sheet(tab.name)
-    write_headers(sheet, tab)
-    return sheet
-
-
-def header_positions(sheet: Worksheet, tab: schema.Tab, keys: Iterable[str]) -> dict[str, int]:
-    """1-based column of each key; a missing bot column gets a new header at the end."""
-    header = [c.value for c in sheet[1]] if sheet.max_row >= 1 else []
-    found = schema.map_headers(tab, header)
-    positions = {k: i + 1 for k, i in found.items()}
-    last = max([i for i, v in enumerate(header, start=1) if v not in (None, "")], default=0)
-    for key in keys:
-        if key not in positions:
-            last += 1
-            cell = sheet.cell(row=1, column=last)
-            set_value(cell, tab.column(key).header)
-            cell.font = Font(bold=True)
-            positions[key] = last
-    return positions
-
-
-def last_used_row(sheet: Worksheet) -> int:
-    for row in range(sheet.max_row, 1, -1):
-        if any(cells.clean_text(c.value) for c in sheet[row]):
-            return row
-    return 1
-
-
-def append_rows(sheet: Worksheet, tab: schema.Tab, rows: tuple[Row, ...]) -> None:
-    keys = [c.key for c in tab.columns]
-    positions = header_positions(sheet, tab, keys)
-    row_number = last_used_row(sheet)
-    for row in rows:
-        row_number += 1
-        for key, value in row.items():
-            if value not in (None, ""):
-                set_value(sheet.cell(row=row_number, column=positions[key]), value)
-
-
-def update_invoices(sheet: Worksheet, updates: dict) -> ApplyReport:
-    """Write bot columns, each row found by its invoice number *now*, not when read."""
-    bot_keys = [c.key for c in schema.FACTURES.bot_columns]
-    return update_by_key(sheet, schema.FACTURES, "invoice", updates, allowed=bot_keys)
-
-
-def update_by_key(sheet: Worksheet, tab: schema.Tab, key_column: str, updates: dict,
-                  allowed: list[str] | None = None) -> ApplyReport:
-    """Set cells of the rows whose `key_column` holds each key; keys no longer found are reported."""
-    allowed = allowed or sorted({k for values in updates.values() for k in values})
-    positions = header_positions(sheet, tab, allowed)
-    key_col = positions[key_column]
-    rows_by_key: dict[str, list[int]] = {}
-    for row in range(2, sheet.max_row + 1):
-        key = cells.clean_text(sheet.cell(row=row, column=key_col).value)
-        if key:
-            rows_by_key.setdefault(key, []).append(row)
-    found, report = cells_by_key(updates, rows_by_key, allowed)
-    for row, column, value in found:
-        set_value(sheet.cell(row=row, column=positions[column]), value)
-    return report
 
 
 def rewrite_sheet(workbook: openpyxl.Workbook, name: str, rows: list[list[Any]]) -> Worksheet:

@@ -10,13 +10,21 @@ from Historique.
 Charts are recreated on every write, because the tab holding them is: openpyxl
 keeps a loaded chart only as far as it understands it, so rebuilding ours from
 the layout is the only way to be sure they match the data.
+
+The register itself is never re-saved by openpyxl (see xlsx_patch.py): the tabs are
+built in a scratch workbook, and `transplant` moves their parts (sheet, drawing,
+charts) into the register's zip, with their cell formats appended to its styles and
+their texts stored inline.
 """
 
 from __future__ import annotations
 
+import io
+import zipfile
 from typing import Any
 
 import openpyxl
+from lxml import etree
 from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, LineChart, Reference, Series
 from openpyxl.chart.data_source import AxDataSource, NumRef, StrRef
@@ -27,6 +35,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from relance.core import schema
 from relance.dashboard.layout import BAR, NUMBER_FORMATS, ChartSpec, Column, Days, Percent, SheetLayout
 from relance.adapters.backends.xlsx import HEADER_FILL, rewrite_sheet, set_value
+from relance.adapters.backends.xlsx_patch import _PARSER, CT, PKG_REL, Package, q, rels_of
 
 PERCENT_FORMAT, DAYS_FORMAT, COUNT_FORMAT = NUMBER_FORMATS["percent"], NUMBER_FORMATS["days"], NUMBER_FORMATS["count"]
 
@@ -104,3 +113,131 @@ def build_chart(workbook: openpyxl.Workbook, spec: ChartSpec) -> BarChart | Line
     chart.width, chart.height = spec.width_cm, spec.height_cm
     return chart
 
+
+
+STYLE_LISTS = (("numFmts", None), ("fonts", "fontId"), ("fills", "fillId"), ("borders", "borderId"))
+
+
+def transplant(package: Package, layouts: tuple[SheetLayout, ...]) -> None:
+    """Write `layouts` into `package`: each tab built by openpyxl in a scratch workbook, then moved in."""
+    if not layouts:
+        return
+    scratch = openpyxl.Workbook()
+    scratch.remove(scratch.active)
+    write_layouts(scratch, layouts)
+    buffer = io.BytesIO()
+    scratch.save(buffer)
+    with zipfile.ZipFile(buffer) as source:
+        _Transplant(package, source).run([layout.title for layout in layouts])
+
+
+class _Transplant:
+    def __init__(self, package: Package, source: zipfile.ZipFile):
+        self.package, self.source = package, source
+        self.types = {o.get("PartName", "").lstrip("/"): o.get("ContentType")
+                      for o in etree.fromstring(source.read("[Content_Types].xml"), _PARSER)}
+        self.strings = [("".join(si.itertext())) for si in
+                        etree.fromstring(source.read("xl/sharedStrings.xml"), _PARSER)] \
+            if "xl/sharedStrings.xml" in source.namelist() else []
+        self.xf_map = self._merge_styles()
+        workbook = etree.fromstring(source.read("xl/workbook.xml"), _PARSER)
+        rels = etree.fromstring(source.read("xl/_rels/workbook.xml.rels"), _PARSER)
+        targets = {r.get("Id"): r.get("Target") for r in rels}
+        self.parts = {s.get("name"): _absolute("xl/workbook.xml", targets[s.get(f"{{{_REL}}}id")])
+                      for s in workbook.find(q("sheets"))}
+
+    def run(self, titles: list[str]) -> None:
+        for title in titles:
+            part = self.parts[title]
+            sheet = etree.fromstring(self.source.read(part), _PARSER)
+            for view in sheet.iter(q("sheetView")):
+                view.attrib.pop("tabSelected", None)  # two selected tabs would be grouped by Excel
+            for cell in sheet.iter(q("c")):
+                self._cell(cell)
+            rels = self._copy_related(part)
+            xml = etree.tostring(sheet, xml_declaration=True, encoding="UTF-8", standalone=True)
+            self.package.put_sheet(title, xml, rels)
+
+    def _cell(self, cell: Any) -> None:
+        if cell.get("s") is not None:
+            cell.set("s", str(self.xf_map.get(int(cell.get("s")), 0)))
+        if cell.get("t") == "s":
+            value = cell.find(q("v"))
+            text = self.strings[int(value.text)]
+            cell.remove(value)
+            cell.set("t", "inlineStr")
+            t = etree.SubElement(etree.SubElement(cell, q("is")), q("t"))
+            t.text = text
+
+    def _copy_related(self, part: str) -> bytes | None:
+        """Copy the parts `part` points at (drawing, charts) under free names; its rels rewritten."""
+        name = rels_of(part)
+        if name not in self.source.namelist():
+            return None
+        rels = etree.fromstring(self.source.read(name), _PARSER)
+        for rel in rels:
+            if rel.get("TargetMode") == "External":
+                continue
+            target = _absolute(part, rel.get("Target"))
+            stem, _, extension = target.rpartition(".")
+            new = self.package.new_part_name(stem.rstrip("0123456789") + "_relance{n}." + extension)
+            self.package.changed[new] = b""  # reserve the name before recursing
+            nested = self._copy_related(target)
+            if nested is not None:
+                self.package.changed[rels_of(new)] = nested
+            self.package.changed[new] = self.source.read(target)
+            if target in self.types:
+                self.package.add_content_type("/" + new, self.types[target])
+            rel.set("Target", "/" + new)
+        return etree.tostring(rels, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+    def _merge_styles(self) -> dict[int, int]:
+        """Scratch cell format index -> the register's, appending fonts, fills, borders, formats."""
+        styles = self.package.styles
+        if styles.tree is None or "xl/styles.xml" not in self.source.namelist():
+            return {}
+        source = etree.fromstring(self.source.read("xl/styles.xml"), _PARSER)
+        maps: dict[str, dict[int, int]] = {}
+        for list_name, _ in STYLE_LISTS[1:]:
+            maps[list_name] = {i: _append_unique(styles.tree.find(q(list_name)), item)
+                               for i, item in enumerate(source.find(q(list_name)) if
+                                                        source.find(q(list_name)) is not None else ())}
+        codes = {int(f.get("numFmtId")): f.get("formatCode") for f in _children(source.find(q("numFmts")))}
+        xfs = styles.tree.find(q("cellXfs"))
+        result: dict[int, int] = {}
+        for index, xf in enumerate(source.find(q("cellXfs"))):
+            xf = etree.fromstring(etree.tostring(xf))
+            for list_name, attribute in STYLE_LISTS[1:]:
+                if xf.get(attribute) is not None:
+                    xf.set(attribute, str(maps[list_name].get(int(xf.get(attribute)), 0)))
+            number = int(xf.get("numFmtId", 0))
+            if number in codes:
+                xf.set("numFmtId", str(styles._number_format(codes[number])))
+            xf.set("xfId", "0")
+            result[index] = _append_unique(xfs, xf)
+        styles.changed = True
+        return result
+
+
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _absolute(base: str, target: str) -> str:
+    import posixpath
+    return target.lstrip("/") if target.startswith("/") else \
+        posixpath.normpath(posixpath.join(posixpath.dirname(base), target))
+
+
+def _append_unique(parent: Any, item: Any) -> int:
+    """Index of an element equal to `item` in `parent`, appended when absent (count kept right)."""
+    wanted = etree.tostring(item, method="c14n")
+    for index, existing in enumerate(parent):
+        if etree.tostring(existing, method="c14n") == wanted:
+            return index
+    parent.append(etree.fromstring(etree.tostring(item)))
+    parent.set("count", str(len(parent)))
+    return len(parent) - 1
+
+
+def _children(element: Any) -> list[Any]:
+    return list(element) if element is not None else []

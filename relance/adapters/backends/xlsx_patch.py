@@ -1,0 +1,438 @@
+"""Write into an .xlsx by patching the zip, so everything staff made survives a run byte for byte.
+
+Why not openpyxl's save: it re-serialises the whole workbook from what it understood, and it does
+not understand everything. Measured on openpyxl 3.1: cached values of staff formulas are dropped
+(``Montant réglé = =E5`` then reads as empty and a paid client is reminded), Excel 2010+ drop-downs
+(x14 data validations), slicers and some conditional formats disappear.
+
+So a run opens the .xlsx as the zip it is and rewrites only:
+* the worksheet parts of the tabs it writes into, where only the bot's cells change
+  (values RAW: a text starting with ``=`` is an inline string, never a formula);
+* ``xl/styles.xml``, only to *append* a cell format when a typed value (date, money) needs one
+  (existing formats keep their index);
+* the parts of tabs relance created (Synthèse, Historique, Mémoire), replaced whole;
+* ``[Content_Types].xml``, ``xl/workbook.xml`` and its rels only when such a tab is added.
+Every other part is copied unchanged (same bytes once decompressed).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable
+
+from lxml import etree
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, to_excel
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+WORKSHEET_REL = REL + "/worksheet"
+WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+MAX_CELL_TEXT = 32_000  # Excel's limit is 32 767 characters per cell
+
+DATE_FORMAT = "dd/mm/yyyy"
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+MONEY_FORMAT = '#,##0.00 "€"'
+
+_PARSER = etree.XMLParser(huge_tree=True, remove_blank_text=False, resolve_entities=False)
+
+
+def q(tag: str) -> str:
+    return f"{{{MAIN}}}{tag}"
+
+
+def split_ref(ref: str) -> tuple[int, int]:
+    """'AB12' -> (12, 28)."""
+    match = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?(\d+)", ref)
+    if not match:
+        raise ValueError(ref)
+    return int(match.group(2)), column_index_from_string(match.group(1).upper())
+
+
+class Styles:
+    """``xl/styles.xml``: appends the cell formats typed values need, never renumbers existing ones."""
+
+    def __init__(self, xml: bytes | None):
+        self.tree = etree.fromstring(xml, _PARSER) if xml else None
+        self.cache: dict[tuple[int, str], int] = {}
+        self.changed = False
+
+    def style_for(self, base: int, number_format: str) -> int:
+        """A cell format like `base` (font, fill, border kept) showing `number_format`."""
+        if self.tree is None:
+            return base
+        if (base, number_format) in self.cache:
+            return self.cache[(base, number_format)]
+        xfs = self.tree.find(q("cellXfs"))
+        if xfs is None or not len(xfs):
+            return base
+        format_id = self._number_format(number_format)
+        template = xfs[base] if base < len(xfs) else xfs[0]
+        if template.get("numFmtId") == str(format_id):
+            self.cache[(base, number_format)] = base
+            return base
+        xf = etree.fromstring(etree.tostring(template))
+        xf.set("numFmtId", str(format_id))
+        xf.set("applyNumberFormat", "1")
+        xfs.append(xf)
+        xfs.set("count", str(len(xfs)))
+        self.changed = True
+        self.cache[(base, number_format)] = len(xfs) - 1
+        return len(xfs) - 1
+
+    def _number_format(self, code: str) -> int:
+        numfmts = self.tree.find(q("numFmts"))
+        if numfmts is None:
+            numfmts = etree.Element(q("numFmts"))
+            self.tree.insert(0, numfmts)
+        for item in numfmts:
+            if item.get("formatCode") == code:
+                return int(item.get("numFmtId"))
+        new_id = max([163] + [int(i.get("numFmtId")) for i in numfmts]) + 1
+        etree.SubElement(numfmts, q("numFmt"), numFmtId=str(new_id), formatCode=code)
+        numfmts.set("count", str(len(numfmts)))
+        self.changed = True
+        return new_id
+
+    def to_bytes(self) -> bytes:
+        return etree.tostring(self.tree, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+class SheetPatch:
+    """One worksheet part, parsed once; cells set in place, every other element untouched."""
+
+    def __init__(self, xml: bytes, styles: Styles, epoch: datetime):
+        self.tree = etree.fromstring(xml, _PARSER)
+        self.styles, self.epoch = styles, epoch
+        self.data = self.tree.find(q("sheetData"))
+        if self.data is None:
+            raise ValueError("feuille sans sheetData")
+        self.rows: dict[int, Any] = {}
+        number = 0
+        for row in self.data.iterchildren(q("row")):
+            number = int(row.get("r") or number + 1)
+            row.set("r", str(number))
+            self.rows[number] = row
+        self.last_row = number
+        self.formula_removed = False
+        self.max_row, self.max_col = 0, 0
+
+    # -- merged cells -------------------------------------------------------------------
+    def merged_ranges(self) -> list[tuple[str, tuple[int, int, int, int]]]:
+        """(ref, (min_col, min_row, max_col, max_row)) of every merged range."""
+        merges = self.tree.find(q("mergeCells"))
+        if merges is None:
+            return []
+        return [(m.get("ref"), range_boundaries(m.get("ref"))) for m in merges if m.get("ref")]
+
+    def unmerge(self, refs: Iterable[str]) -> None:
+        merges = self.tree.find(q("mergeCells"))
+        gone = set(refs)
+        if merges is None or not gone:
+            return
+        for item in list(merges):
+            if item.get("ref") in gone:
+                merges.remove(item)
+        if len(merges):
+            merges.set("count", str(len(merges)))
+        else:
+            self.tree.remove(merges)
+
+    # -- cells --------------------------------------------------------------------------
+    def _row(self, number: int):
+        row = self.rows.get(number)
+        if row is not None:
+            return row
+        row = etree.Element(q("row"), r=str(number))
+        if number > self.last_row:
+            self.data.append(row)
+            self.last_row = number
+        else:
+            following = min(n for n in self.rows if n > number)
+            self.rows[following].addprevious(row)
+        self.rows[number] = row
+        return row
+
+    def _cell(self, number: int, column: int, create: bool = True):
+        if not create and number not in self.rows:
+            return None
+        row = self._row(number)
+        row.attrib.pop("spans", None)  # a hint only; stale once a cell is added
+        position = 0
+        for index, cell in enumerate(row.iterchildren(q("c"))):
+            ref = cell.get("r")
+            at = split_ref(ref)[1] if ref else position + 1
+            if not ref:
+                cell.set("r", f"{get_column_letter(at)}{number}")
+            if at == column:
+                return cell
+            if at > column:
+                if not create:
+                    return None
+                new = etree.Element(q("c"), r=f"{get_column_letter(column)}{number}")
+                cell.addprevious(new)
+                return new
+            position = at
+        if not create:
+            return None
+        return etree.SubElement(row, q("c"), r=f"{get_column_letter(column)}{number}")
+
+    def set(self, number: int, column: int, value: Any) -> None:
+        """Store `value` at (row, column) as data; None or '' clears the value, the format stays."""
+        blank = value is None or value == ""
+        cell = self._cell(number, column, create=not blank)
+        if cell is None:  # clearing a cell that does not exist: nothing to do
+            return
+        for child in list(cell):
+            if child.tag == q("f"):
+                self.formula_removed = True
+            cell.remove(child)
+        cell.attrib.pop("t", None)
+        self.max_row, self.max_col = max(self.max_row, number), max(self.max_col, column)
+        base = int(cell.get("s") or 0)
+        if blank:
+            return
+        if isinstance(value, bool):
+            cell.set("t", "b")
+            etree.SubElement(cell, q("v")).text = "1" if value else "0"
+        elif isinstance(value, datetime):
+            self._number(cell, to_excel(value.replace(tzinfo=None), self.epoch), base, DATETIME_FORMAT)
+        elif isinstance(value, date):
+            self._number(cell, to_excel(value, self.epoch), base, DATE_FORMAT)
+        elif isinstance(value, Decimal):
+            self._number(cell, value, base, MONEY_FORMAT)
+        elif isinstance(value, (int, float)):
+            self._number(cell, value, base, None)
+        else:
+            text = ILLEGAL_CHARACTERS_RE.sub("", str(value))[:MAX_CELL_TEXT]
+            cell.set("t", "inlineStr")
+            t = etree.SubElement(etree.SubElement(cell, q("is")), q("t"))
+            t.text = text
+            if text != text.strip():
+                t.set(XML_SPACE, "preserve")
+
+    def _number(self, cell: Any, value: Any, base: int, number_format: str | None) -> None:
+        if number_format:
+            style = self.styles.style_for(base, number_format)
+            if style:
+                cell.set("s", str(style))
+        text = format(value, "f") if isinstance(value, Decimal) else repr(value)
+        etree.SubElement(cell, q("v")).text = text
+
+    def to_bytes(self) -> bytes:
+        dimension = self.tree.find(q("dimension"))
+        if dimension is not None and self.max_row:
+            try:
+                min_col, min_row, max_col, max_row = range_boundaries(dimension.get("ref", "A1"))
+            except (TypeError, ValueError):
+                min_col = min_row = max_col = max_row = 1
+            dimension.set("ref", f"{get_column_letter(min_col or 1)}{min_row or 1}:"
+                                 f"{get_column_letter(max(max_col or 1, self.max_col))}"
+                                 f"{max(max_row or 1, self.max_row)}")
+        return etree.tostring(self.tree, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+class Package:
+    """The .xlsx zip: parts read on demand, changed parts kept apart, everything else copied on save."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.zip = zipfile.ZipFile(self.path)
+        self.names = self.zip.namelist()
+        self.changed: dict[str, bytes] = {}
+        self.removed: set[str] = set()
+        self.workbook_part = self._office_document()
+        self.workbook = etree.fromstring(self.read(self.workbook_part), _PARSER)
+        self.rels_part = rels_of(self.workbook_part)
+        self.rels = etree.fromstring(self.read(self.rels_part), _PARSER)
+        pr = self.workbook.find(q("workbookPr"))
+        self.epoch = CALENDAR_MAC_1904 if pr is not None and pr.get("date1904") in ("1", "true") \
+            else CALENDAR_WINDOWS_1900
+        self.styles = Styles(self.read(self.styles_part) if self.styles_part else None)
+        self.sheets: dict[str, SheetPatch] = {}
+
+    def close(self) -> None:
+        self.zip.close()
+
+    def read(self, name: str) -> bytes:
+        if name in self.changed:
+            return self.changed[name]
+        return self.zip.read(name)
+
+    def _office_document(self) -> str:
+        root = etree.fromstring(self.zip.read("_rels/.rels"), _PARSER)
+        for rel in root:
+            if rel.get("Type", "").endswith("/officeDocument"):
+                return rel.get("Target").lstrip("/")
+        return "xl/workbook.xml"
+
+    def _target(self, base_part: str, target: str) -> str:
+        if target.startswith("/"):
+            return target.lstrip("/")
+        return posixpath.normpath(posixpath.join(posixpath.dirname(base_part), target))
+
+    @property
+    def styles_part(self) -> str | None:
+        for rel in self.rels:
+            if rel.get("Type", "").endswith("/styles"):
+                return self._target(self.workbook_part, rel.get("Target"))
+        return None
+
+    def titles(self) -> list[str]:
+        sheets = self.workbook.find(q("sheets"))
+        return [s.get("name") for s in sheets] if sheets is not None else []
+
+    def part_of(self, title: str) -> str:
+        for sheet in self.workbook.find(q("sheets")):
+            if sheet.get("name") == title:
+                rid = sheet.get(f"{{{REL}}}id")
+                for rel in self.rels:
+                    if rel.get("Id") == rid:
+                        return self._target(self.workbook_part, rel.get("Target"))
+        raise KeyError(title)
+
+    def sheet(self, title: str) -> SheetPatch:
+        if title not in self.sheets:
+            self.sheets[title] = SheetPatch(self.read(self.part_of(title)), self.styles, self.epoch)
+        return self.sheets[title]
+
+    # -- whole bot-owned tabs -----------------------------------------------------------
+    def put_sheet(self, title: str, xml: bytes, rels: bytes | None = None, hidden: bool = False) -> str:
+        """Replace the tab `title` (a tab relance created) or add it at the end; returns its part name."""
+        self.sheets.pop(title, None)
+        if title in self.titles():
+            part = self.part_of(title)
+            self.drop_related(part)
+        else:
+            part = self._new_sheet(title, hidden)
+        self.changed[part] = xml
+        if rels is not None:
+            self.changed[rels_of(part)] = rels
+        return part
+
+    def set_hidden(self, title: str, hidden: bool) -> None:
+        for sheet in self.workbook.find(q("sheets")):
+            if sheet.get("name") == title and (sheet.get("state") == "hidden") != hidden:
+                if hidden:
+                    sheet.set("state", "hidden")
+                else:
+                    sheet.attrib.pop("state", None)
+                self.changed[self.workbook_part] = b""  # serialised on save
+
+    def _new_sheet(self, title: str, hidden: bool) -> str:
+        existing = set(self.names) | set(self.changed)
+        n = 1
+        while f"xl/worksheets/sheet{n}.xml" in existing:
+            n += 1
+        part = f"xl/worksheets/sheet{n}.xml"
+        rid = self.add_relationship(self.rels, WORKSHEET_REL, "/" + part)
+        sheets = self.workbook.find(q("sheets"))
+        sheet_id = max([0] + [int(s.get("sheetId", 0)) for s in sheets]) + 1
+        element = etree.SubElement(sheets, q("sheet"), name=title, sheetId=str(sheet_id))
+        if hidden:
+            element.set("state", "hidden")
+        element.set(f"{{{REL}}}id", rid)
+        self.add_content_type("/" + part, WORKSHEET_CT)
+        self.changed[self.workbook_part] = b""  # serialised on save
+        self.changed[self.rels_part] = b""
+        return part
+
+    @staticmethod
+    def add_relationship(rels: Any, kind: str, target: str) -> str:
+        ids = {r.get("Id") for r in rels}
+        n = len(ids) + 1
+        while f"rId{n}" in ids:
+            n += 1
+        etree.SubElement(rels, f"{{{PKG_REL}}}Relationship", Id=f"rId{n}", Type=kind, Target=target)
+        return f"rId{n}"
+
+    def add_content_type(self, part: str, content_type: str) -> None:
+        types = etree.fromstring(self.read("[Content_Types].xml"), _PARSER)
+        if not any(o.get("PartName") == part for o in types):
+            etree.SubElement(types, f"{{{CT}}}Override", PartName=part, ContentType=content_type)
+            self.changed["[Content_Types].xml"] = etree.tostring(types, xml_declaration=True, encoding="UTF-8",
+                                                                 standalone=True)
+
+    def new_part_name(self, pattern: str) -> str:
+        """A free part name for `pattern` (with ``{n}``)."""
+        existing = set(self.names) | set(self.changed)
+        n = 1
+        while pattern.format(n=n) in existing - self.removed:
+            n += 1
+        return pattern.format(n=n)
+
+    def drop_related(self, part: str) -> None:
+        """Remove what a replaced bot tab pointed at (its drawing and charts), recursively."""
+        rels_name = rels_of(part)
+        if rels_name not in self.names and rels_name not in self.changed:
+            return
+        rels = etree.fromstring(self.read(rels_name), _PARSER)
+        for rel in rels:
+            if rel.get("TargetMode") == "External":
+                continue
+            target = self._target(part, rel.get("Target"))
+            if target in self.names or target in self.changed:
+                self.drop_related(target)
+                self.removed.add(target)
+        self.removed.add(rels_name)
+        self.prune_content_types()
+
+    def prune_content_types(self) -> None:
+        types = etree.fromstring(self.read("[Content_Types].xml"), _PARSER)
+        for override in list(types):
+            if override.get("PartName", "").lstrip("/") in self.removed:
+                types.remove(override)
+        self.changed["[Content_Types].xml"] = etree.tostring(types, xml_declaration=True, encoding="UTF-8",
+                                                             standalone=True)
+
+    def drop_calc_chain(self) -> None:
+        """Excel's calculation chain lists formula cells; once one became data, let Excel rebuild it."""
+        for rel in list(self.rels):
+            if rel.get("Type", "").endswith("/calcChain"):
+                self.removed.add(self._target(self.workbook_part, rel.get("Target")))
+                self.rels.remove(rel)
+                self.changed[self.rels_part] = b""
+        self.prune_content_types()
+
+    # -- save ---------------------------------------------------------------------------
+    def save(self, target: str | Path) -> None:
+        if any(s.formula_removed for s in self.sheets.values()):
+            self.drop_calc_chain()
+        for title, patch in self.sheets.items():
+            self.changed[self.part_of(title)] = patch.to_bytes()
+        if self.styles.changed and self.styles_part:
+            self.changed[self.styles_part] = self.styles.to_bytes()
+        if self.workbook_part in self.changed:
+            self.changed[self.workbook_part] = etree.tostring(self.workbook, xml_declaration=True,
+                                                              encoding="UTF-8", standalone=True)
+        if self.rels_part in self.changed:
+            self.changed[self.rels_part] = etree.tostring(self.rels, xml_declaration=True, encoding="UTF-8",
+                                                          standalone=True)
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+            written = set()
+            for info in self.zip.infolist():
+                if info.filename in self.removed:
+                    continue
+                data = self.changed.get(info.filename)
+                if data is None:
+                    data = self.zip.read(info.filename)
+                out.writestr(info, data, compress_type=info.compress_type)
+                written.add(info.filename)
+            for name, data in self.changed.items():
+                if name not in written and name not in self.removed:
+                    out.writestr(name, data)
+
+
+def rels_of(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")

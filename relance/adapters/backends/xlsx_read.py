@@ -1,0 +1,102 @@
+"""Reading an .xlsx register: only the tabs asked for, streamed, with formulas that have no value flagged.
+
+openpyxl's read-only mode streams each worksheet's XML; we drive its `WorkSheetParser` ourselves
+for two reasons:
+
+* A staff formula (``Montant réglé = =E5``) is read as the value Excel or LibreOffice last
+  computed and stored in the file. A formula with *no* stored value (a file written by a tool
+  that does not compute) must not read as an empty cell — an empty « Montant réglé » means
+  "unpaid" and would remind a client who paid. It reads as `FormulaWithoutValue`, which every
+  cell parser rejects, so the row becomes a problem and nothing is sent for it.
+* "Clear contents" in Excel leaves thousands of formatted but empty rows: they are skipped here,
+  and each row is cut at the header's width, so memory grows with the data, not with the
+  formatting (issue 20 item 12).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Iterator
+
+from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+from relance.core.model import RawTab
+
+
+class FormulaWithoutValue:
+    """A formula cell whose computed value is not stored in the file: unknown, never blank.
+
+    Not a `str`, so the amount, date and choice parsers all reject it with its text in the message."""
+
+    __slots__ = ("formula",)
+
+    def __init__(self, formula: str):
+        self.formula = formula
+
+    def __str__(self) -> str:
+        shown = f"={self.formula}" if self.formula else "formule"
+        return (f"{shown} : formule sans valeur calculée (ouvrez le classeur dans Excel ou LibreOffice, "
+                f"enregistrez-le, puis relancez)")
+
+    __repr__ = __str__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FormulaWithoutValue) and other.formula == self.formula
+
+    def __hash__(self) -> int:
+        return hash(("formula", self.formula))
+
+
+class _Parser(WorkSheetParser):
+    """openpyxl's own cell parser, plus: a formula with no cached value is `FormulaWithoutValue`."""
+
+    def parse_cell(self, element):  # type: ignore[override]
+        cell = super().parse_cell(element)
+        if cell["value"] is None:
+            formula = element.find(FORMULA_TAG)
+            if formula is not None:
+                cell["value"] = FormulaWithoutValue((formula.text or "").strip())
+        return cell
+
+
+def sheet_rows(workbook: Any, title: str, width: int | None = None) -> Iterator[tuple[int, list[Any]]]:
+    """(1-based row number, values) of every row holding at least one value, streamed.
+
+    `workbook` is an openpyxl workbook opened with ``read_only=True, data_only=True``; `width`
+    cuts each row (columns past it are never kept)."""
+    sheet = workbook[title]
+    with workbook._archive.open(sheet._worksheet_path) as source, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Data Validation extension", UserWarning)  # we never save with it
+        parser = _Parser(source, sheet._shared_strings, data_only=True, epoch=workbook.epoch,
+                         date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats)
+        for number, cells in parser.parse():
+            values: list[Any] = []
+            for cell in cells:
+                value = cell["value"]
+                if value is None or value == "":
+                    continue
+                column = cell["column"]
+                if width is not None and column > width:
+                    break
+                if column > len(values):
+                    values.extend([None] * (column - len(values)))
+                values[column - 1] = value
+            if values:
+                yield number, values
+
+
+def read_tab(workbook: Any, title: str, cut: bool = True) -> RawTab:
+    """A whole tab as `RawTab` rows (``rows[i]`` is sheet row i + 1); with `cut`, rows stop at the
+    header row's width (cells without a header are never read by the parser)."""
+    rows: list[list[Any]] = []
+    width: int | None = None
+    for number, values in sheet_rows(workbook, title):
+        if width is None and cut:
+            width = len(values) if number == 1 else None
+        if width is not None and len(values) > width and number > 1:
+            del values[width:]
+        if number > len(rows) + 1:
+            rows.extend([] for _ in range(number - 1 - len(rows)))
+        rows.append(values)
+    return RawTab(title, rows)
+

@@ -1,0 +1,55 @@
+"""Issue 15 item 2: merged cells where the bot writes never raise after the emails left.
+
+A range made only of cells the bot writes (bot columns, rows below the journal) is unmerged
+and said; a range that also covers staff cells is refused before anything is sent, naming it."""
+
+import openpyxl
+from typer.testing import CliRunner
+
+from relance.cli import app
+
+from conftest import TODAY, sheet_rows, xlsx_register
+from test_xlsx_staff import inv
+
+cli = CliRunner()
+
+
+def run(workdir, day=TODAY):
+    return cli.invoke(app, ["run", "--config", str(workdir / "config.toml"), "--date", day.isoformat()])
+
+
+def merge(path, tab, *ranges):
+    workbook = openpyxl.load_workbook(path)
+    for ref in ranges:
+        workbook[tab].merge_cells(ref)
+    workbook.save(path)
+
+
+def test_merged_bot_cells_are_unmerged_and_the_run_goes_on(workdir):
+    path = xlsx_register(workdir, [inv("F1"), inv("F2"), inv("F3", client="C2")])
+    merge(path, "Factures", "L2:L3", "N3:Q4")  # Étape over two rows, Prochaine action..Alerte
+    merge(path, "Journal", "A5:L9")  # below the journal: where rows are appended
+    result = run(workdir)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and "L2:L3" in result.output and "A5:L9" in result.output
+    workbook = openpyxl.load_workbook(path)
+    assert workbook["Factures"].merged_cells.ranges == set() and workbook["Journal"].merged_cells.ranges == set()
+    factures = {r["N° facture"]: r for r in sheet_rows(path, "Factures")}
+    assert all(factures[n]["Étape"] == "Relance amiable" for n in ("F1", "F2", "F3"))
+    assert len(sheet_rows(path, "Journal")) == 6
+    again = run(workdir)
+    assert again.exit_code == 0 and len(sheet_rows(path, "Journal")) == 6  # and nothing is sent twice
+
+
+def test_a_merge_over_staff_and_bot_cells_is_refused_before_sending(workdir):
+    path = xlsx_register(workdir, [inv("F1"), inv("F2")])
+    merge(path, "Factures", "K2:M2")  # Notes (staff) merged with Étape, Dernière relance (bot)
+    before = path.read_bytes()
+    result = run(workdir)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "Factures!K2:M2" in result.output and "Rien n'a été envoyé" in result.output
+    assert not list((workdir / "outbox").glob("*.eml")) and path.read_bytes() == before
+    workbook = openpyxl.load_workbook(path)
+    workbook["Factures"].unmerge_cells("K2:M2")  # staff fix it as told
+    workbook.save(path)
+    assert run(workdir).exit_code == 0 and len(list((workdir / "outbox").glob("*.eml"))) == 1
