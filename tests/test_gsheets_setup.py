@@ -170,7 +170,7 @@ def test_init_google_sets_up_an_empty_sheet_in_one_batch_and_writes_the_config(f
     status = schema.FACTURES.headers.index("Statut")
     [rule] = [v["rule"] for v in factures.data_validations if v["range"]["startColumnIndex"] == status]
     assert [v["userEnteredValue"] for v in rule["condition"]["values"]] == list(schema.STATUSES)
-    protected = {(p["range"]["startColumnIndex"], p["warningOnly"]) for p in factures.protected_ranges}
+    protected = {(p["range"]["startColumnIndex"], p.get("warningOnly", False)) for p in factures.protected_ranges}
     bot = {schema.FACTURES.headers.index(c.header) for c in schema.FACTURES.bot_columns}
     assert protected == {(col, True) for col in bot}
     stage = schema.FACTURES.headers.index("Étape")

@@ -31,6 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterable, Optional
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from . import sheets_fields
 from .sheets_batch import BatchUpdater
 from .sheets_model import SheetsStore, Spreadsheet, _truthy
 from .sheets_values import Formula, Renderer, SheetsError, cell_data  # noqa: F401 (re-export)
@@ -323,6 +324,7 @@ class FakeSheets(SheetsStore):
         if kind == "spreadsheets.get":
             return self._spreadsheets_get(ss, query, q1)
         if kind == "spreadsheets.batchUpdate":
+            self._batch.caller = email
             return self._batch.run(ss, data)
         if kind == "values.get":
             return self.values_get(ss, arg, q1)
@@ -347,6 +349,10 @@ class FakeSheets(SheetsStore):
 
     # ------------------------------------------------------------ endpoint helpers
     def _spreadsheets_get(self, ss: Spreadsheet, query: dict, q1: dict) -> dict:
+        out = self._spreadsheet_answer(ss, query, q1)
+        return sheets_fields.apply(out, sheets_fields.parse(q1["fields"])) if q1.get("fields") else out
+
+    def _spreadsheet_answer(self, ss: Spreadsheet, query: dict, q1: dict) -> dict:
         out = ss.to_json()
         ranges = query.get("ranges", [])
         with_data = _truthy(q1.get("includeGridData")) or "data" in q1.get("fields", "")
@@ -372,10 +378,13 @@ class FakeSheets(SheetsStore):
         fmt = Renderer("FORMATTED_VALUE", "SERIAL_NUMBER", ss.locale, sheet.cell)
         raw = Renderer("UNFORMATTED_VALUE", "SERIAL_NUMBER", ss.locale, sheet.cell)
         rows = []
-        for r in range(r0, min(r1, len(sheet.rows))):
+        height = max([len(sheet.rows)] + [r + 1 for r, _ in sheet.notes])
+        for r in range(r0, min(r1, height)):
             cells = []
             for c in range(c0, c1):
                 cd = cell_data(sheet.cell(r, c), fmt, raw)
+                if (r, c) in sheet.notes:
+                    cd["note"] = sheet.notes[(r, c)]
                 for dv in sheet.data_validations:
                     g = dv["range"]
                     if g.get("startRowIndex", 0) <= r < g.get("endRowIndex", 1 << 30) and \
