@@ -222,7 +222,8 @@ def test_the_run_lock_admits_one_run_and_costs_two_requests(sheets_reg):
     lock = SheetsRunLock(third, "cron", timedelta(minutes=30), clock(9, 10))
     assert lock.acquire() == ""
     third.load()  # read with the lock's check: no second batchGet
-    assert sheets_requests(sheets_reg.fake) == {"spreadsheets.get": 1, "values.append": 1, "values.batchGet": 1}
+    assert sheets_requests(sheets_reg.fake) == {"spreadsheets.get": 1, "spreadsheets.batchUpdate": 1,
+                                                "values.batchGet": 1}
     lock.release()
     assert sheets_reg.fake.get_values(sheets_reg.key, "Verrou")[1:] == []
 

@@ -31,7 +31,7 @@ SPREADSHEET = re.compile(r"https://sheets\.googleapis\.com/v4/spreadsheets/([^/?
 ID_KEYS = ("sheetId", "chartId", "protectedRangeId", "namedRangeId", "bandedRangeId", "filterViewId")
 # The methods relance calls, and the spreadsheets.batchUpdate requests it sends (see relance/adapters/backends).
 METHODS = ("spreadsheets.get", "values.get", "values.batchGet", "values.append", "spreadsheets.batchUpdate")
-BATCH_KINDS = frozenset({"addChart", "addConditionalFormatRule", "addProtectedRange", "addSheet", "appendDimension",
+BATCH_KINDS = frozenset({"addChart", "appendCells", "addConditionalFormatRule", "addProtectedRange", "addSheet", "appendDimension",
                          "deleteDimension", "deleteEmbeddedObject", "deleteSheet", "repeatCell", "setDataValidation",
                          "updateCells", "updateDimensionProperties", "updateSheetProperties"})
 

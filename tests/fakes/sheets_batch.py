@@ -16,7 +16,7 @@ from .sheets_model import CELL_LIMIT, Sheet, SheetsStore, Spreadsheet, trim
 from .sheets_values import Cell, Renderer, bad_request, parse_raw
 
 # Requests that change cell data: the atomic snapshot must copy rows for them.
-DATA_KINDS = {"insertDimension", "deleteDimension", "updateCells", "sortRange"}
+DATA_KINDS = {"insertDimension", "deleteDimension", "updateCells", "sortRange", "appendCells"}
 # Formatting-only requests whose reply is empty: accepted and recorded on the sheet.
 RECORDED_KINDS = {"repeatCell", "updateDimensionProperties", "autoResizeDimensions",
                   "updateBorders", "mergeCells", "unmergeCells", "setBasicFilter",
@@ -419,6 +419,21 @@ class BatchUpdater:
                               f"max columns: {sheet.col_count}")
         self.store._write(sheet, r0, c0, cells)
         return {}
+
+    def do_appendCells(self, ss: Spreadsheet, req: dict, where: str) -> dict:
+        """Rows written from column A after the last row holding a value, the grid growing by the
+        rows needed (Google: "Adds new cells after the last row with data in a sheet, inserting new
+        rows into the sheet if necessary", AppendCellsRequest). Not recorded in any cassette: which
+        rows count as "with data" (a row holding only formatting, a note) is assumed to be values only."""
+        if not req.get("fields"):
+            raise bad_request(f"{where}At least one field must be specified in 'fields'.")
+        sheet = ss.by_id(req.get("sheetId", 0), where)
+        rows = req.get("rows") or []
+        start = sheet.data_height()
+        if start + len(rows) > sheet.row_count:
+            self.store.grow(ss, sheet, start + len(rows), sheet.col_count, where)
+        return self.do_updateCells(ss, {"start": {"sheetId": sheet.id, "rowIndex": start, "columnIndex": 0},
+                                        "rows": rows, "fields": req["fields"]}, where)
 
     def _notes(self, ss: Spreadsheet, req: dict, where: str) -> None:
         """``fields: note``: each cell's note set, or cleared where the cell gives none."""

@@ -61,6 +61,7 @@ class RequestRecord(tuple):
     def __new__(cls, method: str, path: str, query: dict, kind: str):
         self = super().__new__(cls, (method, path, query))
         self.kind, self.status = kind, None
+        self.requests = ""  # a batchUpdate's request kinds, "appendCells,updateCells" (faults can match them)
         return self
 
     method = property(lambda self: self[0])
@@ -80,7 +81,7 @@ class _Fault:
 
     def matches(self, rec: RequestRecord) -> bool:
         return self.count > 0 and (self.match is None or self.match in rec.kind
-                                   or self.match in rec.path)
+                                   or self.match in rec.path or self.match in rec.requests)
 
 
 class FakeSheets(SheetsStore):
@@ -110,8 +111,9 @@ class FakeSheets(SheetsStore):
 
     def inject(self, status: int = 429, count: int = 1, match: Optional[str] = None,
                message: Optional[str] = None) -> None:
-        """Make the next ``count`` requests whose kind or decoded path contains
-        ``match`` (all requests if None) fail with ``status`` and a Google body."""
+        """Make the next ``count`` requests whose kind, decoded path or batchUpdate request
+        kinds (``"appendCells"``) contain ``match`` (all requests if None) fail with
+        ``status`` and a Google body."""
         with self.lock:
             self._faults.append(_Fault(status, count, match, message))
 
@@ -202,6 +204,11 @@ class FakeSheets(SheetsStore):
         query = parse_qs(parts.query, keep_blank_values=True)
         kind, sid, arg = self.route(method, parts.path)
         rec = RequestRecord(method, unquote(parts.path), query, kind)
+        if kind == "spreadsheets.batchUpdate":
+            try:
+                rec.requests = ",".join(next(iter(r), "") for r in json.loads(body).get("requests") or [])
+            except (ValueError, AttributeError, TypeError):
+                pass
         with self.lock:
             self.requests.append(rec)
             fault = next((f for f in self._faults if f.matches(rec)), None)

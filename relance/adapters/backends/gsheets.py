@@ -12,7 +12,7 @@ requests whether the register holds 10 invoices or 50 000:
  2    ``values.batchGet``           every tab, UNFORMATTED_VALUE / SERIAL_NUMBER
  3    ``values.batchGet``           Factures again just before sending (`reread`: the
                                     runner drops messages whose invoice staff changed)
- 4    ``values.append``             the ``pending`` journal rows, before sending
+ 4    ``spreadsheets.batchUpdate``  the ``pending`` journal rows (``appendCells``), before sending
  5    ``values.batchGet``           Factures header + invoice-number column, Journal,
                                     Tâches: where rows are *now*
  6    ``spreadsheets.batchUpdate``  one atomic write: grid room or missing tabs, then
@@ -32,7 +32,7 @@ chart deleted by hand meanwhile), it is sent again without the summary: the summ
 never costs the journal.
 
 The run lock (`run_lock`, a hidden ``Verrou`` tab, gsheets_lock.py) adds one
-``values.append`` before #2 and one ``spreadsheets.batchUpdate`` after #6; its
+``spreadsheets.batchUpdate`` (``appendCells``) before #2 and one after #6; its
 check reads ``Verrou`` within #2. A locked run costs 8 requests.
 
 Every call is retried boundedly (gsheets_api.py); credential and sharing mistakes
@@ -64,7 +64,6 @@ from relance.adapters.backends.gsheets_write import (
     added_sheet_ids,
     append_values,
     contains_rows,
-    first_column,
     plan_write,
     quote,
     structure_requests)
@@ -137,7 +136,7 @@ class GoogleSheetsBackend:
         return plan.report
 
     def _append_journal(self, changes: Changes, meta: Meta) -> bool:
-        """Journal rows alone go in one ``values.append`` when the tab and its headers are there."""
+        """Journal rows alone go in one ``appendCells`` when the tab and its headers are there."""
         only_journal = changes.journal and not (changes.invoices or changes.tasks or changes.task_updates
                                                 or changes.sheets or changes.layouts)
         info = meta.find(schema.JOURNAL)
@@ -147,12 +146,10 @@ class GoogleSheetsBackend:
         rows = append_values(schema.JOURNAL, header, changes.journal)
         if rows is None:
             return False
-        first = first_column(header)
 
         def landed() -> bool:
             return contains_rows(self.api.batch_get([quote(info.title)])[0], rows)
-        self.api.append(quote(info.title), [row[first:] for row in rows], landed)
-        meta.inserted_rows(info.title, len(rows))
+        self.api.append_rows(info.id, rows, landed)  # the grid size is read again (`_reread`) before writing
         return True
 
     def _reread(self, changes: Changes, meta: Meta) -> dict[str, TabRead]:

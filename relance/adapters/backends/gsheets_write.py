@@ -99,10 +99,6 @@ class Meta:
         title = schema.find_tab(self.titles, tab)
         return next((s for s in self.sheets if s.title == title), None) if title else None
 
-    def inserted_rows(self, title: str, count: int) -> None:
-        """Keep the grid size known after an ``INSERT_ROWS`` append (no need to read it again)."""
-        self.sheets = [replace(s, rows=s.rows + count) if s.title == title else s for s in self.sheets]
-
     def saw(self, answered: str, rows: bool = True, cols: bool = True) -> None:
         """Grid size from the range a read answered: a whole tab (``'Journal'!A1:L1042``) answers
         with its whole grid, so staff rows added or deleted since the metadata are accounted for."""
@@ -328,7 +324,7 @@ def added_sheet_ids(requests: Iterable[dict]) -> dict[str, int]:
 
 
 def append_values(tab: schema.Tab, header: list[Any], rows: Iterable[Mapping[str, Any]]) -> list[list[Any]] | None:
-    """`rows` laid out under `header` for ``values.append``; None when a needed column has no header
+    """`rows` laid out under `header`, from column A, for ``appendCells``; None when a needed column has no header
     (the general write path then adds it)."""
     positions = schema.map_headers(tab, header)
     out = []
@@ -342,11 +338,6 @@ def append_values(tab: schema.Tab, header: list[Any], rows: Iterable[Mapping[str
             values[positions[key]] = to_cell(value)
         out.append([values.get(c, "") for c in range(max(values, default=-1) + 1)])
     return out
-
-
-def first_column(header: list[Any]) -> int:
-    """Where Google starts writing an appended row: the table's first column."""
-    return next((i for i, v in enumerate(header) if cellmod.clean_text(v)), 0)
 
 
 def contains_rows(table: list[list[Any]], rows: list[list[Any]]) -> bool:
