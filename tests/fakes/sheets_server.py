@@ -21,6 +21,48 @@ Usage::
         assert fake.count("values.get") == 1
 
 Only the standard library is used.
+
+What is proven, and what is only believed
+-----------------------------------------
+*Proven* on real traffic: ``tests/test_sheets_replay.py`` replays gspread's recordings of
+Google (95 cassettes, tests/fixtures/gspread_cassettes/) and compares every answer of the
+methods relance uses (spreadsheets.get, values.get/batchGet, values.append, and the
+spreadsheets.batchUpdate requests relance sends); the fidelity table is in the CI log,
+the few accepted differences are listed there with their reasons. That covers the
+properties of a new spreadsheet, ``fields`` masks (defaults such as ``frozenRowCount: 0``
+or ``hidden: false`` omitted), values.append's table detection (gspread #537), 400 bodies
+(the bad value at the end of the message, ``details[].fieldViolations``), hiding the only
+visible sheet refused, addSheet/updateSheetProperties/deleteDimension/addProtectedRange
+replies.
+
+*Believed*, from Google's documentation, no recording covering it:
+
+- ``updateCells`` writing values (``userEnteredValue``; a ``stringValue`` is never parsed,
+  a cell given as ``{}`` is cleared when ``fields`` names it; ``start`` writes the rows
+  given, ``range`` every cell of the range):
+  https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/request#UpdateCellsRequest
+- ``appendCells`` (rows from column A after the last row holding a value, rows inserted if
+  the grid lacks room; "with data" is assumed to mean values, not formats or notes):
+  https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/request#AppendCellsRequest
+- ``values.append`` with ``insertDataOption=INSERT_ROWS`` inserting as many rows as written
+  after the table, the grid growing by that much:
+  https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets.values/append#InsertDataOption
+- ``appendDimension`` adding rows/columns at the end:
+  https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/request#AppendDimensionRequest
+- ``addChart`` storing the spec as sent and answering it with a new ``chartId``:
+  https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/request#AddChartRequest
+- a multi-request ``spreadsheets.batchUpdate`` is all-or-nothing ("if any request is not
+  valid, then the entire request will fail and nothing will be applied"):
+  https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/batchUpdate
+- 429 and 5xx bodies (``RESOURCE_EXHAUSTED`` with an ``ErrorInfo`` naming the quota metric,
+  ``UNAVAILABLE``, ``INTERNAL``): https://developers.google.com/sheets/api/limits and
+  https://cloud.google.com/apis/design/errors#handling_errors
+- the 10 MiB cap on a request body (``MAX_REQUEST_BYTES``), answered 413 like Google's
+  front end: https://developers.google.com/sheets/api/limits ("a 2-MB maximum payload is
+  recommended"; requests over 10 MB are refused).
+- protected ranges: a write by an account that is not among a non-warning range's
+  editors is refused with 403 and "You are trying to edit a protected cell or object":
+  https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/sheets#ProtectedRange
 """
 from __future__ import annotations
 
