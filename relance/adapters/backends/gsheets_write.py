@@ -130,11 +130,12 @@ class TabRead:
     header: list[Any]
     rows_by_key: dict[str, list[int]] = field(default_factory=dict)
     last_row: int = 0
+    rows: list[list[Any]] = field(default_factory=list, repr=False)  # as read (did a lost write land?)
 
     @classmethod
     def from_rows(cls, title: str, tab: schema.Tab, rows: list[list[Any]], key: str | None) -> "TabRead":
         header = list(rows[0]) if rows else []
-        read = cls(title, header)
+        read = cls(title, header, rows=rows)
         index = schema.map_headers(tab, header).get(key) if key else None
         for number, row in enumerate(rows, start=1):
             if any(cellmod.clean_text(v) for v in row):
@@ -292,6 +293,20 @@ def plan_write(changes: Changes, meta: Meta, reads: Mapping[str, TabRead]) -> Wr
             report = factures.update(changes.invoices, [c.key for c in schema.FACTURES.bot_columns])
             targets.append(factures)
     return WritePlan(targets, report)
+
+
+def landed(changes: Changes, reads: Mapping[str, TabRead]) -> bool:
+    """Whether a write of `changes` that may have been applied (its answer lost) is in `reads`:
+    its journal rows are there, consecutive, or else every task it adds is there by key.
+    (A write of Factures cells alone is simply sent again: rewriting them is harmless.)"""
+    journal, tasks = reads.get(schema.JOURNAL.name), reads.get(schema.TACHES.name)
+    if changes.journal and journal is not None:
+        rows = append_values(schema.JOURNAL, journal.header, changes.journal)
+        return rows is not None and contains_rows(journal.rows, rows)
+    if changes.tasks and tasks is not None:
+        keys = [str(t["key"]) for t in changes.tasks if t.get("key")]
+        return bool(keys) and all(k in tasks.rows_by_key for k in keys)
+    return False
 
 
 def structure_requests(meta: Meta, needs: Iterable[tuple[str, int, int, bool]]) -> list[dict]:
