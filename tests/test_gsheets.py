@@ -20,8 +20,8 @@ from registers import register_tabs, sheets_requests
 from tests.fakes.gspread_local import local_client
 
 FAST = RetryPolicy(wait=wait_none(), sleep=lambda seconds: None)
-SIX = {"spreadsheets.get": 1, "values.batchGet": 3, "values.append": 1, "spreadsheets.batchUpdate": 1}
-LOCK = {"values.append": 1, "spreadsheets.batchUpdate": 1}  # take (append to Verrou), give back (delete rows)
+SIX = {"spreadsheets.get": 1, "values.batchGet": 3, "spreadsheets.batchUpdate": 2}  # pending rows: appendCells
+LOCK = {"spreadsheets.batchUpdate": 2}  # take (appendCells to Verrou), give back (delete rows)
 
 
 def plus(*counts: dict) -> dict:
@@ -72,7 +72,7 @@ def test_a_run_costs_six_requests_whatever_the_number_of_invoices(sheets_reg, co
     report = run(sheets_reg.policy)
     assert len(report.sent) == len({i["client"] for i in invoices[:late]})
     assert sheets_requests(sheets_reg.fake) == plus(SIX, LOCK)
-    assert sum(1 for r in sheets_reg.fake.requests if r.kind == "values.append" and "Verrou" in r.path) == 1
+    assert sum(1 for r in sheets_reg.fake.requests if r.requests == "appendCells") == 2  # lock, pending rows
     factures = values(sheets_reg.fake, sheets_reg.key, "Factures")
     assert len(factures) == count and factures["F00000"]["Étape"] == "Relance amiable"
     assert factures[f"F{count - 1:05}"]["Prochaine action"].startswith("Pré-relance prévue le")
@@ -80,7 +80,7 @@ def test_a_run_costs_six_requests_whatever_the_number_of_invoices(sheets_reg, co
 
     sheets_reg.fake.reset_counts()
     assert run(sheets_reg.policy, now=at(TODAY, 15)).sent == []  # nothing to send: no re-check, no pending
-    assert sheets_requests(sheets_reg.fake) == plus(SIX, LOCK, {"values.batchGet": -1, "values.append": -1})
+    assert sheets_requests(sheets_reg.fake) == plus(SIX, LOCK, {"values.batchGet": -1, "spreadsheets.batchUpdate": -1})
 
 
 # ------------------------------------------------------------------ data, never formulas
@@ -175,7 +175,7 @@ def test_a_run_that_still_fails_writes_nothing_half_done_to_factures(sheets_reg)
     sheets_reg.create([inv("F1"), inv("F2", client="C2")])
     add_lock_tab(sheets_reg)
     before = sheets_reg.rows("Factures")
-    sheets_reg.fake.inject(status=503, count=FAST.attempts, match="spreadsheets.batchUpdate")  # the final write
+    sheets_reg.fake.inject(status=503, count=FAST.attempts, match="updateCells")  # the final write
     with pytest.raises(BackendError, match="service indisponible, HTTP 503"):
         run(sheets_reg.policy, backend=sheets_reg.backend(retry=FAST))
     assert sheets_reg.rows("Factures") == before
@@ -190,11 +190,11 @@ def test_an_append_that_timed_out_is_sent_again_only_if_it_did_not_land(fake_she
     key = fake_sheets.create_spreadsheet("R", register_tabs([inv("F1")]))
     backend = direct(fake_sheets, key, timeout=0.3)
     backend.load()
-    fake_sheets.inject_timeout(count=1, delay=30, match="values.append", apply=landed)
+    fake_sheets.inject_timeout(count=1, delay=30, match="appendCells", apply=landed)
     backend.apply(Changes(journal=({"client": "C1", "status": "pending", "key": "k1"},)))
     fake_sheets.release()
     assert [r[8] for r in fake_sheets.get_values(key, "Journal")[1:]] == ["k1"]  # once, either way
-    assert fake_sheets.count("values.append") == appends
+    assert fake_sheets.count("spreadsheets.batchUpdate") == appends
     assert fake_sheets.count("values.batchGet") == 2  # the load, and the check before re-sending
 
 

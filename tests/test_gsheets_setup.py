@@ -170,7 +170,7 @@ def test_init_google_sets_up_an_empty_sheet_in_one_batch_and_writes_the_config(f
     status = schema.FACTURES.headers.index("Statut")
     [rule] = [v["rule"] for v in factures.data_validations if v["range"]["startColumnIndex"] == status]
     assert [v["userEnteredValue"] for v in rule["condition"]["values"]] == list(schema.STATUSES)
-    protected = {(p["range"]["startColumnIndex"], p["warningOnly"]) for p in factures.protected_ranges}
+    protected = {(p["range"]["startColumnIndex"], p.get("warningOnly", False)) for p in factures.protected_ranges}
     bot = {schema.FACTURES.headers.index(c.header) for c in schema.FACTURES.bot_columns}
     assert protected == {(col, True) for col in bot}
     stage = schema.FACTURES.headers.index("Étape")
@@ -222,7 +222,8 @@ def test_the_run_lock_admits_one_run_and_costs_two_requests(sheets_reg):
     lock = SheetsRunLock(third, "cron", timedelta(minutes=30), clock(9, 10))
     assert lock.acquire() == ""
     third.load()  # read with the lock's check: no second batchGet
-    assert sheets_requests(sheets_reg.fake) == {"spreadsheets.get": 1, "values.append": 1, "values.batchGet": 1}
+    assert sheets_requests(sheets_reg.fake) == {"spreadsheets.get": 1, "spreadsheets.batchUpdate": 1,
+                                                "values.batchGet": 1}
     lock.release()
     assert sheets_reg.fake.get_values(sheets_reg.key, "Verrou")[1:] == []
 

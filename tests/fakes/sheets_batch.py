@@ -16,7 +16,7 @@ from .sheets_model import CELL_LIMIT, Sheet, SheetsStore, Spreadsheet, trim
 from .sheets_values import Cell, Renderer, bad_request, parse_raw
 
 # Requests that change cell data: the atomic snapshot must copy rows for them.
-DATA_KINDS = {"insertDimension", "deleteDimension", "updateCells", "sortRange"}
+DATA_KINDS = {"insertDimension", "deleteDimension", "updateCells", "sortRange", "appendCells"}
 # Formatting-only requests whose reply is empty: accepted and recorded on the sheet.
 RECORDED_KINDS = {"repeatCell", "updateDimensionProperties", "autoResizeDimensions",
                   "updateBorders", "mergeCells", "unmergeCells", "setBasicFilter",
@@ -63,6 +63,18 @@ def apply_mask(target: dict, source: dict, fields: Optional[str], where: str) ->
             tgt[parts[-1]] = copy.deepcopy(src)
 
 
+def _omit_defaults(props: dict) -> None:
+    """Google never returns a sheet property at its default (``hidden: false``, ``frozenRowCount: 0``)."""
+    for key in ("hidden", "rightToLeft", "hideGridlines"):
+        if props.get(key) is False:
+            del props[key]
+    grid = props.get("gridProperties", {})
+    for key in ("frozenRowCount", "frozenColumnCount", "rowGroupControlAfter", "columnGroupControlAfter",
+                "hideGridlines"):
+        if grid.get(key) in (0, False):
+            del grid[key]
+
+
 def _drop_nulls(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {k: _drop_nulls(v) for k, v in obj.items() if v is not None}
@@ -89,6 +101,7 @@ class BatchUpdater:
 
     def __init__(self, store: SheetsStore):
         self.store = store
+        self.caller: Optional[str] = None  # the account sending the batch (set by the server)
 
     def run(self, ss: Spreadsheet, body: dict) -> dict:
         reqs = _drop_nulls(body.get("requests"))  # JSON null == field absent, as in proto3
@@ -225,6 +238,10 @@ class BatchUpdater:
         if gp.get("frozenRowCount", 0) >= rows > 0:
             raise bad_request(f"{where}You can't freeze all visible rows on the sheet.")
         gp["rowCount"], gp["columnCount"] = sheet.row_count, sheet.col_count
+        if new.get("hidden") and not sheet.props.get("hidden") and \
+                not any(not s.props.get("hidden") for s in ss.sheets if s is not sheet):
+            raise bad_request(f"{where}You can't hide all the sheets in a document.")
+        _omit_defaults(new)
         index = new.get("index", sheet.props["index"])
         sheet.props = new
         self.store.grow(ss, sheet, rows, cols, where)
@@ -254,12 +271,29 @@ class BatchUpdater:
         if "range" not in pr and "namedRangeId" not in pr:
             raise bad_request(f"{where}A protected range must specify a range or named range.")
         sheet = self._grid_sheet(ss, pr.get("range"), where)
-        pr.setdefault("protectedRangeId", self.store.new_object_id())
-        pr.setdefault("requestingUserCanEdit", True)
-        if not pr.get("warningOnly"):
-            pr.setdefault("editors", {"users": []})
-        sheet.protected_ranges.append(pr)
-        return {"addProtectedRange": {"protectedRange": copy.deepcopy(pr)}}
+        # As Google answers (cassettes test_add_protected_range_*): the id first, sheetId 0 and
+        # warningOnly false omitted (proto3 defaults), the requester always able to edit (it
+        # becomes an editor), editors ``{}`` in the reply.
+        rng = {k: v for k, v in (pr.get("range") or {}).items() if not (k == "sheetId" and v == 0)}
+        stored: dict = {"protectedRangeId": pr.get("protectedRangeId") or self.store.new_object_id()}
+        if "range" in pr:
+            stored["range"] = rng
+        for key in ("namedRangeId", "description", "unprotectedRanges"):
+            if pr.get(key):
+                stored[key] = pr[key]
+        if pr.get("warningOnly"):
+            stored["warningOnly"] = True
+        stored["requestingUserCanEdit"] = True
+        editors = pr.get("editors") or {}
+        users = list(editors.get("users") or [])
+        if self.caller and self.caller not in users:
+            users.append(self.caller)
+        stored["editors"] = {k: v for k, v in (("users", users), ("groups", editors.get("groups")),
+                                              ("domainUsersCanEdit", editors.get("domainUsersCanEdit"))) if v}
+        sheet.protected_ranges.append(stored)
+        reply = copy.deepcopy(stored)
+        reply["editors"] = {}
+        return {"addProtectedRange": {"protectedRange": reply}}
 
     def do_deleteProtectedRange(self, ss: Spreadsheet, req: dict, where: str) -> dict:
         pid = req.get("protectedRangeId")
@@ -360,6 +394,8 @@ class BatchUpdater:
 
     def do_updateCells(self, ss: Spreadsheet, req: dict, where: str) -> dict:
         fields = req.get("fields") or ""
+        if "note" in fields.split(",") or fields.strip() == "*":
+            self._notes(ss, req, where)
         if "userEnteredValue" not in fields and fields.strip() != "*":
             sheet = self._grid_sheet(ss, req.get("range") or req.get("start"), where)
             sheet.formatting.append({"updateCells": copy.deepcopy(req)})
@@ -383,6 +419,40 @@ class BatchUpdater:
                               f"max columns: {sheet.col_count}")
         self.store._write(sheet, r0, c0, cells)
         return {}
+
+    def do_appendCells(self, ss: Spreadsheet, req: dict, where: str) -> dict:
+        """Rows written from column A after the last row holding a value, the grid growing by the
+        rows needed (Google: "Adds new cells after the last row with data in a sheet, inserting new
+        rows into the sheet if necessary", AppendCellsRequest). Not recorded in any cassette: which
+        rows count as "with data" (a row holding only formatting, a note) is assumed to be values only."""
+        if not req.get("fields"):
+            raise bad_request(f"{where}At least one field must be specified in 'fields'.")
+        sheet = ss.by_id(req.get("sheetId", 0), where)
+        rows = req.get("rows") or []
+        start = sheet.data_height()
+        if start + len(rows) > sheet.row_count:
+            self.store.grow(ss, sheet, start + len(rows), sheet.col_count, where)
+        return self.do_updateCells(ss, {"start": {"sheetId": sheet.id, "rowIndex": start, "columnIndex": 0},
+                                        "rows": rows, "fields": req["fields"]}, where)
+
+    def _notes(self, ss: Spreadsheet, req: dict, where: str) -> None:
+        """``fields: note``: each cell's note set, or cleared where the cell gives none."""
+        rows = req.get("rows") or []
+        if "start" in req:
+            sheet = ss.by_id(req["start"].get("sheetId", 0), where)
+            r0, c0 = req["start"].get("rowIndex", 0), req["start"].get("columnIndex", 0)
+            r1, c1 = r0 + len(rows), c0 + max((len(r.get("values") or []) for r in rows), default=0)
+        else:
+            sheet = self._grid_sheet(ss, req.get("range"), where)
+            r0, c0, r1, c1 = self._rect(sheet, req.get("range") or {})
+        for r in range(r0, r1):
+            values = (rows[r - r0].get("values") or []) if r - r0 < len(rows) else []
+            for c in range(c0, c1):
+                note = (values[c - c0] or {}).get("note") if c - c0 < len(values) else None
+                if note:
+                    sheet.notes[(r, c)] = note
+                else:
+                    sheet.notes.pop((r, c), None)
 
     def do_sortRange(self, ss: Spreadsheet, req: dict, where: str) -> dict:
         gr = req.get("range") or {}

@@ -16,8 +16,9 @@ import string
 import threading
 from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
+from .sheets_defaults import DEFAULT_FORMAT, SPREADSHEET_THEME
 from .sheets_values import (DATETIME_RENDER, INPUT_OPTIONS, SKIP, VALUE_RENDER, Cell,
-                            Locale, Renderer, SheetsError, bad_request, format_range,
+                            Locale, Renderer, SheetsError, bad_request, format_range, invalid_value,
                             from_python, index_to_col, parse_cells, parse_raw,
                             parse_user_entered, split_sheet)
 
@@ -54,6 +55,7 @@ class Sheet:
         self.charts: list[dict] = []
         self.data_validations: list[dict] = []  # {"range": GridRange, "rule": ...}
         self.formatting: list[dict] = []  # accepted-but-ignored requests (repeatCell, ...)
+        self.notes: dict[tuple[int, int], str] = {}  # (row, col) -> note; not moved by row inserts
 
     @property
     def id(self) -> int:
@@ -107,7 +109,8 @@ class Spreadsheet:
         self.id = sid
         self.props = {"title": title, "locale": locale, "autoRecalc": "ON_CHANGE",
                       "timeZone": time_zone,
-                      "defaultFormat": {"verticalAlignment": "BOTTOM", "wrapStrategy": "OVERFLOW_CELL"}}
+                      "defaultFormat": copy.deepcopy(DEFAULT_FORMAT),
+                      "spreadsheetTheme": copy.deepcopy(SPREADSHEET_THEME)}
         self.sheets: list[Sheet] = []
         self.shared_with: Optional[set[str]] = set(shared_with) if shared_with is not None else None
         self.created = self.modified = _now()
@@ -175,7 +178,7 @@ def _enum(value: Optional[str], allowed: Sequence[str], name: str, default: str)
     if value is None:
         return default
     if value not in allowed:
-        raise bad_request(f"Invalid value at '{name}', \"{value}\"")
+        raise invalid_value(name, value)
     return value
 
 
@@ -457,8 +460,8 @@ class SheetsStore:
         if values is None:
             return []
         if not isinstance(values, list) or not all(isinstance(r, list) for r in values):
-            raise bad_request("Invalid value at 'data.values' (type.googleapis.com/"
-                              "google.protobuf.ListValue)")
+            bad = values if not isinstance(values, list) else next(r for r in values if not isinstance(r, list))
+            raise invalid_value("data.values", bad, "google.protobuf.ListValue")
         major = _enum(major, ("ROWS", "COLUMNS"), "major_dimension", "ROWS")
         if major == "COLUMNS" and values:
             height = max(len(c) for c in values)
@@ -527,20 +530,23 @@ class SheetsStore:
         return out
 
     def values_append(self, ss: Spreadsheet, rng: str, query: dict, body: dict) -> dict:
-        """Find the first table in ``rng``, then write right below it.
+        """Find the table in ``rng``, then write right below it, from the table's first column.
 
-        A table starts at the first row of the range holding a value (within
-        the range's columns) and continues through *contiguous* non-empty
-        rows; a blank row ends it, as with Google -- so appending to a sheet
-        with a gap writes into the gap.  Writing starts at the table's first
-        column.  INSERT_ROWS inserts fresh rows; OVERWRITE (default) writes
-        over whatever is there and grows the grid when needed.
+        Google's rule, as recorded (gspread cassettes ``test_append_row_with_empty_value*``,
+        gspread issue #537): a table starts at the first row of the range holding a value and
+        continues through *contiguous* non-empty rows (a blank row ends it, so appending to a
+        sheet with a gap writes into the gap). Across, a table is a run of adjacent columns
+        holding values: a blank column splits it. Given a whole tab, Google takes the *last*
+        run (row ``[x, "", y]`` -> ``tableRange "Sheet1!C1"``, new row at ``C2:E2``); given a
+        cell or range, the first run at or after its first column. INSERT_ROWS inserts fresh
+        rows; OVERWRITE (default) writes over whatever is there and grows the grid when needed.
         """
         vio = _input_option(query.get("valueInputOption"))
         option = _enum(query.get("insertDataOption"), ("OVERWRITE", "INSERT_ROWS"),
                        "insert_data_option", "OVERWRITE")
         cells = self._parse_payload(ss, body.get("values"), body.get("majorDimension"), vio)
         sheet, r0, c0, r1, c1, _ = ss.resolve(rng)
+        whole_tab = split_sheet(rng)[1] is None
         rows = sheet.rows
         lim_r = min(len(rows), sheet.row_count if r1 is None else r1)
         lim_c = sheet.col_count if c1 is None else c1
@@ -554,15 +560,17 @@ class SheetsStore:
                 end = rows.index([], start)
             except ValueError:
                 end = len(rows)
-            at_c = None
-            for r in range(start, end):  # usually stops at once: data starts in col A
-                row = rows[r]
-                j = next(j for j, v in enumerate(row) if v is not None)
-                at_c = j if at_c is None else min(at_c, j)
-                if at_c == 0:
-                    break
-            last = max(map(len, rows[start:end]))
-            out["tableRange"] = format_range(sheet.title, start, at_c, end, max(last, at_c + 1))
+            width = min(max(map(len, rows[start:end])), lim_c)
+            used = [any(j < len(row) and row[j] is not None for row in rows[start:end]) for j in range(width)]
+            runs: list[tuple[int, int]] = []
+            for j in range(c0, width):
+                if used[j]:
+                    if runs and runs[-1][1] == j:
+                        runs[-1] = (runs[-1][0], j + 1)
+                    else:
+                        runs.append((j, j + 1))
+            at_c, stop = runs[-1] if whole_tab else runs[0]
+            out["tableRange"] = format_range(sheet.title, start, at_c, end, stop)
             at_r = end
         target = format_range(sheet.title, at_r, at_c, at_r + 1, at_c + 1)
         if option == "INSERT_ROWS" and cells:

@@ -21,6 +21,48 @@ Usage::
         assert fake.count("values.get") == 1
 
 Only the standard library is used.
+
+What is proven, and what is only believed
+-----------------------------------------
+*Proven* on real traffic: ``tests/test_sheets_replay.py`` replays gspread's recordings of
+Google (95 cassettes, tests/fixtures/gspread_cassettes/) and compares every answer of the
+methods relance uses (spreadsheets.get, values.get/batchGet, values.append, and the
+spreadsheets.batchUpdate requests relance sends); the fidelity table is in the CI log,
+the few accepted differences are listed there with their reasons. That covers the
+properties of a new spreadsheet, ``fields`` masks (defaults such as ``frozenRowCount: 0``
+or ``hidden: false`` omitted), values.append's table detection (gspread #537), 400 bodies
+(the bad value at the end of the message, ``details[].fieldViolations``), hiding the only
+visible sheet refused, addSheet/updateSheetProperties/deleteDimension/addProtectedRange
+replies.
+
+*Believed*, from Google's documentation, no recording covering it:
+
+- ``updateCells`` writing values (``userEnteredValue``; a ``stringValue`` is never parsed,
+  a cell given as ``{}`` is cleared when ``fields`` names it; ``start`` writes the rows
+  given, ``range`` every cell of the range):
+  https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/request#UpdateCellsRequest
+- ``appendCells`` (rows from column A after the last row holding a value, rows inserted if
+  the grid lacks room; "with data" is assumed to mean values, not formats or notes):
+  https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/request#AppendCellsRequest
+- ``values.append`` with ``insertDataOption=INSERT_ROWS`` inserting as many rows as written
+  after the table, the grid growing by that much:
+  https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets.values/append#InsertDataOption
+- ``appendDimension`` adding rows/columns at the end:
+  https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/request#AppendDimensionRequest
+- ``addChart`` storing the spec as sent and answering it with a new ``chartId``:
+  https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/request#AddChartRequest
+- a multi-request ``spreadsheets.batchUpdate`` is all-or-nothing ("if any request is not
+  valid, then the entire request will fail and nothing will be applied"):
+  https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/batchUpdate
+- 429 and 5xx bodies (``RESOURCE_EXHAUSTED`` with an ``ErrorInfo`` naming the quota metric,
+  ``UNAVAILABLE``, ``INTERNAL``): https://developers.google.com/sheets/api/limits and
+  https://cloud.google.com/apis/design/errors#handling_errors
+- the 10 MiB cap on a request body (``MAX_REQUEST_BYTES``), answered 413 like Google's
+  front end: https://developers.google.com/sheets/api/limits ("a 2-MB maximum payload is
+  recommended"; requests over 10 MB are refused).
+- protected ranges: a write by an account that is not among a non-warning range's
+  editors is refused with 403 and "You are trying to edit a protected cell or object":
+  https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/sheets#ProtectedRange
 """
 from __future__ import annotations
 
@@ -31,6 +73,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterable, Optional
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from . import sheets_fields
 from .sheets_batch import BatchUpdater
 from .sheets_model import SheetsStore, Spreadsheet, _truthy
 from .sheets_values import Formula, Renderer, SheetsError, cell_data  # noqa: F401 (re-export)
@@ -60,6 +103,7 @@ class RequestRecord(tuple):
     def __new__(cls, method: str, path: str, query: dict, kind: str):
         self = super().__new__(cls, (method, path, query))
         self.kind, self.status = kind, None
+        self.requests = ""  # a batchUpdate's request kinds, "appendCells,updateCells" (faults can match them)
         return self
 
     method = property(lambda self: self[0])
@@ -79,7 +123,7 @@ class _Fault:
 
     def matches(self, rec: RequestRecord) -> bool:
         return self.count > 0 and (self.match is None or self.match in rec.kind
-                                   or self.match in rec.path)
+                                   or self.match in rec.path or self.match in rec.requests)
 
 
 class FakeSheets(SheetsStore):
@@ -109,8 +153,9 @@ class FakeSheets(SheetsStore):
 
     def inject(self, status: int = 429, count: int = 1, match: Optional[str] = None,
                message: Optional[str] = None) -> None:
-        """Make the next ``count`` requests whose kind or decoded path contains
-        ``match`` (all requests if None) fail with ``status`` and a Google body."""
+        """Make the next ``count`` requests whose kind, decoded path or batchUpdate request
+        kinds (``"appendCells"``) contain ``match`` (all requests if None) fail with
+        ``status`` and a Google body."""
         with self.lock:
             self._faults.append(_Fault(status, count, match, message))
 
@@ -201,6 +246,11 @@ class FakeSheets(SheetsStore):
         query = parse_qs(parts.query, keep_blank_values=True)
         kind, sid, arg = self.route(method, parts.path)
         rec = RequestRecord(method, unquote(parts.path), query, kind)
+        if kind == "spreadsheets.batchUpdate":
+            try:
+                rec.requests = ",".join(next(iter(r), "") for r in json.loads(body).get("requests") or [])
+            except (ValueError, AttributeError, TypeError):
+                pass
         with self.lock:
             self.requests.append(rec)
             fault = next((f for f in self._faults if f.matches(rec)), None)
@@ -323,6 +373,7 @@ class FakeSheets(SheetsStore):
         if kind == "spreadsheets.get":
             return self._spreadsheets_get(ss, query, q1)
         if kind == "spreadsheets.batchUpdate":
+            self._batch.caller = email
             return self._batch.run(ss, data)
         if kind == "values.get":
             return self.values_get(ss, arg, q1)
@@ -347,6 +398,10 @@ class FakeSheets(SheetsStore):
 
     # ------------------------------------------------------------ endpoint helpers
     def _spreadsheets_get(self, ss: Spreadsheet, query: dict, q1: dict) -> dict:
+        out = self._spreadsheet_answer(ss, query, q1)
+        return sheets_fields.apply(out, sheets_fields.parse(q1["fields"])) if q1.get("fields") else out
+
+    def _spreadsheet_answer(self, ss: Spreadsheet, query: dict, q1: dict) -> dict:
         out = ss.to_json()
         ranges = query.get("ranges", [])
         with_data = _truthy(q1.get("includeGridData")) or "data" in q1.get("fields", "")
@@ -372,10 +427,13 @@ class FakeSheets(SheetsStore):
         fmt = Renderer("FORMATTED_VALUE", "SERIAL_NUMBER", ss.locale, sheet.cell)
         raw = Renderer("UNFORMATTED_VALUE", "SERIAL_NUMBER", ss.locale, sheet.cell)
         rows = []
-        for r in range(r0, min(r1, len(sheet.rows))):
+        height = max([len(sheet.rows)] + [r + 1 for r, _ in sheet.notes])
+        for r in range(r0, min(r1, height)):
             cells = []
             for c in range(c0, c1):
                 cd = cell_data(sheet.cell(r, c), fmt, raw)
+                if (r, c) in sheet.notes:
+                    cd["note"] = sheet.notes[(r, c)]
                 for dv in sheet.data_validations:
                     g = dv["range"]
                     if g.get("startRowIndex", 0) <= r < g.get("endRowIndex", 1 << 30) and \

@@ -57,6 +57,16 @@ def bad_request(message: str) -> SheetsError:
     return SheetsError(400, message)
 
 
+def invalid_value(field: str, value: Any, proto_type: str = "") -> SheetsError:
+    """Google's 400 for a value of the wrong type: the message ends with the bad value (as
+    JSON) and ``details[].fieldViolations`` names the field (recorded in gspread's cassettes)."""
+    import json
+    kind = f" (type.googleapis.com/{proto_type})" if proto_type else ""
+    message = f"Invalid value at '{field}'{kind}, {json.dumps(value, ensure_ascii=False)}"
+    return SheetsError(400, message, details=[{"@type": "type.googleapis.com/google.rpc.BadRequest",
+                                               "fieldViolations": [{"field": field, "description": message}]}])
+
+
 class Cell:
     """A cell that is more than a plain value: a formula or a formatted number.
 

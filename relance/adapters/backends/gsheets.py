@@ -12,7 +12,7 @@ requests whether the register holds 10 invoices or 50 000:
  2    ``values.batchGet``           every tab, UNFORMATTED_VALUE / SERIAL_NUMBER
  3    ``values.batchGet``           Factures again just before sending (`reread`: the
                                     runner drops messages whose invoice staff changed)
- 4    ``values.append``             the ``pending`` journal rows, before sending
+ 4    ``spreadsheets.batchUpdate``  the ``pending`` journal rows (``appendCells``), before sending
  5    ``values.batchGet``           Factures header + invoice-number column, Journal,
                                     Tâches: where rows are *now*
  6    ``spreadsheets.batchUpdate``  one atomic write: grid room or missing tabs, then
@@ -32,7 +32,7 @@ chart deleted by hand meanwhile), it is sent again without the summary: the summ
 never costs the journal.
 
 The run lock (`run_lock`, a hidden ``Verrou`` tab, gsheets_lock.py) adds one
-``values.append`` before #2 and one ``spreadsheets.batchUpdate`` after #6; its
+``spreadsheets.batchUpdate`` (``appendCells``) before #2 and one after #6; its
 check reads ``Verrou`` within #2. A locked run costs 8 requests.
 
 Every call is retried boundedly (gsheets_api.py); credential and sharing mistakes
@@ -64,7 +64,7 @@ from relance.adapters.backends.gsheets_write import (
     added_sheet_ids,
     append_values,
     contains_rows,
-    first_column,
+    landed,
     plan_write,
     quote,
     structure_requests)
@@ -132,12 +132,10 @@ class GoogleSheetsBackend:
         meta = self.metadata()
         if self._append_journal(changes, meta):
             return ApplyReport()
-        plan = plan_write(changes, meta, self._reread(changes, meta))
-        self._write(plan, changes)
-        return plan.report
+        return self._write(changes, plan_write(changes, meta, self._reread(changes, meta)))
 
     def _append_journal(self, changes: Changes, meta: Meta) -> bool:
-        """Journal rows alone go in one ``values.append`` when the tab and its headers are there."""
+        """Journal rows alone go in one ``appendCells`` when the tab and its headers are there."""
         only_journal = changes.journal and not (changes.invoices or changes.tasks or changes.task_updates
                                                 or changes.sheets or changes.layouts)
         info = meta.find(schema.JOURNAL)
@@ -147,12 +145,10 @@ class GoogleSheetsBackend:
         rows = append_values(schema.JOURNAL, header, changes.journal)
         if rows is None:
             return False
-        first = first_column(header)
 
-        def landed() -> bool:
+        def already_there() -> bool:
             return contains_rows(self.api.batch_get([quote(info.title)])[0], rows)
-        self.api.append(quote(info.title), [row[first:] for row in rows], landed)
-        meta.inserted_rows(info.title, len(rows))
+        self.api.append_rows(info.id, rows, already_there)  # the grid size is read again (`_reread`) before writing
         return True
 
     def _reread(self, changes: Changes, meta: Meta) -> dict[str, TabRead]:
@@ -202,10 +198,23 @@ class GoogleSheetsBackend:
         index = schema.map_headers(schema.FACTURES, header)["invoice"]
         return [header] + [[None] * index + (row[:1] if row else []) for row in keys[1:]]
 
-    def _write(self, plan: WritePlan, changes: Changes) -> None:
-        """The final request: room for the writes, the cells, then Synthèse and Historique, atomically."""
+    def _write(self, changes: Changes, plan: WritePlan) -> ApplyReport:
+        """The final request: room for the writes, the cells, then Synthèse and Historique, atomically.
+
+        Its cells are addressed by row number, so a retry is planned again from a re-read: staff may
+        have sorted Factures or added a Journal row during the wait, and rows are found by key again.
+        An attempt whose answer was lost may have landed (the batch is atomic): if the re-read shows
+        its rows, nothing is sent again."""
+        current = {"plan": plan}
+
         def build(retrying: bool, summary: bool = True) -> list[dict]:
             meta = self.metadata(refresh=retrying)  # after a timeout the batch may have landed: start afresh
+            if retrying:
+                reads = self._reread(changes, meta)
+                if landed(changes, reads):
+                    return []
+                current["plan"] = plan_write(changes, meta, reads)
+            plan = current["plan"]
             needs = [(t.title, *t.size(), False) for t in plan.targets]
             layouts = changes.layouts if summary else ()
             sheets = changes.sheets if summary else {}
@@ -227,6 +236,7 @@ class GoogleSheetsBackend:
             sent = self.api.batch_update(lambda retrying: build(True, summary=False))
         if sent is not None:
             self._meta = None  # tabs, grids or charts changed: read again if this run writes again
+        return current["plan"].report
 
     def reread(self, tab_name: str) -> RawTab | None:
         """One tab as it is now, for the runner's check of staff edits made during the run

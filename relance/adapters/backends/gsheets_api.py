@@ -7,7 +7,7 @@ loop: at most `ATTEMPTS` tries, exponential backoff with jitter, and only on
 errors worth retrying (408, 429, 5xx, timeouts, dropped connections). The wait is
 injectable so tests never sleep.
 
-Reads are idempotent and simply re-sent. An ``append`` that failed in a way that
+Reads are idempotent and simply re-sent. An ``append_rows`` that failed in a way that
 may have reached Google (anything but a 429) is re-sent only after re-reading the
 tab shows its rows are not there. A ``spreadsheets.batchUpdate`` is rebuilt by its
 caller (`batch_update` takes a function) from fresh metadata, since e.g. adding a
@@ -110,10 +110,18 @@ class SheetsApi:
     def batch_get(self, ranges: list[str]) -> list[list[list[Any]]]:
         return [vr.get("values", []) for vr in self.value_ranges(ranges)]
 
-    def append(self, range_: str, rows: list[list[Any]], landed: Callable[[], bool]) -> dict | None:
-        """``values.append`` RAW, inserting rows after the table; `landed()` is asked before a re-send."""
-        params = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS", "includeValuesInResponse": "false"}
-        return self._call(lambda: self.http.values_append(self.key, range_, params, {"values": rows}), landed)
+    def append_rows(self, sheet_id: int, rows: list[list[Any]], landed: Callable[[], bool]) -> dict | None:
+        """Rows written from column A after the tab's last row holding a value: one
+        ``spreadsheets.batchUpdate`` with an ``appendCells`` (RAW: text is a ``stringValue``).
+
+        Not ``values.append``: that one looks for a "table" in the tab and, with a blank column or
+        staff notes to the right, writes the rows under other columns (gspread issue #537, in
+        tests/test_sheets_replay.py). Like ``values.append``, Google serialises it: two runs
+        appending at the same moment get two rows. `landed()` is asked before a re-send."""
+        from relance.adapters.backends.gsheets_write import cell_data
+        request = {"appendCells": {"sheetId": sheet_id, "fields": "userEnteredValue",
+                                   "rows": [{"values": [cell_data(v) for v in row]} for row in rows]}}
+        return self._call(lambda: self.http.batch_update(self.key, {"requests": [request]}), landed)
 
     def batch_update(self, build: Callable[[bool], list[dict]]) -> dict | None:
         """One ``spreadsheets.batchUpdate`` of ``build(retrying)``; on a retry that may follow an applied

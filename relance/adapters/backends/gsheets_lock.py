@@ -1,6 +1,6 @@
 """One run at a time on a Google Sheets register: a hidden ``Verrou`` tab.
 
-Sheets has no compare-and-set, but ``values.append`` is serialised by Google: two
+Sheets has no compare-and-set, but an ``appendCells`` is serialised by Google: two
 runs appending at the same moment get two rows, in an order both will read. So
 each run appends a row (owner, taken at, expires at, a random token) and then
 reads the tab; the *first live row* holds the lock. A row is live until it
@@ -9,7 +9,8 @@ for its token (never an in-place write: rows may move when the holder releases)
 and raises `RegisterLocked` naming the holder and the expiry. The holder releases
 by deleting every row up to its own (all dead by then), so the tab stays short.
 
-Cost: one ``values.append`` to take, one ``spreadsheets.batchUpdate`` to give
+Cost: one ``spreadsheets.batchUpdate`` (``appendCells``, never shifted by staff notes
+beside the tab, unlike ``values.append``) to take, one ``spreadsheets.batchUpdate`` to give
 back. The check reads ``Verrou`` inside the run's own ``values.batchGet`` (the
 rows read are kept for `load()`), so a locked run costs 8 requests, not 9. The
 first run ever adds the tab (one more ``spreadsheets.batchUpdate``).
@@ -78,7 +79,7 @@ class SheetsRunLock:
         now = self.clock()
         self._token = token = secrets.token_hex(8)
         row = [self.owner, now.isoformat(timespec="seconds"), (now + self.ttl).isoformat(timespec="seconds"), token]
-        api.append(quote(VERROU), [row], lambda: self._position(api.batch_get([quote(VERROU)])[0]) is not None)
+        api.append_rows(self._sheet_id, [row], lambda: self._position(api.batch_get([quote(VERROU)])[0]) is not None)
         tabs, (rows,) = backend.read_tabs(extra=(quote(VERROU),))
         mine = self._position(rows)
         if mine is None:
@@ -88,7 +89,7 @@ class SheetsRunLock:
         before = [Holder(r) for r in rows[1:mine - 1]]
         holder = next((h for h in before if h.live(now, abandoned)), None)
         if holder is not None:
-            api.append(quote(VERROU), [[self.owner, "", "", token, ABANDONED]], lambda: False)
+            api.append_rows(self._sheet_id, [[self.owner, "", "", token, ABANDONED]], lambda: False)
             raise RunLocked(locked_message(holder.owner, holder.created or now, holder.expires or now,
                                            f"(onglet {VERROU} du classeur)"))
         backend._prefetched = tabs

@@ -99,10 +99,6 @@ class Meta:
         title = schema.find_tab(self.titles, tab)
         return next((s for s in self.sheets if s.title == title), None) if title else None
 
-    def inserted_rows(self, title: str, count: int) -> None:
-        """Keep the grid size known after an ``INSERT_ROWS`` append (no need to read it again)."""
-        self.sheets = [replace(s, rows=s.rows + count) if s.title == title else s for s in self.sheets]
-
     def saw(self, answered: str, rows: bool = True, cols: bool = True) -> None:
         """Grid size from the range a read answered: a whole tab (``'Journal'!A1:L1042``) answers
         with its whole grid, so staff rows added or deleted since the metadata are accounted for."""
@@ -134,11 +130,12 @@ class TabRead:
     header: list[Any]
     rows_by_key: dict[str, list[int]] = field(default_factory=dict)
     last_row: int = 0
+    rows: list[list[Any]] = field(default_factory=list, repr=False)  # as read (did a lost write land?)
 
     @classmethod
     def from_rows(cls, title: str, tab: schema.Tab, rows: list[list[Any]], key: str | None) -> "TabRead":
         header = list(rows[0]) if rows else []
-        read = cls(title, header)
+        read = cls(title, header, rows=rows)
         index = schema.map_headers(tab, header).get(key) if key else None
         for number, row in enumerate(rows, start=1):
             if any(cellmod.clean_text(v) for v in row):
@@ -298,6 +295,20 @@ def plan_write(changes: Changes, meta: Meta, reads: Mapping[str, TabRead]) -> Wr
     return WritePlan(targets, report)
 
 
+def landed(changes: Changes, reads: Mapping[str, TabRead]) -> bool:
+    """Whether a write of `changes` that may have been applied (its answer lost) is in `reads`:
+    its journal rows are there, consecutive, or else every task it adds is there by key.
+    (A write of Factures cells alone is simply sent again: rewriting them is harmless.)"""
+    journal, tasks = reads.get(schema.JOURNAL.name), reads.get(schema.TACHES.name)
+    if changes.journal and journal is not None:
+        rows = append_values(schema.JOURNAL, journal.header, changes.journal)
+        return rows is not None and contains_rows(journal.rows, rows)
+    if changes.tasks and tasks is not None:
+        keys = [str(t["key"]) for t in changes.tasks if t.get("key")]
+        return bool(keys) and all(k in tasks.rows_by_key for k in keys)
+    return False
+
+
 def structure_requests(meta: Meta, needs: Iterable[tuple[str, int, int, bool]]) -> list[dict]:
     """``addSheet``/``appendDimension`` so each (title, rows, columns, hidden) need fits the grid."""
     requests: list[dict] = []
@@ -328,7 +339,7 @@ def added_sheet_ids(requests: Iterable[dict]) -> dict[str, int]:
 
 
 def append_values(tab: schema.Tab, header: list[Any], rows: Iterable[Mapping[str, Any]]) -> list[list[Any]] | None:
-    """`rows` laid out under `header` for ``values.append``; None when a needed column has no header
+    """`rows` laid out under `header`, from column A, for ``appendCells``; None when a needed column has no header
     (the general write path then adds it)."""
     positions = schema.map_headers(tab, header)
     out = []
@@ -342,11 +353,6 @@ def append_values(tab: schema.Tab, header: list[Any], rows: Iterable[Mapping[str
             values[positions[key]] = to_cell(value)
         out.append([values.get(c, "") for c in range(max(values, default=-1) + 1)])
     return out
-
-
-def first_column(header: list[Any]) -> int:
-    """Where Google starts writing an appended row: the table's first column."""
-    return next((i for i, v in enumerate(header) if cellmod.clean_text(v)), 0)
 
 
 def contains_rows(table: list[list[Any]], rows: list[list[Any]]) -> bool:
