@@ -142,11 +142,12 @@ def check(config: Path = ConfigOption,
     """
     import json
 
-    from relance.messages.check import check_rates, check_templates
+    from relance.messages.check import check_clients, check_company, check_rates, check_templates
     from relance.cli.console import console, print_problems
     policy = _policy(config)
     _, register, problems = _load(policy)
-    problems = list(problems) + check_templates(policy) + check_rates(register, policy, _today(policy))
+    problems = list(problems) + check_company(policy) + check_templates(policy) + check_rates(register, policy, _today(policy))
+    problems += check_clients(policy, register, _today(policy))
     if as_json:
         console.print_json(json.dumps([{"tab": p.tab, "row": p.row, "column": p.column, "cell": p.cell,
                                         "message": p.message, "text": str(p)} for p in problems]))

@@ -79,13 +79,13 @@ def check_logo(policy: Policy) -> str:
 def transfer(policy: Policy, lines: list[Mapping]) -> tuple[dict | None, InlineImage | None]:
     """IBAN/BIC block for the template, and the EPC QR code when it can carry the amount.
 
-    None when ``[company] iban`` is empty. The QR is made only for euro amounts (EPC QR codes
+    None when ``[company] iban`` is empty or fails its checksum. The QR is made only for euro amounts (EPC QR codes
     are SEPA, euro only) and carries the invoice numbers as the transfer's text, so the
     payment can be matched without a phone call."""
-    from relance.core.iban import format_iban
+    from relance.core.iban import format_iban, iban_problems
     company = policy.company
-    if not company.iban:
-        return None, None
+    if not company.iban or iban_problems(company.iban, company.bic):
+        return None, None  # a wrong account is never printed: `relance check` says what to fix
     numbers = list(dict.fromkeys(line["number"] for line in lines))
     reference = " ".join(numbers)
     if len(reference) > 140:

@@ -50,11 +50,17 @@ def money(amount: Decimal, currency: str = "EUR", lang: str = "fr") -> str:
     return format_currency(amount, currency, locale=LOCALES.get(lang, "fr_FR"))
 
 
-def long_date(day: date, lang: str = "fr") -> str:
+def long_date(day: date | None, lang: str = "fr") -> str:
+    """``25 novembre 2026``; an empty date prints nothing (Babel would print *today* for None)."""
+    if day is None or day == "":
+        return ""
     return format_date(day, format="long", locale=LOCALES.get(lang, "fr_FR"))
 
 
-def short_date(day: date, lang: str = "fr") -> str:
+def short_date(day: date | None, lang: str = "fr") -> str:
+    """``25/11/2026``; an empty date prints nothing, never today's date."""
+    if day is None or day == "":
+        return ""
     return format_date(day, format="short" if lang == "en" else "dd/MM/yyyy", locale=LOCALES.get(lang, "fr_FR"))
 
 
@@ -101,6 +107,8 @@ class Renderer:
                               f"ni dans les modèles fournis)") from None
         except TemplateError as exc:
             raise RenderError(f"{_where(exc, name)}: {exc.message or exc}") from None
+        except Exception as exc:  # a staff template's runtime error (1/0, a date minus nothing): this client only
+            raise RenderError(f"{_where(exc, name)}: erreur dans le modèle : {type(exc).__name__}: {exc}") from None
 
     @cached_property
     def claims(self) -> Claims:
@@ -195,10 +203,11 @@ def sender(policy: Policy) -> str:
     return policy.mail.sender if name or not address else formataddr((policy.company.name, address))
 
 
-def _where(exc: TemplateError, name: str) -> str:
+def _where(exc: Exception, name: str) -> str:
     """``fr/amiable.txt.j2:12`` from a Jinja error, syntax or runtime."""
-    lineno = getattr(exc, "lineno", None)
-    filename = getattr(exc, "name", None) or name
+    jinja = isinstance(exc, TemplateError)  # other exceptions may have unrelated .name/.lineno attributes
+    lineno = getattr(exc, "lineno", None) if jinja else None
+    filename = (getattr(exc, "name", None) if jinja else None) or name
     if lineno is None:
         for frame in reversed(traceback.extract_tb(exc.__traceback__)):
             if frame.filename.endswith(".j2"):
