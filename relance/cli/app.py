@@ -213,20 +213,24 @@ def preview(invoice: str = typer.Argument(..., help="Invoice number, e.g. F2026-
     Example: relance preview F2026-101
     """
     from relance.cli.console import console
-    from relance.messages.preview import PreviewError, preview_message
+    from rich.markup import escape
+
+    from relance.messages.preview import PreviewError, preview as build_preview
     policy = _policy(config)
     _, register, problems = _load(policy)
     try:
-        message = preview_message(register, policy, invoice, _day(day) or _today(policy), problems)
+        shown = build_preview(register, policy, invoice, _day(day) or _today(policy), problems)
     except PreviewError as exc:
         _fail(str(exc))
-    console.print(f"[bold]À :[/] {', '.join(message.to)}" + (f"  [bold]Cc :[/] {', '.join(message.cc)}"
-                                                               if message.cc else ""))
-    console.print(f"[bold]Objet :[/] {message.subject}\n")
+    message = shown.message
+    console.print(f"[bold]Étape :[/] {escape(shown.when())}")
+    console.print(f"[bold]À :[/] {escape(', '.join(message.to))}" + (f"  [bold]Cc :[/] {escape(', '.join(message.cc))}"
+                                                                       if message.cc else ""))
+    console.print(f"[bold]Objet :[/] {escape(message.subject)}\n")
     console.print(message.text, markup=False, highlight=False)
     if html:
         html.write_text(message.html, encoding="utf-8")
-        console.print(f"HTML écrit dans {html}")
+        console.print(f"HTML écrit dans {escape(str(html))}", soft_wrap=True)
 
 
 @app.command()

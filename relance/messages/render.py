@@ -156,7 +156,7 @@ class Renderer:
             "instalment": {"number": line.instalment.number, "due": line.instalment.due,
                            "amount": line.instalment.amount} if line.instalment else None,
             # late-payment interest + indemnity as of today: figures, and the lines that justify them
-            "order_ref": getattr(line.invoice, "order_ref", ""), "note": getattr(line.invoice, "client_note", ""),
+            "order_ref": line.invoice.order_ref, "note": line.invoice.client_note,
             "penalty_lines": claim_lines(claim, LOCALES.get(lang, "fr_FR")), "penalty": claim.extra,
             "claimed": claim.total, "penalty_pending": bool(claim.error),  # interest "à parfaire": no rate
         } for line, claim in zip(reminder.lines, claims)]
