@@ -89,7 +89,7 @@ def test_preview_prints_the_next_message(reg, workdir, tmp_path):
     assert result.exit_code == 0
     assert "Objet : Échéance prochaine de la facture F1" in result.output
     assert "1 234,50 €" in result.output.replace("\u202f", " ").replace("\xa0", " ")
-    assert "<p>" in (tmp_path / "m.html").read_text(encoding="utf-8")
+    assert "<table" in (tmp_path / "m.html").read_text(encoding="utf-8")
     missing = cli.invoke(app, ["preview", "F404", "--config", str(workdir / "config.toml")])
     assert missing.exit_code == 1 and "introuvable" in missing.output
 

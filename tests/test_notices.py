@@ -110,7 +110,7 @@ def test_letter_pdf_contains_every_mandatory_element():
         "Indemnité forfaitaire pour frais de recouvrement (art. D441-5 C. com.) : 40,00 €",
         "2025-H1 : BCE 3,15 % + 10 pts (taux au 1er janvier 2025)", "/ 365",
         # total claimed, final deadline, how to pay
-        "Total réclamé à ce jour : 1 052,06 €", "au plus tard le 28 juillet 2025 (soit sous 8 jours)",
+        "Total réclamé à ce jour : 1 052,06 €", "sous huit jours à compter de la réception de la présente",
         "FR76 3000 6000 0112 3456 7890 189", "https://pay.example/F1",
         # injonction de payer, signature block
         "injonction de payer", "Pour Atelier Dupont SARL", "Signature :",

@@ -53,7 +53,8 @@ def test_consumers_never_see_the_40_euro_indemnity():
 
 def test_formal_notice_states_deadline_and_court_action():
     text = render(one("demeure")).text
-    assert "MISE EN DEMEURE" in text
+    assert "mettons en demeure" in text
+    assert "Objet" not in text  # the subject header says it; the body keeps the letter's tone
     assert "3 décembre 2026" in text  # today + 8 days
     assert "injonction de payer" in text
 

@@ -142,12 +142,14 @@ def check(config: Path = ConfigOption,
     """
     import json
 
-    from relance.messages.check import check_journal_stages, check_rates, check_templates
+    from relance.messages.check import (check_clients, check_company, check_journal_stages, check_rates,
+                                        check_templates)
     from relance.cli.console import console, print_problems
     policy = _policy(config)
     _, register, problems = _load(policy)
-    problems = (list(problems) + check_templates(policy) + check_rates(register, policy, _today(policy))
-                + check_journal_stages(register, policy))
+    today = _today(policy)
+    problems = (list(problems) + check_company(policy) + check_templates(policy) + check_rates(register, policy, today)
+                + check_clients(policy, register, today) + check_journal_stages(register, policy))
     if as_json:
         console.print_json(json.dumps([{"tab": p.tab, "row": p.row, "column": p.column, "cell": p.cell,
                                         "message": p.message, "text": str(p)} for p in problems]))
@@ -213,20 +215,24 @@ def preview(invoice: str = typer.Argument(..., help="Invoice number, e.g. F2026-
     Example: relance preview F2026-101
     """
     from relance.cli.console import console
-    from relance.messages.preview import PreviewError, preview_message
+    from rich.markup import escape
+
+    from relance.messages.preview import PreviewError, preview as build_preview
     policy = _policy(config)
     _, register, problems = _load(policy)
     try:
-        message = preview_message(register, policy, invoice, _day(day) or _today(policy), problems)
+        shown = build_preview(register, policy, invoice, _day(day) or _today(policy), problems)
     except PreviewError as exc:
         _fail(str(exc))
-    console.print(f"[bold]À :[/] {', '.join(message.to)}" + (f"  [bold]Cc :[/] {', '.join(message.cc)}"
-                                                               if message.cc else ""))
-    console.print(f"[bold]Objet :[/] {message.subject}\n")
+    message = shown.message
+    console.print(f"[bold]Étape :[/] {escape(shown.when())}")
+    console.print(f"[bold]À :[/] {escape(', '.join(message.to))}" + (f"  [bold]Cc :[/] {escape(', '.join(message.cc))}"
+                                                                       if message.cc else ""))
+    console.print(f"[bold]Objet :[/] {escape(message.subject)}\n")
     console.print(message.text, markup=False, highlight=False)
     if html:
         html.write_text(message.html, encoding="utf-8")
-        console.print(f"HTML écrit dans {html}")
+        console.print(f"HTML écrit dans {escape(str(html))}", soft_wrap=True)
 
 
 @app.command()

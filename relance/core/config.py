@@ -146,7 +146,15 @@ class CompanyConfig:
     email: str = opt("compta@example.fr", _str, "accounts-receivable mailbox (Reply-To)")
     phone: str = opt("", _str)
     city: str = opt("Paris", _str, "place written on letters (« Fait à … »)")
-    iban: str = opt("", _str, "bank account printed on formal notices as a way to pay")
+    iban: str = opt("", _str, "bank account shown in reminders and letters, with a SEPA transfer QR code")
+    bic: str = opt("", _str, "BIC of that account (optional)")
+    logo: str = opt("", _str, "PNG/JPEG logo shown at the top of emails (embedded, never a remote link)")
+    legal_form: str = opt("", _str, "e.g. SARL, SAS: letters' footer")
+    capital: str = opt("", _str, "share capital as printed, e.g. \"10 000 €\": letters' footer")
+    rcs: str = opt("", _str, "e.g. \"RCS Paris 123 456 789\": letters' footer")
+    vat: str = opt("", _str, "intra-EU VAT number: letters' footer")
+    signatory: str = opt("", _str, "name signing formal-notice letters")
+    signatory_title: str = opt("", _str, "their title, e.g. \"Gérante\"")
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +177,7 @@ class Stage:
     label: str = opt("", _str, "name shown to staff; defaults from the key")
     aliases: tuple = opt((), _names, "former keys or labels of this stage (after a rename), so journal rows "
                                      "written under them still count")
+    terms: str = opt("", _str, "payment-terms (CGV) reminder printed in this stage's messages")
 
 
 @dataclass(frozen=True, slots=True)

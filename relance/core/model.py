@@ -77,6 +77,8 @@ class Invoice:
     payment_link: str = ""
     notes: str = ""
     row: int = 0
+    client_note: str = ""  # Factures « Note au client »: printed under the invoice in every message
+    order_ref: str = ""  # Factures « Référence commande »: the client's PO / service reference
 
     @property
     def remaining(self) -> Decimal:

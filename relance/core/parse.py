@@ -248,7 +248,8 @@ def _invoices(tabs: RawTabs, clients: dict[str, Client], blocked: dict[str, str]
             continue
         candidates.append(Invoice(number=number, client=client, due=due, amount=amount, issued=issued,
                                   currency=currency, paid=paid, paid_on=paid_on, status=status or "",
-                                  payment_link=row.text("payment_link"), notes=row.text("notes"), row=row.number))
+                                  payment_link=row.text("payment_link"), notes=row.text("notes"), row=row.number,
+                                  client_note=row.text("client_note"), order_ref=row.text("order_ref")))
     for number, rows in sorted(duplicates.items(), key=lambda item: item[1][0]):
         where = ", ".join(str(r) for r in rows)
         for r in rows:

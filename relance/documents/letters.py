@@ -20,6 +20,7 @@ The same inputs give the same bytes (creation date = the letter's date, embedded
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -32,6 +33,7 @@ from fpdf.errors import FPDFException
 
 from relance.core.law.claims import Claim, Claims, claim_lines
 from relance.core.config import Policy
+from relance.core.iban import iban_problems
 from relance.adapters.files import atomic_write, safe_name
 from relance.core.journal import task_key
 from relance.adapters.mailers import Attachment, Message
@@ -78,8 +80,27 @@ class _Pdf(FPDF):
 
     def footer(self) -> None:
         self.set_y(-15)
-        self.set_font("DejaVu", "", 8)
-        self.cell(0, 5, f"{self.footer_text} – page {self.page_no()}/{{nb}}", align="C")
+        self.set_font("DejaVu", "", 7)
+        self.multi_cell(0, 3.5, f"{self.footer_text} – page {self.page_no()}/{{nb}}", align="C")
+
+
+def legal_mentions(policy: Policy) -> str:
+    """The company's legal identity for the footer: « Atelier Dupont SARL au capital de 10 000 € – RCS Paris
+    123 456 789 – SIREN 123456789 – TVA FR12 123456789 » (Code de commerce R123-237 asks these on letters)."""
+    company = policy.company
+    name = f"{company.name}" + (f", {company.legal_form}" if company.legal_form and company.legal_form not in
+                                company.name else "") + (f" au capital de {company.capital}" if company.capital else "")
+    parts = [name, company.rcs, f"SIREN {company.siren}" if company.siren and company.siren not in company.rcs.replace(
+        " ", "") else "", f"TVA {company.vat}" if company.vat else ""]
+    return " – ".join(p for p in parts if p)
+
+
+_WORDS = {8: "huit", 10: "dix", 15: "quinze", 30: "trente"}
+
+
+def within_days(days: int) -> str:
+    """« sous huit jours à compter de la réception » (the debtor's time runs from receipt, not from our date)."""
+    return f"sous {_WORDS.get(days, str(days))} jours à compter de la réception de la présente"
 
 
 def _lines(text: str) -> list[str]:
@@ -104,7 +125,7 @@ def new_pdf(policy: Policy, title: str, subject: str, today: date) -> _Pdf:
     """An A4 page with the embedded Unicode font, dated `today` (same inputs, same bytes)."""
     company = policy.company
     pdf = _Pdf(orientation="P", unit="mm", format="A4")
-    pdf.footer_text = f"{company.name} – SIREN {company.siren}" if company.siren else company.name
+    pdf.footer_text = legal_mentions(policy)
     pdf.set_creation_date(datetime.combine(today, time(), tzinfo=ZoneInfo(policy.schedule.timezone)))
     pdf.set_title(title)
     pdf.set_author(company.name)
@@ -150,11 +171,38 @@ def letterhead(pdf: _Pdf, policy: Policy, client: Client, today: date) -> None:
 
 
 def signature(pdf: _Pdf, policy: Policy) -> None:
+    """Signatory block: ``[company] signatory`` / ``signatory_title``, else the accounts department."""
+    company = policy.company
+    who = [company.signatory or "Le service comptabilité", *([company.signatory_title] if company.signatory_title else [])]
     pdf.ln(8)
-    for i, line in enumerate((f"Pour {policy.company.name}", "Le service comptabilité", "", "Signature :")):
+    for i, line in enumerate((f"Pour {company.name}", *who, "", "Signature :")):
         pdf.set_x(110)
         pdf.set_font("DejaVu", "B" if i == 0 else "", 10)
         pdf.cell(80, 5, line, new_x="LMARGIN", new_y="NEXT")
+
+
+def transfer_block(pdf: _Pdf, policy: Policy, invoices, total: Decimal) -> None:
+    """IBAN/BIC and, for a euro total, the EPC QR code (the same as in the emails), beside the text."""
+    from relance.core.iban import format_iban
+    from relance.messages.html import EPC_MAX, epc_qr_png
+    company, text = policy.company, writer(pdf)
+    reference = " ".join(i.number for i in invoices)[:140]
+    euro = all(i.currency == "EUR" for i in invoices) and Decimal("0.01") <= total <= EPC_MAX
+    if pdf.will_page_break(40):  # the block and its QR code stay together
+        pdf.add_page()
+    top = pdf.get_y()
+    text("Règlement par virement", bold=True)
+    lines = [f"Bénéficiaire : {company.name}", f"IBAN : {format_iban(company.iban)}",
+             *([f"BIC : {company.bic}"] if company.bic else []), f"Référence : {reference}"]
+    if euro:
+        lines.append("Ou scannez le code ci-contre avec l'application de votre banque.")
+    pdf.set_font("DejaVu", "", 10)
+    for line in lines:
+        pdf.multi_cell(120, 5, line, new_x="LMARGIN", new_y="NEXT")
+    if euro:
+        pdf.image(io.BytesIO(epc_qr_png(policy, total, reference, scale=6)), x=150, y=top, w=32, h=32)
+        pdf.set_y(max(pdf.get_y(), top + 34))
+    text("")
 
 
 def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tuple[Invoice, ...], today: date,
@@ -163,7 +211,6 @@ def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tupl
     claims = claims or Claims(policy)
     company, settings = policy.company, policy.penalties
     items = [claims.claim(invoice, client, today) for invoice in invoices]
-    deadline = today + timedelta(days=settings.notice_deadline_days)
     principal = currency_totals((c.invoice.currency, c.principal) for c in items)  # never added across currencies
     interest = sum((c.interest for c in items), ZERO)  # penalties are euro figures (claims.py: EUR only)
     indemnities = sum((c.penalty.indemnity if c.penalty else c.indemnity for c in items), ZERO)
@@ -232,13 +279,15 @@ def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tupl
          11, True)
     pdf.ln(3)
     text(f"Par la présente, nous vous mettons en demeure de nous régler "
-         f"{'les sommes' if len(total) > 1 else 'la somme'} de {amounts(total)} au plus "
-         f"tard le {long_date(deadline)} (soit sous {settings.notice_deadline_days} jours).")
+         f"{'les sommes' if len(total) > 1 else 'la somme'} de {amounts(total)} "
+         f"{within_days(settings.notice_deadline_days)}.")
     pdf.ln(2)
-    ways = [f"par virement sur le compte IBAN {company.iban}"] if company.iban else []
-    ways += [f"en ligne ({i.number}) : {i.payment_link}" for i in invoices if i.payment_link]
-    text("Règlement : " + (" ; ".join(ways) if ways else f"contactez-nous à {company.email}") + ".")
-    pdf.ln(2)
+    ways = [f"en ligne ({i.number}) : {i.payment_link}" for i in invoices if i.payment_link]
+    if ways or not company.iban or iban_problems(company.iban, company.bic):
+        text("Règlement : " + (" ; ".join(ways) if ways else f"contactez-nous à {company.email}") + ".")
+        pdf.ln(2)
+    if company.iban and not iban_problems(company.iban, company.bic):  # a wrong account is never printed
+        transfer_block(pdf, policy, invoices, dict(total).get("EUR", ZERO))
     if b2b:
         text("Les pénalités de retard (article L441-10 II du Code de commerce) continuent de courir jusqu'au "
              "complet paiement ; l'indemnité forfaitaire pour frais de recouvrement (article D441-5) est due de "
@@ -251,10 +300,12 @@ def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tupl
          "injonction de payer auprès de la juridiction compétente (articles 1405 et suivants du Code de "
          "procédure civile).")
     pdf.ln(2)
-    text("La présente lettre vaut mise en demeure au sens de l'article 1344 du Code civil.")
-    pdf.ln(3)
-    text("Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées.")
-    signature(pdf, policy)
+    with pdf.unbreakable() as doc:  # the signature never stands alone on a page: it moves with the closing words
+        closing = writer(doc)
+        closing("La présente lettre vaut mise en demeure au sens de l'article 1344 du Code civil.")
+        doc.ln(3)
+        closing("Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées.")
+        signature(doc, policy)
     return Letter(client.code, letter_filename(client.code, today, draft), bytes(pdf.output()),
                   tuple(i.number for i in invoices), total, tuple(warnings))
 

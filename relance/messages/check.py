@@ -50,6 +50,44 @@ def check_templates(policy: Policy, today: date | None = None) -> list[RowProble
     return problems
 
 
+def check_clients(policy: Policy, register: Register, today: date) -> list[RowProblem]:
+    """Render each client's open invoices at every email stage, in their language and segment.
+
+    Why beside the sample data: a staff template can fail only on real values (an empty
+    invoice date, a name with a quote); this finds it at the desk. One problem per template
+    error, naming the client and the template's file and line."""
+    renderer = Renderer(policy)
+    stages = [s.key for s in policy.stages if s.channel != "task"]
+    by_client: dict[str, list[Invoice]] = {}
+    for invoice in register.invoices:
+        if invoice.remaining > 0 and invoice.status not in ("Payée", "Annulée"):
+            by_client.setdefault(invoice.client, []).append(invoice)
+    problems, seen = [], set()
+    for code, invoices in sorted(by_client.items()):
+        client = register.clients.get(code)
+        if client is None:
+            continue
+        for stage in stages:
+            lines = tuple(Line(i, stage, i.days_late(today)) for i in invoices)
+            reminder = Reminder(f"check/{code}/{stage}", client, stage, lines, (client.email,))
+            try:
+                renderer.render_parts(client.language, stage, renderer.context(reminder, today))
+            except RenderError as exc:
+                if (str(exc), code) not in seen:
+                    seen.add((str(exc), code))
+                    problems.append(RowProblem("Modèles", None, None, f"client {code} : {exc}", client=code))
+    return problems
+
+
+def check_company(policy: Policy) -> list[RowProblem]:
+    """``[company]`` values printed to clients: the IBAN and BIC (checksum, format) and the logo file."""
+    from relance.core.iban import iban_problems
+    from relance.messages.html import check_logo
+    source = Path(policy.source).name
+    found = iban_problems(policy.company.iban, policy.company.bic) + [m for m in [check_logo(policy)] if m]
+    return [RowProblem(source, None, "[company]", message) for message in found]
+
+
 def check_rates(register: Register, policy: Policy, today: date) -> list[RowProblem]:
     """One problem per missing/unconfirmed rate (or below-floor contract rate), naming the invoices concerned."""
     found = Claims(policy, register).problems(register.invoices, today)

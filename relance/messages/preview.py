@@ -2,11 +2,13 @@
 
 Staff preview an invoice that is not due yet as often as one that is, so when
 today's plan has no message for it, the invoice alone is rendered at the stage
-the planner would send next.
+the planner would send next, rendered as of the day it would go (days late and penalties
+of that day), and the preview says which stage and which day.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -14,6 +16,8 @@ from relance.core import planner
 from relance.core.config import Policy
 from relance.adapters.mailers import Message
 from relance.core.model import Register, RowProblem
+from relance.core.rules.context import Context
+from relance.core.rules.ladder import next_stage
 from relance.messages.render import Renderer, RenderError
 
 
@@ -21,12 +25,44 @@ class PreviewError(Exception):
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """The message, its stage's name and the day it would go (``today`` when today's plan sends it)."""
+    message: Message
+    stage: str
+    day: date
+    today: date
+
+    def when(self) -> str:
+        """« Relance amiable — partirait aujourd'hui (25/11/2026) » / « … — partirait le 02/12/2026 »."""
+        shown = self.day.strftime("%d/%m/%Y")
+        return f"{self.stage} — partirait " + (f"aujourd'hui ({shown})" if self.day == self.today else f"le {shown}")
+
+
 def preview_message(register: Register, policy: Policy, number: str, today: date,
                     problems: tuple[RowProblem, ...] | list[RowProblem] = ()) -> Message:
+    return preview(register, policy, number, today, problems).message
+
+
+def _next_day(register: Register, policy: Policy, today: date, number: str) -> date:
+    """First business day the invoice's next stage may go (the planner's own rule), today at the earliest."""
+    ctx = Context(register, policy, today)
+    invoice = next(i for i in register.invoices if i.number == number)
+    found = next_stage(ctx, invoice, ctx.journal.history(number), register.clients[invoice.client].segment)
+    return max(found[1], today) if found else today
+
+
+def preview(register: Register, policy: Policy, number: str, today: date,
+            problems: tuple[RowProblem, ...] | list[RowProblem] = ()) -> Preview:
+    """`relance preview`: today's message for `number`, else the next one, rendered as of the day it would go."""
     todays = planner.plan(register, policy, today, None, problems)
     reminder = next((r for r in todays.reminders if number in r.invoices), None)
+    day = today
     if reminder is None:
         reminder = planner.next_reminder(register, policy, today, number)
+        if reminder is not None:
+            day = _next_day(register, policy, today, number)
+            reminder = planner.next_reminder(register, policy, day, number) or reminder
     if reminder is None:
         invoice = next((i for i in register.invoices if i.number == number), None)
         if invoice is None:
@@ -34,8 +70,9 @@ def preview_message(register: Register, policy: Policy, number: str, today: date
             raise PreviewError(f"facture {number} introuvable" + (f" ({known[0]})" if known else ""))
         reason = todays.states.get(number)
         raise PreviewError(f"aucun message prévu pour {number} : {reason.next_action if reason else 'rien à relancer'}")
-    now = datetime.combine(today, policy.schedule.send_window[0], tzinfo=ZoneInfo(policy.schedule.timezone))
+    now = datetime.combine(day, policy.schedule.send_window[0], tzinfo=ZoneInfo(policy.schedule.timezone))
     try:
-        return Renderer(policy).render(reminder, today, now)
+        message = Renderer(policy).render(reminder, day, now)
     except RenderError as exc:
         raise PreviewError(str(exc)) from None
+    return Preview(message, policy.label(reminder.stage), day, today)

@@ -45,7 +45,8 @@ from relance.core.law.claims import Claims, claim_lines
 from relance.core.config import Policy
 from relance.core.money import totals as currency_totals
 from relance.adapters.mailers import Message, one_line
-from relance.core.actions import Reminder, stage_label as label
+from relance.core.actions import INSTALMENT_DUE, INSTALMENT_PRE, Reminder, stage_label as label
+from relance.messages import html as email_html
 
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 
@@ -58,11 +59,17 @@ def money(amount: Decimal, currency: str = "EUR", lang: str = "fr") -> str:
     return format_currency(amount, currency, locale=LOCALES.get(lang, "fr_FR"))
 
 
-def long_date(day: date, lang: str = "fr") -> str:
+def long_date(day: date | None, lang: str = "fr") -> str:
+    """``25 novembre 2026``; an empty date prints nothing (Babel would print *today* for None)."""
+    if day is None or day == "":
+        return ""
     return format_date(day, format="long", locale=LOCALES.get(lang, "fr_FR"))
 
 
-def short_date(day: date, lang: str = "fr") -> str:
+def short_date(day: date | None, lang: str = "fr") -> str:
+    """``25/11/2026``; an empty date prints nothing, never today's date."""
+    if day is None or day == "":
+        return ""
     return format_date(day, format="short" if lang == "en" else "dd/MM/yyyy", locale=LOCALES.get(lang, "fr_FR"))
 
 
@@ -73,7 +80,14 @@ def per_currency(items, attribute: str = "remaining") -> list[dict]:
 
 
 def nl2br(text: str) -> Markup:
-    return Markup("<br>\n").join(escape(line) for line in str(text).split("\n"))
+    """Plain text -> HTML lines. Always escapes, even the output of a text-template macro
+    (Jinja marks a macro's result safe when an HTML template calls it)."""
+    return Markup("<br>\n").join(escape(line) for line in str.__str__(str(text)).split("\n"))
+
+
+def as_text(value: str) -> Markup:
+    """A text-template macro's output (greeting, signature) printed in HTML: escaped, never trusted."""
+    return escape(str.__str__(str(value)))
 
 
 def packaged_templates() -> Path:
@@ -97,8 +111,9 @@ class Renderer:
             autoescape=lambda name: bool(name and name.endswith(".html.j2")),
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         )
-        self.env.filters.update(money=money, long_date=long_date, short_date=short_date, nl2br=nl2br,
+        self.env.filters.update(money=money, long_date=long_date, short_date=short_date, nl2br=nl2br, text=as_text,
                                 per_currency=per_currency)
+        self.env.globals.update(totals_of=per_currency)
 
     def _render(self, name: str, context: dict) -> str:
         try:
@@ -108,6 +123,8 @@ class Renderer:
                               f"ni dans les modèles fournis)") from None
         except TemplateError as exc:
             raise RenderError(f"{_where(exc, name)}: {exc.message or exc}") from None
+        except Exception as exc:  # a staff template's runtime error (1/0, a date minus nothing): this client only
+            raise RenderError(f"{_where(exc, name)}: erreur dans le modèle : {type(exc).__name__}: {exc}") from None
 
     @cached_property
     def claims(self) -> Claims:
@@ -138,7 +155,7 @@ class Renderer:
         text = self._render(self._name(lang, stage, segment, "txt"), context).strip() + "\n"
         html_name = self._name(lang, stage, segment, "html")
         if self.has(html_name):
-            html = self._render(html_name, context)
+            html = email_html.inline_css(self._render(html_name, {**context, "subject": subject}))
         else:
             html = self._render(f"{lang}/_layout.html.j2", {**context, "subject": subject, "body": text})
         return Rendered(subject, text, html)
@@ -155,13 +172,21 @@ class Renderer:
             "instalment": {"number": line.instalment.number, "due": line.instalment.due,
                            "amount": line.instalment.amount} if line.instalment else None,
             # late-payment interest + indemnity as of today: figures, and the lines that justify them
+            "order_ref": line.invoice.order_ref, "note": line.invoice.client_note,
             "penalty_lines": claim_lines(claim, LOCALES.get(lang, "fr_FR")), "penalty": claim.extra,
             "claimed": claim.total, "penalty_pending": bool(claim.error),  # interest "à parfaire": no rate
         } for line, claim in zip(reminder.lines, claims)]
         totals = per_currency(lines)
+        logo = email_html.logo_image(self.policy)
+        transfer, qr = (None, None) if reminder.stage in (INSTALMENT_PRE, INSTALMENT_DUE) \
+            else email_html.transfer(self.policy, lines)
+        stage_config = next((s for s in self.policy.stages if s.key == reminder.stage), None)
         return {
             "company": {"name": company.name, "siren": company.siren, "address": company.address,
-                        "email": company.email, "phone": company.phone, "city": company.city},
+                        "email": company.email, "phone": company.phone, "city": company.city,
+                        "logo_cid": logo.cid if logo else ""},
+            "transfer": transfer, "terms": getattr(stage_config, "terms", ""),
+            "inline_images": (logo, qr),
             "client": {"code": reminder.client.code, "name": reminder.client.display_name,
                        "contact": reminder.client.contact, "segment": reminder.client.segment,
                        "b2b": reminder.client.b2b, "language": lang},
@@ -178,7 +203,8 @@ class Renderer:
         }
 
     def render(self, reminder: Reminder, today: date, now: datetime) -> Message:
-        parts = self.render_parts(reminder.client.language, reminder.stage, self.context(reminder, today))
+        context = self.context(reminder, today)
+        parts = self.render_parts(reminder.client.language, reminder.stage, context)
         domain = self.policy.company.email.rpartition("@")[2]
         return Message(
             key=reminder.key, message_id=jr.message_id(reminder.key, domain), sender=sender(self.policy),
@@ -186,7 +212,7 @@ class Renderer:
             text=parts.text, html=parts.html, date=now,
             in_reply_to=reminder.references[-1] if reminder.references else "",
             references=reminder.references, client=reminder.client.code, invoices=reminder.invoices,
-            stage=reminder.stage)
+            stage=reminder.stage, inline=email_html.used_images(parts.html, context["inline_images"]))
 
 
 def sender(policy: Policy) -> str:
@@ -195,10 +221,11 @@ def sender(policy: Policy) -> str:
     return policy.mail.sender if name or not address else formataddr((policy.company.name, address))
 
 
-def _where(exc: TemplateError, name: str) -> str:
+def _where(exc: Exception, name: str) -> str:
     """``fr/amiable.txt.j2:12`` from a Jinja error, syntax or runtime."""
-    lineno = getattr(exc, "lineno", None)
-    filename = getattr(exc, "name", None) or name
+    jinja = isinstance(exc, TemplateError)  # other exceptions may have unrelated .name/.lineno attributes
+    lineno = getattr(exc, "lineno", None) if jinja else None
+    filename = (getattr(exc, "name", None) if jinja else None) or name
     if lineno is None:
         for frame in reversed(traceback.extract_tb(exc.__traceback__)):
             if frame.filename.endswith(".j2"):

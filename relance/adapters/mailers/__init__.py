@@ -53,6 +53,7 @@ class Message:
     client: str = ""
     invoices: tuple[str, ...] = ()
     stage: str = ""
+    inline: tuple = ()  # relance.messages.html.InlineImage: logo, transfer QR (multipart/related, cid:)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,12 @@ def to_mime(message: Message) -> EmailMessage:
     mime["Auto-Submitted"] = "auto-generated"
     mime.set_content(message.text)
     mime.add_alternative(message.html, subtype="html")
+    if message.inline:
+        html_part = mime.get_body(("html",))
+        for image in message.inline:
+            maintype, _, subtype = image.mimetype.partition("/")
+            html_part.add_related(image.content, maintype=maintype, subtype=subtype, cid=f"<{image.cid}>",
+                                  filename=image.filename or None, disposition="inline")
     for attachment in message.attachments:
         maintype, _, subtype = attachment.mimetype.partition("/")
         mime.add_attachment(attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename)
