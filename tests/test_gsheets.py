@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from tenacity import wait_none
 
-from relance.core import cells
+from relance.core import cells, schema
 from relance import runner
 from relance.adapters.backends import BackendError, Changes
 from relance.adapters.backends.gsheets import GoogleSheetsBackend
@@ -22,6 +22,8 @@ from tests.fakes.gspread_local import local_client
 FAST = RetryPolicy(wait=wait_none(), sleep=lambda seconds: None)
 SIX = {"spreadsheets.get": 1, "values.batchGet": 3, "spreadsheets.batchUpdate": 2}  # pending rows: appendCells
 LOCK = {"spreadsheets.batchUpdate": 2}  # take (appendCells to Verrou), give back (delete rows)
+
+COL = {name: i for i, name in enumerate(schema.FACTURES.headers)}  # positions as create_workbook lays them
 
 
 def plus(*counts: dict) -> dict:
@@ -91,12 +93,12 @@ def test_formula_looking_values_stay_text(fake_sheets, text):
     backend.load()
     backend.apply(Changes(journal=({"comment": text, "client": text, "status": "manual"},)))  # append path
     backend.apply(Changes(invoices={"F1": {"alert": text}}, tasks=({"reason": text, "key": "T/1"},)))
-    stored = [fake_sheets.sheet(key, "Journal").rows[1][11], fake_sheets.sheet(key, "Factures").rows[1][16],
+    stored = [fake_sheets.sheet(key, "Journal").rows[1][11], fake_sheets.sheet(key, "Factures").rows[1][COL["Alerte"]],
               fake_sheets.sheet(key, "Tâches").rows[1][3]]
     assert stored == [text] * 3 and all(type(v) is str for v in stored)  # a str cell, not a formula cell
-    assert fake_sheets.get_values(key, "Factures", render="FORMULA")[1][16] == text
+    assert fake_sheets.get_values(key, "Factures", render="FORMULA")[1][COL["Alerte"]] == text
     tabs = direct(fake_sheets, key).load()
-    assert tabs["Journal"].rows[1][11] == text and tabs["Factures"].rows[1][16] == text
+    assert tabs["Journal"].rows[1][11] == text and tabs["Factures"].rows[1][COL["Alerte"]] == text
 
 
 def test_decimals_dates_and_timestamps_round_trip_without_float_noise(fake_sheets):
@@ -107,10 +109,10 @@ def test_decimals_dates_and_timestamps_round_trip_without_float_noise(fake_sheet
                                            "reminders_sent": 2, "next_action": "Relance le 02/12/2026"}},
                           tasks=({"created": TODAY, "key": "T/1", "reason": "x"},)))
     row = fake_sheets.get_values(key, "Factures")[1]
-    assert row[15] == 1234.56 and repr(row[15]) == "1234.56" and row[12] == "2026-11-25 10:07" and row[14] == 2
+    assert row[COL["Pénalités"]] == 1234.56 and repr(row[COL["Pénalités"]]) == "1234.56" and row[COL["Dernière relance"]] == "2026-11-25 10:07" and row[COL["Relances envoyées"]] == 2
     assert fake_sheets.get_values(key, "Tâches")[1][0] == "2026-11-25"
-    assert cells.parse_amount(row[15]) == Decimal("1234.56")
-    assert cells.parse_datetime(row[12]) == stamp.replace(tzinfo=None)
+    assert cells.parse_amount(row[COL["Pénalités"]]) == Decimal("1234.56")
+    assert cells.parse_datetime(row[COL["Dernière relance"]]) == stamp.replace(tzinfo=None)
     register, problems = parse_register(direct(fake_sheets, key).load())
     assert problems == [] and register.tasks[0].created == TODAY and register.invoices[0].amount == Decimal("100.00")
 
@@ -128,7 +130,8 @@ def test_writes_follow_the_invoice_when_staff_sort_and_insert_rows_during_the_ru
     rows = fake_sheets.get_values(key, "Factures")
     assert [r[0] for r in rows[1:]] == ["F5", "F9", "F4", "F3", "F2", "F1"]
     for row in rows[1:]:
-        assert (row[13] if len(row) > 13 else "") == ("" if row[0] == "F9" else f"action {row[0]}")
+        action = row[COL["Prochaine action"]] if len(row) > COL["Prochaine action"] else ""
+        assert action == ("" if row[0] == "F9" else f"action {row[0]}")
 
 
 def test_writes_follow_the_invoice_column_when_staff_move_it_during_the_run(fake_sheets):
@@ -140,7 +143,8 @@ def test_writes_follow_the_invoice_column_when_staff_move_it_during_the_run(fake
     fake_sheets.reset_counts()
     backend.apply(Changes(invoices={"F2": {"alert": "à voir"}}))
     rows = fake_sheets.get_values(key, "Factures")
-    assert [(r[1], r[16] if len(r) > 16 else "") for r in rows[1:]] == [("F1", ""), ("F2", "à voir")]
+    alerts = [(r[1], r[COL["Alerte"]] if len(r) > COL["Alerte"] else "") for r in rows[1:]]
+    assert alerts == [("F1", ""), ("F2", "à voir")]
     assert fake_sheets.count("values.batchGet") == 2  # the re-read found the column moved: one more read
 
 
@@ -210,7 +214,7 @@ def test_client_errors_are_not_retried(fake_sheets):
 def test_missing_journal_tab_and_bot_headers_are_added_and_tasks_updated_by_key(fake_sheets):
     tabs = register_tabs([inv("F1")], tasks=[{"reason": "ancienne", "key": "T/0"}])
     del tabs["Journal"]
-    tabs["Factures"] = [row[:15] for row in tabs["Factures"]]  # no Pénalités, no Alerte
+    tabs["Factures"] = [row[:COL["Pénalités"]] for row in tabs["Factures"]]  # no Pénalités, no Alerte
     key = fake_sheets.create_spreadsheet("R", tabs)
     backend = direct(fake_sheets, key)
     backend.load()
@@ -219,7 +223,7 @@ def test_missing_journal_tab_and_bot_headers_are_added_and_tasks_updated_by_key(
                           task_updates={"T/0": {"reason": "mise à jour"}, "T/1": {"invoices": "F1"}}))
     journal = fake_sheets.get_values(key, "Journal")
     assert journal[0][:3] == ["Horodatage", "N° facture", "Client"] and journal[1][8] == "k"
-    assert fake_sheets.get_values(key, "Factures")[0][15:] == ["Pénalités", "Alerte"]
+    assert fake_sheets.get_values(key, "Factures")[0][COL["Pénalités"]:] == ["Pénalités", "Alerte"]
     assert values(fake_sheets, key, "Factures")["F1"]["Alerte"] == "voir"
     tasks = [(r[3], r[2], r[8]) for r in fake_sheets.get_values(key, "Tâches")[1:]]
     assert tasks == [("mise à jour", "", "T/0"), ("nouvelle", "F1", "T/1")]

@@ -51,7 +51,8 @@ def test_per_stage_terms_reminder_from_config(workdir, tmp_path):
 def test_a_register_without_the_new_columns_still_reads():
     tabs = {"Factures": RawTab("Factures", [FACTURES.headers[:11],
                                             ["F1", "C1", date(2026, 10, 1), TODAY, Decimal(5), "EUR"] + [None] * 5]),
-            "Clients": RawTab("Clients", [CLIENTS.headers[:4], ["C1", "Client", "", "c1@example.com"]])}
+            "Clients": RawTab("Clients", [CLIENTS.headers, ["C1", "Client", "", "c1@example.com"] + [None] * 4
+                                          + ["B2B"]])}
     register, problems = parse_register(tabs)
     assert not problems and register.invoices[0].client_note == "" and register.invoices[0].order_ref == ""
 

@@ -4,14 +4,19 @@ A range made only of cells the bot writes (bot columns, rows below the journal) 
 and said; a range that also covers staff cells is refused before anything is sent, naming it."""
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 from typer.testing import CliRunner
 
 from relance.cli import app
+from relance.core.schema import FACTURES
 
 from conftest import TODAY, sheet_rows, xlsx_register
 from test_xlsx_staff import inv
 
 cli = CliRunner()
+COL = {h: get_column_letter(i + 1) for i, h in enumerate(FACTURES.headers)}  # letters as create_workbook lays them
+STAGE, NEXT, ALERT, NOTES, LAST = COL["Étape"], COL["Prochaine action"], COL["Alerte"], COL["Notes"], \
+    COL["Dernière relance"]
 
 
 def run(workdir, day=TODAY):
@@ -27,11 +32,11 @@ def merge(path, tab, *ranges):
 
 def test_merged_bot_cells_are_unmerged_and_the_run_goes_on(workdir):
     path = xlsx_register(workdir, [inv("F1"), inv("F2"), inv("F3", client="C2")])
-    merge(path, "Factures", "L2:L3", "N3:Q4")  # Étape over two rows, Prochaine action..Alerte
+    merge(path, "Factures", f"{STAGE}2:{STAGE}3", f"{NEXT}3:{ALERT}4")  # Étape over two rows, Prochaine action..Alerte
     merge(path, "Journal", "A5:L9")  # below the journal: where rows are appended
     result = run(workdir)
     assert result.exit_code == 0, result.output
-    assert "Traceback" not in result.output and "L2:L3" in result.output and "A5:L9" in result.output
+    assert "Traceback" not in result.output and f"{STAGE}2:{STAGE}3" in result.output and "A5:L9" in result.output
     workbook = openpyxl.load_workbook(path)
     assert workbook["Factures"].merged_cells.ranges == set() and workbook["Journal"].merged_cells.ranges == set()
     factures = {r["N° facture"]: r for r in sheet_rows(path, "Factures")}
@@ -43,13 +48,14 @@ def test_merged_bot_cells_are_unmerged_and_the_run_goes_on(workdir):
 
 def test_a_merge_over_staff_and_bot_cells_is_refused_before_sending(workdir):
     path = xlsx_register(workdir, [inv("F1"), inv("F2")])
-    merge(path, "Factures", "K2:M2")  # Notes (staff) merged with Étape, Dernière relance (bot)
+    staff_and_bot = f"{NOTES}2:{LAST}2"   # Notes … (staff) merged with Étape, Dernière relance (bot)
+    merge(path, "Factures", staff_and_bot)
     before = path.read_bytes()
     result = run(workdir)
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "Factures!K2:M2" in result.output and "Rien n'a été envoyé" in result.output
+    assert f"Factures!{staff_and_bot}" in result.output and "Rien n'a été envoyé" in result.output
     assert not list((workdir / "outbox").glob("*.eml")) and path.read_bytes() == before
     workbook = openpyxl.load_workbook(path)
-    workbook["Factures"].unmerge_cells("K2:M2")  # staff fix it as told
+    workbook["Factures"].unmerge_cells(staff_and_bot)  # staff fix it as told
     workbook.save(path)
     assert run(workdir).exit_code == 0 and len(list((workdir / "outbox").glob("*.eml"))) == 1

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 import pytest
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule
@@ -21,6 +22,7 @@ from openpyxl.styles import PatternFill
 from typer.testing import CliRunner
 
 from relance.cli import app
+from relance.core import schema
 
 from conftest import TODAY, sheet_rows, xlsx_register
 
@@ -123,12 +125,13 @@ def test_a_formula_without_computed_value_makes_the_row_unknown_not_unpaid(workd
 def test_bot_cells_are_written_raw_and_keep_staff_formatting(workdir):
     path = xlsx_register(workdir, [inv("F1", notes="=1+1")])
     workbook = openpyxl.load_workbook(path)
-    workbook["Factures"]["Q2"].fill = PatternFill("solid", fgColor="FFFF00")  # staff colour a bot cell
+    alert, stage = (f"{get_column_letter(schema.FACTURES.headers.index(h) + 1)}2" for h in ("Alerte", "Étape"))
+    workbook["Factures"][alert].fill = PatternFill("solid", fgColor="FFFF00")  # staff colour a bot cell
     workbook.save(path)
     assert invoke("run", "--config", workdir / "config.toml", "--date", TODAY.isoformat()).exit_code == 0
     sheet = openpyxl.load_workbook(path)["Factures"]
-    assert sheet["L2"].value == "Relance amiable" and sheet["L2"].data_type == "s"
-    assert sheet["Q2"].fill.fgColor.rgb.endswith("FFFF00")
+    assert sheet[stage].value == "Relance amiable" and sheet[stage].data_type == "s"
+    assert sheet[alert].fill.fgColor.rgb.endswith("FFFF00")
     journal = openpyxl.load_workbook(path)["Journal"]
     assert all(c.data_type != "f" for row in journal.iter_rows() for c in row)  # RAW, never a formula
 
