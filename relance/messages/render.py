@@ -17,7 +17,7 @@ Money and dates are formatted by Babel in the client's language:
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from email.utils import formataddr, parseaddr
@@ -162,13 +162,14 @@ class Renderer:
     def render(self, reminder: Reminder, today: date, now: datetime) -> Message:
         parts = self.render_parts(reminder.client.language, reminder.stage, self.context(reminder, today))
         domain = self.policy.company.email.rpartition("@")[2]
-        return Message(
+        message = Message(
             key=reminder.key, message_id=jr.message_id(reminder.key, domain), sender=sender(self.policy),
             to=reminder.to, cc=reminder.cc, reply_to=self.policy.company.email, subject=parts.subject,
             text=parts.text, html=parts.html, date=now,
             in_reply_to=reminder.references[-1] if reminder.references else "",
             references=reminder.references, client=reminder.client.code, invoices=reminder.invoices,
             stage=reminder.stage)
+        return replace(message, subject="[TEST] " + message.subject) if reminder.test else message
 
 
 def sender(policy: Policy) -> str:
