@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from relance.adapters.backends import RegisterLocked
+from relance.adapters.errors import RegisterLocked
 
 LOCK_NAME = ".relance.lock"
 TTL = timedelta(minutes=30)

@@ -18,56 +18,7 @@ app = typer.Typer(
          "Start with `relance demo`, then `relance init registre.xlsx` for your own register.",
     no_args_is_help=True, rich_markup_mode="rich", add_completion=False)
 
-ConfigOption = typer.Option(Path("config.toml"), "--config", "-c", help="Config file (default ./config.toml).")
-DateOption = typer.Option(None, "--date", help="Act as of another day, YYYY-MM-DD (at its send-window opening).")
-
-
-def _fail(message: str, code: int = 1) -> None:
-    from relance.cli.console import err_console
-    err_console.print(f"[bold red]Erreur :[/] {message}")
-    raise typer.Exit(code)
-
-
-def _policy(path: Path):
-    from relance.core.config import ConfigError, load_policy
-    try:
-        return load_policy(path)
-    except ConfigError as exc:
-        _fail(str(exc))
-
-
-def _day(value: Optional[str]) -> Optional[date]:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        _fail(f"--date {value!r} : attendu une date AAAA-MM-JJ, par exemple 2026-11-25")
-
-
-def _today(policy) -> date:
-    """Today in the configured time zone: every read-only command agrees with `relance run` on the day."""
-    from relance.core.timing import local_today
-    return local_today(policy.schedule, datetime.now().astimezone())
-
-
-def _load(policy):
-    """Backend + parsed register, with user-facing errors."""
-    backend, _, register, problems = _read(policy)
-    return backend, register, problems
-
-
-def _read(policy):
-    """Backend, raw tabs as read, parsed register and problems, with user-facing errors."""
-    from relance.adapters.backends import BackendError, open_backend
-    from relance.core.parse import RegisterError, parse_register
-    try:
-        backend = open_backend(policy)
-        raw = backend.load()
-        register, problems = parse_register(raw, policy.schedule.timezone)
-    except (BackendError, RegisterError) as exc:
-        _fail(str(exc))
-    return backend, raw, register, problems
+from relance.cli.options import ConfigOption, DateOption, _day, _fail, _load, _policy, _read, _today  # noqa: E402
 
 
 @app.command()
@@ -340,7 +291,9 @@ def demo(directory: Path = typer.Option(Path("relance-demo"), "--dir", help="Whe
     console.print(f"Ensuite : [bold]relance plan --config {directory / 'config.toml'} --all[/]")
 
 
-from relance.cli import law as cli_law
+from relance.cli import law as cli_law  # noqa: E402  (its commands, registered on `app`)
+
+cli_law.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -34,7 +34,7 @@ from relance.core.law.claims import Claim, Claims, claim_lines
 from relance.core.config import Policy
 from relance.adapters.files import atomic_write, safe_name
 from relance.core.journal import task_key
-from relance.adapters.mailers import Attachment, Message
+from relance.messages.message import Attachment, Message
 from relance.core.model import ZERO, Client, Invoice, Register
 from relance.core.planner import Reminder
 from relance.core.law.rate_table import half_year_of

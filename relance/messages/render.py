@@ -35,7 +35,7 @@ from relance.core import journal as jr
 from relance.core import schema
 from relance.core.law.claims import Claims, claim_lines
 from relance.core.config import Policy
-from relance.adapters.mailers import Message, one_line
+from relance.messages.message import Message, one_line
 from relance.core.actions import Reminder, stage_label as label
 
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}

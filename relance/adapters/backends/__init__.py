@@ -13,19 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol
 
+from relance.adapters.errors import BackendError, RegisterLocked
 from relance.core.config import Policy
 from relance.dashboard.layout import SheetLayout
 from relance.core.model import RawTabs
 
+__all__ = ["BackendError", "RegisterLocked", "Backend", "Changes", "ApplyReport", "open_backend"]
+
 Row = Mapping[str, Any]  # column key (schema) -> value
 
 
-class BackendError(Exception):
-    """The register cannot be read or written; the message says what to do."""
-
-
-class RegisterLocked(BackendError):
-    """Somebody has the workbook open (Excel/LibreOffice lock file), or another run holds it."""
 
 
 @dataclass(frozen=True, slots=True)
