@@ -174,14 +174,13 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
     register, problems = parse_register(raw, policy.schedule.timezone)
     mailer = mailer or open_mailer(policy, dry_run)
     report = RunReport(today, now, dry_run, bool(policy.mail.test_recipient), planner.Plan(today),
-                       problems=list(problems), register=getattr(backend, "description", ""))
-    report.outbox = getattr(mailer, "folder", None)
+                       problems=list(problems), register=backend.description)
+    report.outbox = mailer.folder
     settled = [] if dry_run else resolve_interrupted(register, policy, mailer, now, report)
     register = with_journal(register, settled)
     day = decision.decide(register, policy, today, now, problems, gather_inputs(raw, policy))
-    reread = getattr(backend, "reread", None)
-    if not dry_run and day.reminders and reread is not None:  # staff may have edited since the read
-        day = decision.hold_edited(day, raw.get("Factures"), reread("Factures"))
+    if not dry_run and day.reminders:  # staff may have edited since the read
+        day = decision.hold_edited(day, raw.get("Factures"), backend.reread("Factures"))
     report.plan, report.stale_payments = day, day.stale_payments
     report.notes.extend(day.notes)
     return _apply(policy, day, raw, register, problems, settled, backend, mailer, report, progress)
@@ -268,7 +267,7 @@ def _apply(policy: Policy, day: planner.Plan, raw: RawTabs, register: Register, 
     backend.apply(Changes(invoices=bot_columns, journal=tuple(outcome + task_journal),
                           tasks=tuple(new_tasks), task_updates=updates,
                           layouts=summary_layouts(raw, register, policy, report, day.banner, day.paid_up_to)))
-    report.notes.extend(getattr(backend, "notes", ()))  # e.g. Sheets: Synthèse left as it was
+    report.notes.extend(backend.notes)  # e.g. Sheets: Synthèse left as it was
     return report
 
 

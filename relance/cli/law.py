@@ -96,7 +96,7 @@ def anonymise(before: str = typer.Option(..., "--before", help="Erase clients wh
     policy = _policy(config)
     cutoff = _day(before)
     backend, register, problems = _load(policy)
-    if not hasattr(backend, "redact"):
+    if not backend.can_redact:
         _fail("relance anonymise ne sait effacer que dans un registre .xlsx pour l'instant.")
     codes = anon.eligible_clients(register, problems, cutoff)
     todo = anon.redactions(register, codes)

@@ -70,6 +70,8 @@ class XlsxBackend:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.description = str(self.path)
+        self.notes: list[str] = []  # the Backend protocol: nothing to say after a local write
+        self.can_redact = True
 
     def run_lock(self, owner: str, ttl):
         """One run at a time: ``.relance.lock`` beside the workbook (see relance/lock.py)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
+from pathlib import Path
 from typing import Protocol
 
 from relance.messages.message import Attachment, Message, SendReceipt, one_line
@@ -30,13 +31,21 @@ class MailUncertain(MailError):
 
 
 class Mailer(Protocol):
-    def send(self, message: Message) -> SendReceipt: ...
+    """Everything the runner asks of a mailer (both mailers pass tests/test_conformance.py)."""
+
+    folder: Path | None  # where a copy of every message sent is kept (.eml), None when nowhere
+
+    def send(self, message: Message) -> SendReceipt:
+        """Deliver (or store) the message; raises `MailError`, or `MailUncertain` when it may have left."""
+        ...
 
     def was_sent(self, message_id: str, key: str) -> bool | None:
         """True/False when the mailer can tell (outbox), None when it cannot (SMTP)."""
         ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """End the session (SMTP: QUIT); the runner calls it once, after the last send."""
+        ...
 
 
 def _address(text: str) -> str:
