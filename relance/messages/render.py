@@ -22,7 +22,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from email.utils import formataddr, parseaddr
 from functools import cached_property
-from importlib.resources import files
 from pathlib import Path
 
 from babel.dates import format_date
@@ -33,6 +32,7 @@ from markupsafe import Markup, escape
 
 from relance.core import journal as jr
 from relance.core import schema
+from relance.defaults import default_path
 from relance.core.law.claims import Claims, claim_lines
 from relance.core.config import Policy
 from relance.messages.message import Message, one_line
@@ -62,7 +62,7 @@ def nl2br(text: str) -> Markup:
 
 
 def packaged_templates() -> Path:
-    return Path(str(files("relance.defaults").joinpath("templates")))
+    return default_path("templates")
 
 
 @dataclass(frozen=True, slots=True)
