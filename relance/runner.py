@@ -33,7 +33,8 @@ from relance.adapters.attachments import attach_invoices
 from relance.adapters.backends import Backend, Changes, open_backend
 from relance.adapters.faults import crashpoint
 from relance.core.config import Policy
-from relance.documents.letters import Letter, LetterError, attach_letter, save_letter
+from relance.adapters.files import save_document as save_letter
+from relance.documents.letters import Letter, LetterError, attach_letter
 from relance.adapters.lock import run_lock
 from relance.adapters.mailers import MailError, Mailer, MailUncertain, Message
 from relance.core.model import RawTabs, Register, RowProblem

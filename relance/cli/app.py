@@ -291,9 +291,9 @@ def demo(directory: Path = typer.Option(Path("relance-demo"), "--dir", help="Whe
     console.print(f"Ensuite : [bold]relance plan --config {directory / 'config.toml'} --all[/]")
 
 
-from relance.cli import law as cli_law  # noqa: E402  (its commands, registered on `app`)
+from relance.cli.law import register as register_law  # noqa: E402  (its commands, registered on `app`)
 
-cli_law.register(app)
+register_law(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

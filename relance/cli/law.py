@@ -28,7 +28,8 @@ def letter(invoices: list[str] = typer.Argument(..., help="Invoice number(s); on
     from rich.markup import escape
 
     from relance.cli.console import console
-    from relance.documents.letters import LetterError, letters_for, save_letter
+    from relance.adapters.files import save_document as save_letter
+    from relance.documents.letters import LetterError, letters_for
     policy = _policy(config)
     _, register, _ = _load(policy)
     try:

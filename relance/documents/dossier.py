@@ -33,7 +33,7 @@ from pathlib import Path
 
 from relance.core.law.claims import Claims
 from relance.core.config import Policy
-from relance.adapters.files import safe_name
+from relance.documents.names import safe_name
 from relance.core.model import ZERO, Client, Invoice, JournalEntry, Register
 
 PROOF = re.compile(r"lettre LRAR à envoyer : (\S+) sha256=([0-9a-f]{64})")

@@ -24,7 +24,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from importlib.resources import files
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
@@ -32,7 +31,7 @@ from fpdf.errors import FPDFException
 
 from relance.core.law.claims import Claim, Claims, claim_lines
 from relance.core.config import Policy
-from relance.adapters.files import atomic_write, safe_name
+from relance.documents.names import safe_name
 from relance.core.journal import task_key
 from relance.messages.message import Attachment, Message
 from relance.core.model import ZERO, Client, Invoice, Register
@@ -293,11 +292,6 @@ def letters_for(register: Register, policy: Policy, numbers: list[str], today: d
         by_client.setdefault(invoice.client, []).append(invoice)
     return [formal_notice(policy, register.clients[code], sorted(items, key=lambda i: (i.due, i.number)), today,
                           claims, draft=draft) for code, items in sorted(by_client.items())]
-
-
-def save_letter(letter: Letter, folder: Path) -> Path:
-    """Write the PDF atomically (a letter that exists is complete) and return its path."""
-    return atomic_write(folder / letter.filename, letter.content)
 
 
 def letter_note(letter: Letter, folder: str) -> str:

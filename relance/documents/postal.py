@@ -16,7 +16,7 @@ from datetime import date
 
 from relance.core.actions import Line, NewTask, Reminder
 from relance.core.config import Policy
-from relance.adapters.files import safe_name
+from relance.documents.names import safe_name
 from relance.core.journal import message_key
 from relance.documents.letters import Letter, letterhead, new_pdf, signature, writer
 from relance.core.model import Register
