@@ -101,6 +101,15 @@ def test_the_core_does_no_io_and_reads_no_clock(name):
     assert writes == set() and opened == [], f"{name} writes files: {writes or [ast.unparse(o) for o in opened]}"
 
 
+@pytest.mark.parametrize("name", [n for n in MODULES if n.startswith("relance.documents")])
+def test_documents_build_bytes_and_write_nothing(name):
+    """Letters and dossiers are built in memory; only the shell saves them (the run's apply step,
+    after the decision and right before the journal), so a plan or a dry run leaves no file behind."""
+    calls = {ast.unparse(node.func) for node in ast.walk(TREES[name]) if isinstance(node, ast.Call)}
+    assert {c for c in calls if c.rpartition(".")[2] in WRITE_CALLS | {"atomic_write", "save_letter"}} == set()
+    assert "open" not in calls
+
+
 def test_no_import_cycles():
     graph = {name: import_time_imports(name) for name in MODULES}
     cycles, index, low, stack, on_stack = [], {}, {}, [], set()
