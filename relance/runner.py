@@ -1,7 +1,11 @@
 """The imperative shell: the only place that knows the order of side effects.
 
-    lock -> load -> parse -> resolve interrupted sends -> plan -> render (+ invoice PDFs)
-         -> journal ``pending`` -> send -> journal ``sent``/``failed`` + bot columns + Synthèse -> unlock
+    gather:  lock -> load -> parse -> settle interrupted sends -> re-read staff cells
+    decide:  `decision.decide` (pure: every rule, every gate of the day) -> a `Plan`
+    apply:   render (+ letters, invoice PDFs) -> save letters -> journal ``pending`` -> send
+             -> journal ``sent``/``failed`` + tasks + bot columns + Synthèse -> unlock
+
+`relance plan` calls the same `decision.decide`, so it announces what this file will do.
 
 The journal is written *before* anything leaves (``pending``) and again after
 (``sent``), so a run killed at any point is finished by the next one: a pending
@@ -15,26 +19,27 @@ adapters (`open_backend`, `open_mailer`) and moves data between them.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from relance.core import guards, memory
+from relance.core import decision, memory
 from relance.core import journal as jr
 from relance.core import planner
+from relance.core import records
 from relance.adapters.attachments import attach_invoices
 from relance.adapters.backends import Backend, Changes, open_backend
 from relance.adapters.faults import crashpoint
 from relance.core.config import Policy
-from relance.documents.letters import LetterError, attach_letter
+from relance.adapters.files import save_document as save_letter
+from relance.documents.letters import Letter, LetterError, attach_letter
 from relance.adapters.lock import run_lock
 from relance.adapters.mailers import MailError, Mailer, MailUncertain, Message
-from relance.core.model import JournalEntry, RawTabs, Register, RowProblem, Task
+from relance.core.model import RawTabs, Register, RowProblem
 from relance.core.parse import parse_register
-from relance.documents.postal import letters_for_tasks
+from relance.documents.postal import letters_for_tasks, unmade_note
 from relance.messages.render import Renderer, RenderError
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
@@ -93,31 +98,12 @@ def refuse_false_date(policy: Policy, today: date | None, dry_run: bool, wall: d
 
 
 def journal_rows(message: Message, lines: dict[str, str], status: str, now: datetime, comment: str = "") -> list[dict]:
-    """One journal row per invoice of the message, all sharing key and Message-ID."""
-    return [{"timestamp": now, "invoice": number, "client": message.client, "stage": lines.get(number, message.stage),
-             "channel": "email", "recipient": ", ".join(message.to + message.cc), "subject": message.subject,
-             "status": status, "key": message.key, "message_id": message.message_id, "author": jr.BOT,
-             "comment": comment} for number in message.invoices]
+    """One journal row per invoice of the message, all sharing key and Message-ID (`records.message_rows`)."""
+    return records.message_rows(message.key, message.client, {n: lines.get(n, message.stage) for n in message.invoices},
+                                message.to + message.cc, message.subject, status, now, message.message_id, comment)
 
 
-def task_rows(task: planner.NewTask, now: datetime, note: str = "") -> tuple[dict, dict | None]:
-    """The Tâches row, and the journal row that records it (and its stage, if any); `note` = the letter made."""
-    action = " · ".join(filter(None, (task.action, note)))
-    row = {"created": now.date(), "client": task.client, "invoices": ", ".join(task.invoices), "reason": task.reason,
-           "assignee": task.assignee, "action": action, "key": task.key}
-    entry = {"timestamp": now, "invoice": task.invoices[0] if task.invoices else "", "client": task.client,
-             "stage": task.stage, "channel": "tâche", "recipient": task.assignee, "subject": task.reason,
-             "status": jr.SENT, "key": task.key, "author": jr.BOT, "comment": action}
-    return row, entry
-
-
-def to_entries(rows: list[dict]) -> list[JournalEntry]:
-    names = {f.name for f in dataclasses.fields(JournalEntry)}
-    return [JournalEntry(**{"timestamp": None, **{k: v for k, v in r.items() if k in names}}) for r in rows]
-
-
-def with_journal(register: Register, rows: list[dict]) -> Register:
-    return dataclasses.replace(register, journal=register.journal + tuple(to_entries(rows)))
+with_journal = records.with_journal
 
 
 def resolve_interrupted(register: Register, policy: Policy, mailer: Mailer, now: datetime,
@@ -151,22 +137,7 @@ def uncertain_task(key: str, client: str, invoices: tuple[str, ...]) -> planner.
                            "Vérifier si le message a été reçu ; sinon le renvoyer")
 
 
-def _test_mode(message: Message, recipient: str) -> Message:
-    return dataclasses.replace(message, key="TEST/" + message.key, to=(recipient,), cc=(),
-                               subject="[TEST] " + message.subject)
-
-
-def invoice_updates(plan: planner.Plan) -> dict[str, dict]:
-    updates: dict[str, dict] = {}
-    for number, state in plan.states.items():
-        updates[number] = {"stage": state.stage, "last_reminder": state.last_reminder,
-                           "next_action": state.next_action, "reminders_sent": state.reminders_sent,
-                           "alert": state.alert, "penalties": state.penalties}
-    for problem in plan.problems:  # rows left out of the register still show why
-        if problem.invoice and problem.tab == "Factures" and problem.invoice not in plan.states:
-            entry = updates.setdefault(problem.invoice, {"alert": ""})
-            entry["alert"] = " | ".join(filter(None, [entry["alert"], str(problem)]))
-    return updates
+invoice_updates = records.bot_cells
 
 
 def run(policy: Policy, *, dry_run: bool = False, backend: Backend | None = None, **options) -> RunReport:
@@ -191,53 +162,66 @@ def run(policy: Policy, *, dry_run: bool = False, backend: Backend | None = None
 def _run(policy: Policy, *, today: date | None = None, now: datetime | None = None, dry_run: bool = False,
          backend: Backend | None = None, mailer: Mailer | None = None, progress: Progress | None = None
          ) -> RunReport:
-    """One run, on one clock: `now` (default `timing.run_instant` of `today`) decides and stamps everything."""
+    """One run, on one clock: `now` (default `timing.run_instant` of `today`) decides and stamps everything.
+
+    Gather (load, parse, settle interrupted sends, re-read staff cells), decide (`decision.decide`, pure),
+    then apply in order: journal pending -> send -> journal sent -> write back -> summary."""
     from relance.core.timing import run_instant
     now = now or run_instant(policy.schedule, today, local_now(policy))
     today = today or now.date()
     backend = backend or open_backend(policy)
-    tz = policy.schedule.timezone
     raw = backend.load()
     crashpoint("chargé")
-    register, problems = parse_register(raw, tz)
+    register, problems = parse_register(raw, policy.schedule.timezone)
     mailer = mailer or open_mailer(policy, dry_run)
-    test_recipient = policy.mail.test_recipient
-    report = RunReport(today, now, dry_run, bool(test_recipient), planner.Plan(today), problems=list(problems),
-                       register=getattr(backend, "description", ""))
-    report.outbox = getattr(mailer, "folder", None)
+    report = RunReport(today, now, dry_run, bool(policy.mail.test_recipient), planner.Plan(today),
+                       problems=list(problems), register=backend.description)
+    report.outbox = mailer.folder
     settled = [] if dry_run else resolve_interrupted(register, policy, mailer, now, report)
     register = with_journal(register, settled)
-    plan = planner.plan(register, policy, today, now, problems)
-    report.plan = plan
-    reminders = plan.reminders
-    if not plan.window_open:
-        when = plan.next_slot.strftime("%d/%m/%Y %H:%M") if plan.next_slot else "?"
-        report.notes.append(f"hors créneau d'envoi : rien n'est envoyé maintenant (prochain créneau : {when})")
-        reminders = ()
-    banner, paid_up_to = check_guards(raw, register, policy, today, report)
-    if report.stale_payments:
-        reminders = ()
-    recall = journal_memory(raw, register, policy, report)
+    recall = journal_memory(raw, register, policy)
+    day = decision.decide(register, policy, today, now, problems, gather_inputs(raw, policy, recall))
+    if not dry_run and day.reminders:  # staff may have edited since the read
+        day = decision.hold_edited(day, raw.get("Factures"), backend.reread("Factures"))
+    report.plan, report.stale_payments = day, day.stale_payments
+    report.notes.extend(day.notes)
     if recall.refused:
-        reminders = ()
+        report.problems.append(RowProblem("Journal", None, None, recall.message))
+    elif recall.message:  # e.g. « reprise confirmée »: said once, the journal as it is becomes the reference
+        report.notes.append(recall.message)
+    return _apply(policy, day, raw, register, problems, settled, backend, mailer, report, progress, recall)
+
+
+def gather_inputs(raw: RawTabs, policy: Policy, recall: memory.Verdict | None = None) -> decision.Inputs:
+    """What the day's decision needs besides the parsed tabs: Synthèse, Historique, the journal's memory."""
+    from relance.dashboard.summary_layout import read_history
+    history = read_history(raw.get("Historique"), policy.schedule.timezone)
+    refusal = recall.message if recall is not None and recall.refused else ""
+    return decision.Inputs(raw.get("Synthèse"), max((h.day for h in history), default=None),
+                           journal_refusal=refusal)
+
+
+def _apply(policy: Policy, day: planner.Plan, raw: RawTabs, register: Register, problems, settled: list[dict],
+           backend: Backend, mailer: Mailer, report: RunReport, progress: Progress | None,
+           recall: memory.Verdict) -> RunReport:
+    """Carry `day` out. Every write and every send of a run happens here, in this order."""
+    today, now, dry_run = report.today, report.now, report.dry_run
+    keep_letters = not dry_run and not day.test_mode  # a letter kept in letters/ is one staff will post
     renderer = Renderer(policy)
     messages: list[tuple[Message, dict[str, str]]] = []
-    letters = None if dry_run or test_recipient else policy.resolve(policy.paths.letters)  # formal-notice PDFs
     letter_notes: dict[str, str] = {}  # message key -> "lettre LRAR à envoyer : … sha256=…" (journal proof)
-    for reminder in reminders:
+    letters: dict[str, Letter] = {}    # message key -> formal notice to save before it is journaled
+    for reminder in day.reminders:
         try:
             message = renderer.render(reminder, today, now)
-            message, note = attach_letter(policy, reminder, message, today, letters)
+            message, note, letter = attach_letter(policy, reminder, message, today, keep_letters)
         except (RenderError, LetterError) as exc:
             report.problems.append(RowProblem("Modèles", None, None, f"{reminder.client.code} : {exc}"))
             continue
-        if test_recipient:
-            message = _test_mode(message, test_recipient)
         letter_notes[message.key] = note
-        messages.append((message, {line.invoice.number: line.journal_stage for line in reminder.lines}))
-    if test_recipient:
-        done = {e.key for e in register.journal if e.status == jr.TEST}
-        messages = [(m, lines) for m, lines in messages if m.key not in done]
+        if letter:
+            letters[message.key] = letter
+        messages.append((message, records.line_stages(reminder)))
     messages, unreadable = attach_invoices(messages, policy)  # factures/<N° facture>.pdf when present
     report.problems.extend(unreadable)
     if dry_run:
@@ -246,14 +230,13 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
             report.sent.append(message)
             if progress:
                 progress("aperçu", i, len(messages))
-        report.tasks.extend(plan.tasks)
+        report.tasks.extend(day.tasks)
         return report
 
-    messages, held = recheck_staff_cells(backend, raw, messages, report)
-    writable = getattr(backend, "check_writable", None)  # e.g. merged bot cells: refused before anything leaves
-    if messages and writable is not None:
-        writable()
-    sent_status = jr.TEST if test_recipient else jr.SENT
+    if messages:  # e.g. merged bot cells: refused before anything leaves
+        backend.check_writable()
+    messages = save_letters(policy, messages, letters, report)
+    sent_status = jr.TEST if day.test_mode else jr.SENT
     pending = [row for m, lines in messages for row in journal_rows(m, lines, jr.PENDING, now, letter_notes[m.key])]
     if pending or settled:
         backend.apply(Changes(journal=tuple(settled + pending)))
@@ -279,70 +262,41 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
                 progress("envoi", i, len(messages))
     finally:
         mailer.close()
-    tasks = list(plan.tasks) + report.tasks
+    tasks = list(day.tasks) + report.tasks
     report.tasks = tasks
-    letter_folder = None if test_recipient else policy.resolve(policy.paths.letters)
-    postal = letters_for_tasks(register, policy, renderer, tasks, today, letter_folder)  # clients without email
+    postal = save_postal(policy, letters_for_tasks(register, policy, renderer, tasks, today, keep_letters))
     new_tasks, task_journal = [], []
     for task in tasks:
-        row, entry = task_rows(task, now, postal.get(task.key, ""))
+        row, entry = records.task_rows(task, now, postal.get(task.key, ""))
         new_tasks.append(row)
         task_journal.append(entry)
     register = with_journal(register, outcome + task_journal)
     after = planner.plan(register, policy, today, None, problems)
-    updates = {u.key: {"invoices": ", ".join(u.invoices), "reason": u.reason} for u in plan.task_updates}
+    updates = {u.key: {"invoices": ", ".join(u.invoices), "reason": u.reason} for u in day.task_updates}
     crashpoint("avant l'écriture finale")
-    bot_columns = {n: v for n, v in invoice_updates(after).items() if n not in held}  # staff changed them: hands off
+    bot_columns = {n: v for n, v in invoice_updates(after).items() if n not in day.held}  # staff changed them
     if recall.refused:
         bot_columns = {}  # a cache of a journal known to be incomplete: leave the last good one
     backend.apply(Changes(invoices=bot_columns, journal=tuple(outcome + task_journal),
                           tasks=tuple(new_tasks), task_updates=updates,
                           sheets=remember(backend, raw, recall, register, report),
-                          layouts=summary_layouts(raw, register, policy, report, banner, paid_up_to)))
-    report.notes.extend(getattr(backend, "notes", ()))  # e.g. Sheets: Synthèse left as it was
+                          layouts=summary_layouts(raw, register, policy, report, day.banner, day.paid_up_to)))
+    report.notes.extend(backend.notes)  # e.g. Sheets: Synthèse left as it was
     return report
 
 
-def check_guards(raw: RawTabs, register: Register, policy: Policy, today: date,
-                 report: RunReport) -> tuple[tuple[str, ...], date | None]:
-    """Stale payment data and missed runs (guards.py): notes, a task, and the Synthèse banner."""
-    from relance.dashboard.summary_layout import read_history
-    from relance.core.timing import Calendar
-    calendar = Calendar(policy.schedule)
-    fresh = guards.payment_freshness(register, raw.get("Synthèse"), today, calendar,
-                                     policy.schedule.max_payment_data_age)
-    banner: list[str] = []
-    if fresh.stale:
-        report.stale_payments = True
-        report.notes.append(fresh.message)
-        banner.append(fresh.message)
-        task = guards.freshness_task(today, fresh, policy.escalation.assignee)
-        if task.key not in {t.key for t in register.tasks}:
-            report.tasks.append(task)
-    history = read_history(raw.get("Historique"), policy.schedule.timezone)
-    missed = guards.heartbeat(max((h.day for h in history), default=None), today, calendar)
-    if missed:
-        report.notes.append(missed)
-        banner.append(missed)
-    return tuple(banner), fresh.up_to
-
-
-def journal_memory(raw: RawTabs, register: Register, policy: Policy, report: RunReport) -> memory.Verdict:
-    """Gather the evidence (the bot's record, the sent copies on disk); relance/core/memory.py decides."""
+def journal_memory(raw: RawTabs, register: Register, policy: Policy) -> memory.Verdict:
+    """Gather the evidence (the bot's record, the sent copies on disk); relance/core/memory.py decides,
+    and `decision.decide` holds the day back when the journal lost rows (a note says how to restore)."""
     from relance.adapters.backends.sent_copies import sent_keys
     record = memory.read(raw.get(memory.TAB))
-    verdict = memory.check(record, register.journal, sent_keys(policy.resolve(policy.mail.outbox)))
-    if verdict.message:
-        report.notes.append(verdict.message)
-    if verdict.refused:
-        report.problems.append(RowProblem("Journal", None, None, verdict.message))
-    return verdict
+    return memory.check(record, register.journal, sent_keys(policy.resolve(policy.mail.outbox)))
 
 
 def remember(backend: Backend, raw: RawTabs, verdict: memory.Verdict, register: Register,
              report: RunReport) -> dict:
     """The « Mémoire » tab after this run, for backends that keep it (`keeps_memory`)."""
-    if not getattr(backend, "keeps_memory", False):
+    if not backend.keeps_memory:
         return {}
     if verdict.refused:
         return {memory.TAB: memory.rows(verdict.memory or memory.Memory(), report.now, verdict.message)}
@@ -351,24 +305,38 @@ def remember(backend: Backend, raw: RawTabs, verdict: memory.Verdict, register: 
     return {memory.TAB: memory.rows(record, report.now)}
 
 
-def recheck_staff_cells(backend: Backend, raw: RawTabs, messages: list, report: RunReport) -> tuple[list, set[str]]:
-    """Just before anything is journaled or sent: drop messages whose invoices staff changed since the read."""
-    reread = getattr(backend, "reread", None)
-    numbers = {n for message, _ in messages for n in message.invoices}
-    if reread is None or not numbers:
-        return messages, set()
-    changed = set(guards.changed_since(guards.staff_cells(raw.get("Factures")),
-                                       guards.staff_cells(reread("Factures")), numbers))
-    if not changed:
-        return messages, set()
-    for number in sorted(changed):
-        report.notes.append(f"{number} modifiée dans le registre pendant l'exécution : ni envoyée ni réécrite, "
-                            f"elle sera revue au prochain passage")
-    kept = [(m, lines) for m, lines in messages if not changed & set(m.invoices)]
-    held = changed | {n for m, _ in messages if changed & set(m.invoices) for n in m.invoices}
-    return kept, held
+def save_letters(policy: Policy, messages: list, letters: dict[str, Letter], report: RunReport) -> list:
+    """Save each formal notice before its message is journaled: a notice that cannot be kept is not sent."""
+    folder = policy.resolve(policy.paths.letters)
+    kept = []
+    for message, lines in messages:
+        letter = letters.get(message.key)
+        try:
+            if letter:
+                save_letter(letter, folder)
+        except OSError as exc:
+            report.problems.append(RowProblem("Modèles", None, None, f"{message.client} : mise en demeure de "
+                                              f"{message.client} non envoyée, lettre impossible : "
+                                              f"{exc.strerror or exc}"))
+            continue
+        kept.append((message, lines))
+    return kept
 
 
+def save_postal(policy: Policy, made: dict[str, tuple[str, Letter | None]]) -> dict[str, str]:
+    """Save the day's postal letters; task key -> the journal note (saying so when a letter could not be kept)."""
+    folder = policy.resolve(policy.paths.letters)
+    saved: dict[str, str] = {}  # letter file -> note, one letter per client serves several tasks
+    notes: dict[str, str] = {}
+    for key, (note, letter) in made.items():
+        if letter is not None and letter.filename not in saved:
+            try:
+                save_letter(letter, folder)
+                saved[letter.filename] = note
+            except OSError as exc:
+                saved[letter.filename] = unmade_note(exc)
+        notes[key] = saved[letter.filename] if letter is not None else note
+    return notes
 def summary_layouts(raw: RawTabs, register: Register, policy: Policy, report: RunReport,
                     banner: tuple[str, ...] = (), paid_up_to: date | None = None) -> tuple:
     """Synthèse and Historique after this run. They ride in the run's last write; a failure here
@@ -376,12 +344,10 @@ def summary_layouts(raw: RawTabs, register: Register, policy: Policy, report: Ru
     from relance.dashboard.summary import RunResult
     from relance.dashboard.summary_layout import run_layouts
     try:
-        opened = tuple(Task(report.now.date(), t.client, t.invoices, t.reason, t.assignee, t.action, key=t.key)
-                       for t in report.tasks)
         messaged = {number for message in report.sent for number in message.invoices}
         run = RunResult(report.now, len(report.sent), len(report.failed), len(report.tasks),
                         len(set(report.plan.states) - messaged), len(report.problems))
-        register = dataclasses.replace(register, tasks=register.tasks + opened)
+        register = records.with_tasks(register, report.tasks, report.now.date())
         return run_layouts(raw, register, policy, report.today, run, banner, paid_up_to)
     except Exception as exc:  # the dashboard must not cost the journal (see docstring)
         report.notes.append(f"onglet Synthèse non mis à jour : {type(exc).__name__} : {exc}")

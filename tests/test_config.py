@@ -18,12 +18,11 @@ def test_shipped_config_is_exactly_the_defaults(tmp_path):
     assert loaded.stage("demeure").requires_approval
 
 
-def test_repository_config_and_templates_match_the_packaged_ones():
-    assert (ROOT / "config.toml").read_text(encoding="utf-8") == default_config_text()
-    packaged = ROOT / "relance" / "defaults" / "templates"
-    for path in packaged.rglob("*.j2"):
-        mirror = ROOT / "templates" / path.relative_to(packaged)
-        assert mirror.read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), mirror
+def test_default_config_and_templates_exist_once_at_the_top_of_the_repository():
+    from relance.messages.render import packaged_templates
+    assert default_config_text() == (ROOT / "config.toml").read_text(encoding="utf-8")
+    assert packaged_templates() == ROOT / "templates" and any(packaged_templates().rglob("*.j2"))
+    assert not (ROOT / "relance" / "defaults" / "templates").exists()  # the wheel gets them (force-include)
 
 
 @pytest.mark.parametrize("data, message", [
@@ -63,3 +62,17 @@ def test_missing_or_broken_file_is_a_clear_error(tmp_path):
     bad.write_text("[schedule\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_policy(bad)
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_default_templates_and_config(tmp_path):
+    """`pip install .` (not editable) finds the defaults: hatch force-includes the repository's copy."""
+    import subprocess
+    import sys
+    import zipfile
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+                   check=True, capture_output=True)
+    names = zipfile.ZipFile(next(tmp_path.glob("relance-*.whl"))).namelist()
+    assert "relance/defaults/config.toml" in names and "relance/defaults/templates/fr/amiable.txt.j2" in names
+    shipped = {n.removeprefix("relance/defaults/") for n in names if n.startswith("relance/defaults/templates/")}
+    assert shipped == {str(p.relative_to(ROOT)) for p in (ROOT / "templates").rglob("*") if p.is_file()}

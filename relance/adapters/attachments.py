@@ -22,7 +22,7 @@ from typing import Iterable, TypeVar
 
 from relance.core.config import Policy
 from relance.adapters.files import safe_name
-from relance.adapters.mailers import Attachment, Message
+from relance.messages.message import Attachment, Message
 from relance.core.model import RowProblem
 
 T = TypeVar("T")

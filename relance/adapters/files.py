@@ -7,17 +7,13 @@ temporary name in the same folder, flushed, then renamed over the target (atomic
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from pathlib import Path
 
 from relance.adapters.faults import crashpoint
+from relance.documents.names import safe_name
 
-
-def safe_name(text: str, fallback: str = "_") -> str:
-    """A client code, invoice number or key usable as a file name on every system, never a path nor a
-    hidden file: ``C 01/B`` -> ``C_01_B``, ``../x`` -> ``x``."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text.strip()).strip("._") or fallback
+__all__ = ["safe_name", "atomic_write", "save_document"]
 
 
 def atomic_write(path: Path, content: bytes) -> Path:
@@ -35,3 +31,9 @@ def atomic_write(path: Path, content: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def save_document(document, folder: Path) -> Path:
+    """Save a built document (a `Letter`, anything with ``filename`` and ``content``) in `folder`, atomically.
+    The documents layer builds bytes; only the shell (runner, commands) writes them, through here."""
+    return atomic_write(folder / document.filename, document.content)

@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from relance.adapters.backends import RegisterLocked
+from relance.adapters.errors import RegisterLocked
 
 LOCK_NAME = ".relance.lock"
 TTL = timedelta(minutes=30)
@@ -174,7 +174,6 @@ def _alive(pid: Any) -> bool:
     return True
 
 
-def run_lock(backend: object, owner: str | None = None, ttl: timedelta = TTL) -> RunLock:
-    """The backend's own lock (``backend.run_lock(owner, ttl)``), or `NoLock`."""
-    make = getattr(backend, "run_lock", None)
-    return make(owner or default_owner(), ttl) if callable(make) else NoLock()
+def run_lock(backend: Any, owner: str | None = None, ttl: timedelta = TTL) -> RunLock:
+    """The backend's own lock (``backend.run_lock(owner, ttl)``; every `Backend` has one)."""
+    return backend.run_lock(owner or default_owner(), ttl)

@@ -18,56 +18,7 @@ app = typer.Typer(
          "Start with `relance demo`, then `relance init registre.xlsx` for your own register.",
     no_args_is_help=True, rich_markup_mode="rich", add_completion=False)
 
-ConfigOption = typer.Option(Path("config.toml"), "--config", "-c", help="Config file (default ./config.toml).")
-DateOption = typer.Option(None, "--date", help="Act as of another day, YYYY-MM-DD (at its send-window opening).")
-
-
-def _fail(message: str, code: int = 1) -> None:
-    from relance.cli.console import err_console
-    err_console.print(f"[bold red]Erreur :[/] {message}")
-    raise typer.Exit(code)
-
-
-def _policy(path: Path):
-    from relance.core.config import ConfigError, load_policy
-    try:
-        return load_policy(path)
-    except ConfigError as exc:
-        _fail(str(exc))
-
-
-def _day(value: Optional[str]) -> Optional[date]:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        _fail(f"--date {value!r} : attendu une date AAAA-MM-JJ, par exemple 2026-11-25")
-
-
-def _today(policy) -> date:
-    """Today in the configured time zone: every read-only command agrees with `relance run` on the day."""
-    from relance.core.timing import local_today
-    return local_today(policy.schedule, datetime.now().astimezone())
-
-
-def _load(policy):
-    """Backend + parsed register, with user-facing errors."""
-    backend, _, register, problems = _read(policy)
-    return backend, register, problems
-
-
-def _read(policy):
-    """Backend, raw tabs as read, parsed register and problems, with user-facing errors."""
-    from relance.adapters.backends import BackendError, open_backend
-    from relance.core.parse import RegisterError, parse_register
-    try:
-        backend = open_backend(policy)
-        raw = backend.load()
-        register, problems = parse_register(raw, policy.schedule.timezone)
-    except (BackendError, RegisterError) as exc:
-        _fail(str(exc))
-    return backend, raw, register, problems
+from relance.cli.options import ConfigOption, DateOption, _day, _fail, _load, _policy, _read, _today  # noqa: E402
 
 
 @app.command()
@@ -165,8 +116,13 @@ def plan(config: Path = ConfigOption, day: Optional[str] = DateOption,
          start: Optional[str] = typer.Option(None, "--from", help="First day of a calendar, YYYY-MM-DD."),
          end: Optional[str] = typer.Option(None, "--to", help="Last day of a calendar, YYYY-MM-DD."),
          all_: bool = typer.Option(False, "--all", help="Also list invoices with no action and why."),
-         fmt: str = typer.Option("table", "--format", help="table, csv or json.")) -> None:
+         fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+         cells: bool = typer.Option(False, "--cells", help="With csv/json: also the bot columns of every "
+                                    "Factures row as the run will write them (action « colonnes »).")) -> None:
     """Show what `relance run` would do, without doing it; with --from/--to, day after day.
+
+    Same clock and same gates as `run`: outside the send window, with stale payment data or in
+    test mode, the plan says so and lists what is held back (action « retenu »).
 
     The calendar replays the planner on every day of the range on the current register and
     policy, assuming nobody pays: check a policy change before it goes live.
@@ -174,12 +130,15 @@ def plan(config: Path = ConfigOption, day: Optional[str] = DateOption,
     Example: relance plan --date 2026-12-01 --all
     Example: relance plan --from 2026-12-01 --to 2026-12-31 --format csv
     """
-    from relance.core import planner
-    from relance.cli.console import dump, err_console, plan_rows, print_calendar, print_plan, print_problems
+    from relance.core.decision import decide
+    from relance.cli.console import (cell_rows, dump, err_console, plan_rows, print_calendar, print_notes,
+                                     print_plan, print_problems)
+    from relance.runner import gather_inputs, journal_memory
     if fmt not in ("table", "csv", "json"):
         _fail(f"--format {fmt!r} : attendu table, csv ou json")
     policy = _policy(config)
-    _, register, problems = _load(policy)
+    _, raw, register, problems = _read(policy)
+    inputs = gather_inputs(raw, policy, journal_memory(raw, register, policy))
     if start or end:
         from relance.core.forecast import simulate
         first, last = _day(start) or _today(policy), _day(end) or (_day(start) or _today(policy))
@@ -189,20 +148,27 @@ def plan(config: Path = ConfigOption, day: Optional[str] = DateOption,
         with Progress(transient=True, console=err_console) as bar:  # a year of a big register takes minutes
             step = bar.add_task("simulation", total=(last - first).days + 1)
             days = []
-            for day_plan in simulate(register, policy, first, last, problems):
+            for day_plan in simulate(register, policy, first, last, problems, inputs):
                 days.append(day_plan)
                 bar.update(step, advance=1, description=f"simulation du {day_plan.today:%d/%m/%Y}")
         if fmt in ("csv", "json"):
-            typer.echo(dump([row for p in days for row in plan_rows(p, policy, include_skips=all_)], fmt))
+            typer.echo(dump([row for p in days for row in plan_rows(p, policy, include_skips=all_,
+                                                                    notes=bool(p.withheld or p.stale_payments))], fmt))
         else:
             print_calendar(days, policy)
         return
-    today = _day(day) or _today(policy)
-    result = planner.plan(register, policy, today, None, problems)
+    from relance.core.timing import run_instant
+    now = run_instant(policy.schedule, _day(day), datetime.now().astimezone())  # the clock `run` would use
+    result = decide(register, policy, now.date(), now, problems, inputs)
     if fmt in ("csv", "json"):
-        typer.echo(dump(plan_rows(result, policy, include_skips=all_), fmt))
+        rows = plan_rows(result, policy, include_skips=all_)
+        if cells:
+            from relance.core.forecast import cells_after
+            rows += cell_rows(result, cells_after(register, result, policy, now, problems))
+        typer.echo(dump(rows, fmt))
         return
     print_plan(result, policy, show_skips=all_)
+    print_notes(result)
     print_problems(problems)
 
 
@@ -332,7 +298,9 @@ def demo(directory: Path = typer.Option(Path("relance-demo"), "--dir", help="Whe
     console.print(f"Ensuite : [bold]relance plan --config {directory / 'config.toml'} --all[/]")
 
 
-from relance.cli import law as cli_law
+from relance.cli.law import register as register_law  # noqa: E402  (its commands, registered on `app`)
+
+register_law(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -26,8 +26,9 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
-def plan_rows(plan: Plan, policy: Policy, include_skips: bool = False) -> list[dict]:
-    """One row per invoice acted on (and, with `include_skips`, per invoice left alone and why)."""
+def plan_rows(plan: Plan, policy: Policy, include_skips: bool = False, notes: bool = True) -> list[dict]:
+    """One row per invoice acted on (and, with `include_skips`, per invoice left alone and why);
+    one per note of the day (`notes`; the calendar keeps only those of days that hold something back)."""
     rows = []
 
     def alert(number: str) -> str:
@@ -41,6 +42,13 @@ def plan_rows(plan: Plan, policy: Policy, include_skips: bool = False) -> list[d
                          "to": ", ".join(reminder.to), "days_late": line.days_late,
                          "remaining": str(line.remaining), "currency": line.invoice.currency,
                          "reason": alert(line.invoice.number)})
+    for reminder in plan.withheld:  # due, but the day's gates hold it back: the notes say why
+        for line in reminder.lines:
+            rows.append({"date": plan.today.isoformat(), "client": reminder.client.code, "invoice": line.invoice.number,
+                         "action": "retenu", "stage": stage_label(policy, line.stage), "message": reminder.key,
+                         "to": ", ".join(reminder.to), "days_late": line.days_late,
+                         "remaining": str(line.remaining), "currency": line.invoice.currency,
+                         "reason": " | ".join(plan.notes)})
     for task in plan.tasks:
         rows.append({"date": plan.today.isoformat(), "client": task.client, "invoice": ", ".join(task.invoices),
                      "action": "tâche", "stage": policy.label(task.stage) if task.stage else "",
@@ -50,6 +58,10 @@ def plan_rows(plan: Plan, policy: Policy, include_skips: bool = False) -> list[d
         rows.append({"date": plan.today.isoformat(), "client": "", "invoice": ", ".join(update.invoices),
                      "action": "tâche mise à jour", "stage": "", "message": update.key, "to": "", "days_late": "",
                      "remaining": "", "currency": "", "reason": update.reason})
+    for note in plan.notes if notes else ():
+        rows.append({"date": plan.today.isoformat(), "client": "", "invoice": "", "action": "note", "stage": "",
+                     "message": "", "to": "", "days_late": "", "remaining": "", "currency": "",
+                     "reason": note})
     if include_skips:
         for skip in plan.skips:
             rows.append({"date": plan.today.isoformat(), "client": skip.client, "invoice": skip.invoice,
@@ -57,6 +69,23 @@ def plan_rows(plan: Plan, policy: Policy, include_skips: bool = False) -> list[d
                          "remaining": "", "currency": "",
                          "reason": " | ".join(filter(None, [skip.reason, alert(skip.invoice)]))})
     return rows
+
+
+def cell_rows(plan: Plan, cells: dict[str, dict]) -> list[dict]:
+    """`relance plan --cells`: one row per Factures row, the bot columns as the run will write them."""
+    return [{"date": plan.today.isoformat(), "invoice": number, "action": "colonnes",
+             **{key: "" if value is None else str(value) for key, value in values.items()}}
+            for number, values in sorted(cells.items())]
+
+
+def print_notes(plan: Plan) -> None:
+    """What holds the day back or needs saying (hors créneau, encaissements, test mode, runs missed)."""
+    if plan.test_mode:
+        console.print("[yellow]MODE TEST : tous les messages partent vers l'adresse de test.[/]")
+    if plan.withheld:
+        console.print(f"[yellow]{len(plan.withheld)} message(s) retenu(s) aujourd'hui.[/]")
+    for note in plan.notes:
+        console.print(f"[cyan]•[/] {note}")
 
 
 TABLE_ROWS = 100  # per section of a printed plan; `relance plan --format csv` lists everything

@@ -55,6 +55,7 @@ class Reminder:
     to: tuple[str, ...]
     cc: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
+    test: bool = False  # test mode (decision.test_mode): to the sandbox, subject « [TEST] », ladder untouched
 
     @property
     def total(self) -> Decimal:
@@ -124,3 +125,11 @@ class Plan:
     next_slot: datetime | None = None
     deferred: tuple[Reminder, ...] = ()
     task_updates: tuple[TaskUpdate, ...] = ()
+    # the day's gates (decision.decide): what the run holds back and why, said in notes and Synthèse
+    withheld: tuple[Reminder, ...] = ()   # due today but not sent: outside the send window, stale payments
+    notes: tuple[str, ...] = ()
+    banner: tuple[str, ...] = ()          # the notes Synthèse shows at its top
+    paid_up_to: date | None = None
+    stale_payments: bool = False
+    test_mode: bool = False
+    held: frozenset[str] = frozenset()    # invoices staff changed during the run: bot cells left alone

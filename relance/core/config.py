@@ -404,5 +404,5 @@ def load_policy(path: str | Path = "config.toml") -> Policy:
 
 def default_config_text() -> str:
     """The commented config written by `relance init` and `relance demo`."""
-    from importlib.resources import files
-    return files("relance.defaults").joinpath("config.toml").read_text(encoding="utf-8")
+    from relance.defaults import default_path
+    return default_path("config.toml").read_text(encoding="utf-8")

@@ -14,39 +14,52 @@ one `Plan` per day; an invoice due on 30/11 shows ``amiable`` on 01/12 and
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date, datetime, timedelta
 from typing import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 from relance.core import journal as jr
+from relance.core import records
 from relance.core.actions import Plan
 from relance.core.config import Policy
-from relance.core.model import JournalEntry, Register, RowProblem, Task
+from relance.core.decision import Inputs, decide
+from relance.core.model import Register, RowProblem
 from relance.core.planner import plan
 
 
 def record(register: Register, day_plan: Plan, moment: datetime) -> Register:
-    """The register as it would be after `day_plan` was carried out at `moment`."""
-    entries = [JournalEntry(moment, invoice=line.invoice.number, client=r.client.code, stage=line.journal_stage,
-                            channel="email", status=jr.SENT, key=r.key, message_id=f"<{r.key}>")
-               for r in day_plan.reminders for line in r.lines]
-    entries += [JournalEntry(moment, invoice=t.invoices[0] if t.invoices else "", client=t.client, stage=t.stage,
-                             channel="tâche", status=jr.SENT, key=t.key) for t in day_plan.tasks]
-    tasks = [Task(moment.date(), t.client, t.invoices, t.reason, t.assignee, t.action, key=t.key)
-             for t in day_plan.tasks]
-    return dataclasses.replace(register, journal=register.journal + tuple(entries),
-                               tasks=register.tasks + tuple(tasks))
+    """The register as it would be after `day_plan` was carried out at `moment` (every message delivered),
+    with the very rows a run writes (`records`)."""
+    status = jr.TEST if day_plan.test_mode else jr.SENT
+    rows = [row for r in day_plan.reminders
+            for row in records.message_rows(r.key, r.client.code, records.line_stages(r), r.to + r.cc, "", status,
+                                            moment, f"<{r.key}>")]
+    rows += [records.task_rows(t, moment)[1] for t in day_plan.tasks]
+    return records.with_tasks(records.with_journal(register, rows), day_plan.tasks, moment.date())
+
+
+def cells_after(register: Register, day_plan: Plan, policy: Policy, moment: datetime,
+                problems: Iterable[RowProblem] = ()) -> dict[str, dict]:
+    """The bot columns a run writes once `day_plan` is carried out (every message delivered): the
+    planner's second pass over the journal the day leaves, as the runner does it."""
+    after = plan(record(register, day_plan, moment), policy, day_plan.today, None, tuple(problems))
+    return {n: cells for n, cells in records.bot_cells(after).items() if n not in day_plan.held}
 
 
 def simulate(register: Register, policy: Policy, start: date, end: date,
-             problems: Iterable[RowProblem] = ()) -> Iterator[Plan]:
-    """Yield the plan of every day from `start` to `end` inclusive."""
+             problems: Iterable[RowProblem] = (), inputs: Inputs = Inputs()) -> Iterator[Plan]:
+    """Yield the plan of every day from `start` to `end` inclusive, each day decided as `relance run
+    --date` decides it (at the opening of its send window: nothing on a weekend or a holiday).
+
+    The first day sees the register's payment data as read (stale data stops its sends, as the run
+    would); the later days assume staff keep recording payments, which the calendar cannot guess."""
     problems = tuple(problems)
-    send_at = datetime.combine(start, policy.schedule.send_window[0], tzinfo=ZoneInfo(policy.schedule.timezone))
+    tz = ZoneInfo(policy.schedule.timezone)
     day = start
     while day <= end:
-        day_plan = plan(register, policy, day, None, problems)
+        moment = datetime.combine(day, policy.schedule.send_window[0], tzinfo=tz)
+        day_inputs = inputs if day == start else Inputs(inputs.synthese, day - timedelta(days=1), True)
+        day_plan = decide(register, policy, day, moment, problems, day_inputs)
         yield day_plan
-        register = record(register, day_plan, datetime.combine(day, send_at.timetz()))
+        register = record(register, day_plan, moment)
         day += timedelta(days=1)

@@ -63,6 +63,9 @@ class Client:
         return self.name or self.code
 
 
+CLOSED_STATUSES = ("Payée", "Annulée")  # Statut values that end an invoice, whatever remains
+
+
 @dataclass(frozen=True, slots=True)
 class Invoice:
     number: str
@@ -84,6 +87,12 @@ class Invoice:
     def remaining(self) -> Decimal:
         left = self.amount - self.paid
         return left if left > ZERO else ZERO
+
+    @property
+    def closed(self) -> bool:
+        """Nothing more is owed: Statut Payée or Annulée, or nothing left to pay. The one definition
+        the ladder, prescription, penalties, anonymisation and the Synthèse figures all use."""
+        return self.status in CLOSED_STATUSES or self.remaining <= ZERO
 
     def days_late(self, today: date) -> int:
         return (today - self.due).days

@@ -202,17 +202,18 @@ def invoice_frame(register: Register, policy: Policy, today: date, index: Journa
         stage = index.history(inv.number).stage
         rows.append({"number": inv.number, "client": inv.client, "issued": inv.issued, "due": inv.due,
                      "paid_on": inv.paid_on, "amount": inv.amount, "remaining": inv.remaining,
-                     "status": inv.status, "eur": inv.currency == "EUR", "currency": inv.currency,
+                     "status": inv.status, "closed": inv.closed, "eur": inv.currency == "EUR",
+                     "currency": inv.currency,
                      "stage": stage, "rank": index.rank(stage) if stage else -1})
-    columns = ["number", "client", "issued", "due", "paid_on", "amount", "remaining", "status", "eur", "currency",
+    columns = ["number", "client", "issued", "due", "paid_on", "amount", "remaining", "status", "closed", "eur",
+               "currency",
                "stage", "rank"]
     frame = pd.DataFrame(rows, columns=columns)
-    frame = frame.astype({"rank": "int64", "eur": bool})
+    frame = frame.astype({"rank": "int64", "eur": bool, "closed": bool})
     frame["days_late"] = (pd.Timestamp(today) - pd.to_datetime(frame["due"])).dt.days.astype("int64")
     cancelled = frame["status"] == "Annulée"
-    positive = frame["remaining"].map(lambda r: r > 0).astype(bool)
-    frame["open"] = ~frame["status"].isin(["Payée", "Annulée"]) & positive
-    frame["settled"] = (frame["status"] == "Payée") | (~positive & ~cancelled)
+    frame["open"] = ~frame["closed"]  # Invoice.closed: the one definition
+    frame["settled"] = frame["closed"] & ~cancelled
     frame["cancelled"] = cancelled
     return frame
 

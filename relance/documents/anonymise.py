@@ -57,11 +57,11 @@ class CellChange:
 
 def _closed_on(invoice: Invoice) -> date | None:
     """When the invoice stopped being owed, or None while it is still open."""
+    if not invoice.closed:
+        return None
     if invoice.status == "Annulée":
         return invoice.due
-    if invoice.status == "Payée" or invoice.remaining <= 0:
-        return max(invoice.due, invoice.paid_on) if invoice.paid_on else invoice.due
-    return None
+    return max(invoice.due, invoice.paid_on) if invoice.paid_on else invoice.due
 
 
 def eligible_clients(register: Register, problems: Iterable[RowProblem], before: date) -> list[str]:

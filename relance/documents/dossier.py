@@ -34,7 +34,7 @@ from pathlib import Path
 from relance.core.law.claims import Claims
 from relance.documents.letters import amounts
 from relance.core.config import Policy
-from relance.adapters.files import safe_name
+from relance.documents.names import safe_name
 from relance.core.model import ZERO, Client, Invoice, JournalEntry, Register
 from relance.core.money import totals as currency_totals
 from relance.core.rules.instalments import settled

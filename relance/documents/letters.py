@@ -25,7 +25,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from importlib.resources import files
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
@@ -34,9 +33,9 @@ from fpdf.errors import FPDFException
 from relance.core.law.claims import Claim, Claims, claim_lines
 from relance.core.config import Policy
 from relance.core.iban import iban_problems
-from relance.adapters.files import atomic_write, safe_name
+from relance.documents.names import safe_name
 from relance.core.journal import task_key
-from relance.adapters.mailers import Attachment, Message
+from relance.messages.message import Attachment, Message
 from relance.core.model import ZERO, Client, Invoice, Register
 from relance.core.money import totals as currency_totals
 from relance.core.rules.instalments import settled
@@ -358,37 +357,31 @@ def letters_for(register: Register, policy: Policy, numbers: list[str], today: d
                           claims, draft=draft) for code, items in sorted(by_client.items())]
 
 
-def save_letter(letter: Letter, folder: Path) -> Path:
-    """Write the PDF atomically (a letter that exists is complete) and return its path."""
-    return atomic_write(folder / letter.filename, letter.content)
-
-
 def letter_note(letter: Letter, folder: str) -> str:
     """The journal's proof: ``lettre LRAR à envoyer : letters/….pdf sha256=…``."""
     return f"lettre LRAR à envoyer : {folder.rstrip('/')}/{letter.filename} sha256={letter.sha256}"
 
 
 def attach_letter(policy: Policy, reminder: Reminder, message: Message, today: date,
-                  folder: Path | None) -> tuple[Message, str]:
-    """For a ``letter+email`` stage: the message with the letter attached, and the journal note.
+                  keep: bool) -> tuple[Message, str, Letter | None]:
+    """For a ``letter+email`` stage: the message with the letter attached, the journal note, and the
+    letter the run must save in the letters folder (its apply step writes it, never this function).
 
-    The letter covers the invoices at that stage; it is saved in `folder` unless None (dry run, test mode:
-    the note then says the letter was not kept, so nobody posts it).
-    Other stages: the message unchanged and no note.
+    The letter covers the invoices at that stage. `keep` False (dry run, test mode): nothing to save,
+    and the note says the letter was not kept, so nobody posts it.
+    Other stages: the message unchanged, no note, nothing to save.
     """
     if not any(s.key == reminder.stage and s.channel == LETTER_CHANNEL for s in policy.stages):
-        return message, ""
+        return message, "", None
     invoices = [line.invoice for line in reminder.lines if line.stage == reminder.stage]
     try:
         letter = formal_notice(policy, reminder.client, invoices, today)
-        if folder is not None:
-            save_letter(letter, folder)
     except (OSError, FPDFException) as exc:
         raise LetterError(f"mise en demeure de {reminder.client.code} non envoyée, lettre impossible : "
                           f"{getattr(exc, 'strerror', None) or exc}") from None
     attachment = Attachment(letter.filename, letter.content, "application/pdf")
-    note = (letter_note(letter, policy.paths.letters) if folder is not None else
+    note = (letter_note(letter, policy.paths.letters) if keep else
             f"lettre jointe, non enregistrée (test ou aperçu) : {letter.filename} sha256={letter.sha256}")
     if letter.warnings:
         note += " · " + " · ".join(letter.warnings)
-    return replace(message, attachments=message.attachments + (attachment,)), note
+    return replace(message, attachments=message.attachments + (attachment,)), note, letter if keep else None

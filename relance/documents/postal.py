@@ -13,13 +13,12 @@ and the task « Relance amiable à faire par courrier ou téléphone ».
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from relance.core.actions import Line, NewTask, Reminder
 from relance.core.config import Policy
-from relance.adapters.files import safe_name
+from relance.documents.names import safe_name
 from relance.core.journal import message_key
-from relance.documents.letters import Letter, letterhead, new_pdf, save_letter, signature, writer
+from relance.documents.letters import Letter, letterhead, new_pdf, signature, writer
 from relance.core.model import Register
 from relance.core.money import totals as currency_totals
 from relance.messages.render import Renderer
@@ -44,30 +43,40 @@ def reminder_letter(policy: Policy, renderer: Renderer, reminder: Reminder, toda
 
 
 def letters_for_tasks(register: Register, policy: Policy, renderer: Renderer, tasks: list[NewTask], today: date,
-                      folder: Path | None) -> dict[str, str]:
-    """Task key -> journal note (``courrier : letters/….pdf sha256=…``) for every letter task of the day.
+                      keep: bool) -> dict[str, tuple[str, Letter | None]]:
+    """Task key -> (journal note ``courrier : letters/….pdf sha256=…``, the letter to save) for every letter
+    task of the day. The run's apply step saves the letters (this function writes nothing).
 
-    `folder` None (dry run) builds nothing. A letter that cannot be made is said in the note: the task stays."""
+    `keep` False (dry run, test mode) builds nothing. A letter that cannot be made is said in the note:
+    the task stays."""
     by_client: dict[str, list[NewTask]] = {}
     for task in tasks:
         if task.letter and task.stage:
             by_client.setdefault(task.client, []).append(task)
-    notes: dict[str, str] = {}
+    made: dict[str, tuple[str, Letter | None]] = {}
     invoices = {i.number: i for i in register.invoices}
     for code, group in by_client.items():
         client = register.clients.get(code)
         lines = tuple(Line(invoices[n], t.stage, invoices[n].days_late(today))
                       for t in group for n in t.invoices if n in invoices)
-        if client is None or not lines or folder is None:
+        if client is None or not lines or not keep:
             continue
         stage = max((line.stage for line in lines), key=[s.key for s in policy.stages].index)
         reminder = Reminder(message_key(today, code, stage), client, stage, lines, ())
+        letter: Letter | None = None
         try:
             letter = reminder_letter(policy, renderer, reminder, today)
-            save_letter(letter, folder)
-            note = f"courrier : {policy.paths.letters.rstrip('/')}/{letter.filename} sha256={letter.sha256}"
+            note = postal_note(policy, letter)
         except Exception as exc:  # a letter we cannot print must not cost the run: the task says so
-            note = f"courrier non généré : {type(exc).__name__} : {exc}"
+            note = unmade_note(exc)
         for task in group:
-            notes[task.key] = note
-    return notes
+            made[task.key] = (note, letter)
+    return made
+
+
+def postal_note(policy: Policy, letter: Letter) -> str:
+    return f"courrier : {policy.paths.letters.rstrip('/')}/{letter.filename} sha256={letter.sha256}"
+
+
+def unmade_note(exc: Exception) -> str:
+    return f"courrier non généré : {type(exc).__name__} : {exc}"

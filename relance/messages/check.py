@@ -60,7 +60,7 @@ def check_clients(policy: Policy, register: Register, today: date) -> list[RowPr
     stages = [s.key for s in policy.stages if s.channel != "task"]
     by_client: dict[str, list[Invoice]] = {}
     for invoice in register.invoices:
-        if invoice.remaining > 0 and invoice.status not in ("Payée", "Annulée"):
+        if not invoice.closed:
             by_client.setdefault(invoice.client, []).append(invoice)
     problems, seen = [], set()
     for code, invoices in sorted(by_client.items()):

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from relance.core import planner
 from relance.core.config import Policy
-from relance.adapters.mailers import Message
+from relance.messages.message import Message
 from relance.core.model import Register, RowProblem
 from relance.core.rules.context import Context
 from relance.core.rules.ladder import next_stage

@@ -25,12 +25,11 @@ never a wrong sum).
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from email.utils import formataddr, parseaddr
 from functools import cached_property
-from importlib.resources import files
 from pathlib import Path
 
 from babel.dates import format_date
@@ -41,10 +40,11 @@ from markupsafe import Markup, escape
 
 from relance.core import journal as jr
 from relance.core import schema
+from relance.defaults import default_path
 from relance.core.law.claims import Claims, claim_lines
 from relance.core.config import Policy
 from relance.core.money import totals as currency_totals
-from relance.adapters.mailers import Message, one_line
+from relance.messages.message import Message, one_line
 from relance.core.actions import INSTALMENT_DUE, INSTALMENT_PRE, Reminder, stage_label as label
 from relance.messages import html as email_html
 
@@ -91,7 +91,7 @@ def as_text(value: str) -> Markup:
 
 
 def packaged_templates() -> Path:
-    return Path(str(files("relance.defaults").joinpath("templates")))
+    return default_path("templates")
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,13 +206,14 @@ class Renderer:
         context = self.context(reminder, today)
         parts = self.render_parts(reminder.client.language, reminder.stage, context)
         domain = self.policy.company.email.rpartition("@")[2]
-        return Message(
+        message = Message(
             key=reminder.key, message_id=jr.message_id(reminder.key, domain), sender=sender(self.policy),
             to=reminder.to, cc=reminder.cc, reply_to=self.policy.company.email, subject=parts.subject,
             text=parts.text, html=parts.html, date=now,
             in_reply_to=reminder.references[-1] if reminder.references else "",
             references=reminder.references, client=reminder.client.code, invoices=reminder.invoices,
             stage=reminder.stage, inline=email_html.used_images(parts.html, context["inline_images"]))
+        return replace(message, subject="[TEST] " + message.subject) if reminder.test else message
 
 
 def sender(policy: Policy) -> str:

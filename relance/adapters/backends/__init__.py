@@ -11,22 +11,24 @@ used only by `relance anonymise` to erase personal data in staff columns (see re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol
 
 from relance.core import schema
+from relance.adapters.errors import BackendError, RegisterLocked
 from relance.core.config import Policy
 from relance.dashboard.layout import SheetLayout
-from relance.core.model import RawTabs
+from relance.core.model import RawTab, RawTabs
+
+if TYPE_CHECKING:  # types only: the lock and anonymise modules are imported where they are used
+    from relance.adapters.lock import RunLock
+    from relance.documents.anonymise import Redaction
+
+__all__ = ["BackendError", "RegisterLocked", "Backend", "Changes", "ApplyReport", "open_backend"]
 
 Row = Mapping[str, Any]  # column key (schema) -> value
 
 
-class BackendError(Exception):
-    """The register cannot be read or written; the message says what to do."""
-
-
-class RegisterLocked(BackendError):
-    """Somebody has the workbook open (Excel/LibreOffice lock file), or another run holds it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +97,37 @@ def match_tab(names: list[str], tab: schema.Tab) -> tuple[str | None, str | None
 
 
 class Backend(Protocol):
-    description: str
+    """Everything the runner and the commands ask of a register, and nothing else: both backends
+    implement all of it (tests/test_conformance.py), so no caller probes with getattr/hasattr."""
 
-    def load(self) -> RawTabs: ...
+    description: str          # where the register is, for people (« registre.xlsx », « Google Sheets <key> »)
+    notes: list[str]          # what the last `apply` chose to say (e.g. Synthèse left as it was)
+    can_redact: bool          # `redact` erases cells (xlsx) or refuses with a BackendError (Sheets, for now)
+    keeps_memory: bool        # keeps the « Mémoire » record of the journal (core/memory.py)
 
-    def apply(self, changes: Changes) -> ApplyReport: ...
+    def load(self) -> RawTabs:
+        """Every tab, as read."""
+        ...
+
+    def reread(self, tab_name: str) -> RawTab | None:
+        """One tab as it is now (the staff-edit check just before ``pending`` rows); None when absent."""
+        ...
+
+    def check_writable(self, changes: Changes | None = None) -> None:
+        """Before anything is sent: every bot cell can be written (merged cells, protections), else BackendError."""
+        ...
+
+    def apply(self, changes: Changes) -> ApplyReport:
+        """Write the run's decisions: bot cells by key, rows appended, bot tabs rewritten."""
+        ...
+
+    def run_lock(self, owner: str, ttl: timedelta) -> "RunLock":
+        """The lock that keeps two runs off this register."""
+        ...
+
+    def redact(self, todo: Iterable["Redaction"]) -> int:
+        """Erase personal data in staff cells (`relance anonymise`); returns the number of cells erased."""
+        ...
 
 
 def open_backend(policy: Policy) -> Backend:

@@ -49,7 +49,7 @@ from relance.core import schema
 from relance.core.config import Policy
 from relance.core.model import RawTab, RawTabs
 from relance.core.perf import paused_gc
-from relance.adapters.backends import ApplyReport, Changes
+from relance.adapters.backends import ApplyReport, BackendError, Changes
 from relance.adapters.backends.gsheets_api import TIMEOUT, RetryPolicy, SheetsApi
 from relance.adapters.backends.gsheets_auth import (
     ServiceAccount,
@@ -70,6 +70,9 @@ from relance.adapters.backends.gsheets_write import (
     structure_requests)
 
 
+REDACT_XLSX_ONLY = "relance anonymise ne sait effacer que dans un registre .xlsx pour l'instant."
+
+
 class GoogleSheetsBackend:
     """A register in Google Sheets. Build it with `from_policy` (production) or from any
     ``gspread.Client`` (tests: one talking to the local fake, no credentials)."""
@@ -80,6 +83,8 @@ class GoogleSheetsBackend:
         self.key, self.account = key, account
         self.description = description or f"Google Sheets {key}"
         self.notes: list[str] = []
+        self.can_redact = False  # `relance anonymise` erases in .xlsx registers only, for now
+        self.keeps_memory = False  # the « Mémoire » record (core/memory.py) is kept in .xlsx registers for now
         self._meta: Meta | None = None
         self._headers: dict[str, list[Any]] = {}  # canonical tab name -> header row as last read
         self._prefetched: RawTabs | None = None
@@ -238,6 +243,9 @@ class GoogleSheetsBackend:
             self._meta = None  # tabs, grids or charts changed: read again if this run writes again
         return current["plan"].report
 
+    def check_writable(self, changes: Changes | None = None) -> None:
+        """Before anything is sent: nothing to check yet beyond what `apply` verifies (see the Backend Protocol)."""
+
     def reread(self, tab_name: str) -> RawTab | None:
         """One tab as it is now, for the runner's check of staff edits made during the run
         (guards.py) just before the ``pending`` rows: one ``values.batchGet``."""
@@ -245,6 +253,10 @@ class GoogleSheetsBackend:
         if info is None:
             return None
         return _raw(info.title, self.api.batch_get([quote(info.title)])[0])
+
+    def redact(self, todo) -> int:
+        """Not yet on Google Sheets: refused with a sentence, before anything is touched."""
+        raise BackendError(REDACT_XLSX_ONLY)
 
     # ------------------------------------------------------------------ run lock
     def run_lock(self, owner: str, ttl: timedelta):

@@ -72,7 +72,8 @@ class XlsxBackend:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.description = str(self.path)
-        self.notes: list[str] = []
+        self.notes: list[str] = []  # the Backend protocol: nothing to say after a local write
+        self.can_redact = True
         self.keeps_memory = True  # the « Mémoire » tab (relance/core/memory.py)
 
     def run_lock(self, owner: str, ttl):

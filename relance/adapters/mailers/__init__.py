@@ -9,12 +9,14 @@ no remote image, no List-Unsubscribe (these are transactional messages).
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
+from pathlib import Path
 from typing import Protocol
+
+from relance.messages.message import Attachment, Message, SendReceipt, one_line
+
+__all__ = ["Attachment", "Message", "SendReceipt", "one_line", "Mailer", "MailError", "MailUncertain", "to_mime"]
 
 
 class MailError(Exception):
@@ -28,55 +30,22 @@ class MailUncertain(MailError):
     human to check, because sending it again could make the client receive it twice."""
 
 
-@dataclass(frozen=True, slots=True)
-class Attachment:
-    filename: str
-    content: bytes
-    mimetype: str = "application/pdf"
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    key: str
-    message_id: str
-    sender: str
-    to: tuple[str, ...]
-    subject: str
-    text: str
-    html: str
-    date: datetime
-    cc: tuple[str, ...] = ()
-    reply_to: str = ""
-    in_reply_to: str = ""
-    references: tuple[str, ...] = ()
-    attachments: tuple[Attachment, ...] = ()
-    client: str = ""
-    invoices: tuple[str, ...] = ()
-    stage: str = ""
-    inline: tuple = ()  # relance.messages.html.InlineImage: logo, transfer QR (multipart/related, cid:)
-
-
-@dataclass(frozen=True, slots=True)
-class SendReceipt:
-    message_id: str
-    detail: str = ""
-    path: str = ""
-    extra: dict = field(default_factory=dict)
-
-
 class Mailer(Protocol):
-    def send(self, message: Message) -> SendReceipt: ...
+    """Everything the runner asks of a mailer (both mailers pass tests/test_conformance.py)."""
+
+    folder: Path | None  # where a copy of every message sent is kept (.eml), None when nowhere
+
+    def send(self, message: Message) -> SendReceipt:
+        """Deliver (or store) the message; raises `MailError`, or `MailUncertain` when it may have left."""
+        ...
 
     def was_sent(self, message_id: str, key: str) -> bool | None:
         """True/False when the mailer can tell (outbox), None when it cannot (SMTP)."""
         ...
 
-    def close(self) -> None: ...
-
-
-def one_line(text: str) -> str:
-    """Header-safe text: CR/LF and other control characters can never add a header."""
-    return re.sub(r"[\x00-\x1f\x7f\u2028\u2029]+", " ", text).strip()
+    def close(self) -> None:
+        """End the session (SMTP: QUIT); the runner calls it once, after the last send."""
+        ...
 
 
 def _address(text: str) -> str:

@@ -124,6 +124,11 @@ class SmtpMailer:
         return cls(settings, environ.get(PASSWORD_ENV, ""), outbox=policy.resolve(mail.outbox), **options)
 
     @property
+    def folder(self) -> Path | None:
+        """The outbox folder holding a copy of every message the server accepted (the Mailer protocol)."""
+        return self.outbox.folder if self.outbox else None
+
+    @property
     def where(self) -> str:
         return f"{self.settings.host}:{self.settings.port}"
 

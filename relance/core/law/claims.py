@@ -102,7 +102,7 @@ def _terms(invoice: Invoice, today: date) -> tuple[date, tuple[tuple[date, Decim
     """The last day that counts and the payments to pass on, or None when nothing is owed for lateness."""
     if invoice.status in NOT_CLAIMED or invoice.currency != "EUR":
         return None
-    if invoice.status == "Payée" or invoice.paid >= invoice.amount:
+    if invoice.closed:  # paid in full (Annulée never reaches here: NOT_CLAIMED)
         if invoice.paid_on is None:
             return None
         end = min(invoice.paid_on, today)

@@ -51,7 +51,7 @@ def prescription_alert(invoice: Invoice, client: Client, today: date, warning_da
     years = YEARS_B2B if client.b2b else YEARS_B2C
     if (today - invoice.due).days < 365 * years - warning_days - 2:  # cheap test first: 100 000 rows per plan
         return None
-    if invoice.status in ("Payée", "Annulée") or invoice.remaining <= 0:
+    if invoice.closed:
         return None
     deadline = add_years(invoice.due, years)
     left = (deadline - today).days

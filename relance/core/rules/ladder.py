@@ -140,8 +140,7 @@ def decide(ctx: Context, invoice: Invoice) -> Decision:
         decision.alerts.append(late.alert)  # before the stop checks: disputed or paused claims prescribe too
         if late.task_key not in ctx.task_keys:
             decision.tasks.append(NewTask(late.task_key, client.code, (invoice.number,), late.reason, late.action))
-    closed = invoice.status in ("Payée", "Annulée") or invoice.remaining <= 0
-    if not closed and _payment_plan(ctx, decision):
+    if not invoice.closed and _payment_plan(ctx, decision):
         return decision
     invoice = decision.invoice  # a broken payment plan: what remains after the paid instalments
     resumed = bool(ctx.instalments.get(invoice.number))

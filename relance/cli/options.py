@@ -1,0 +1,63 @@
+"""What every command shares: the --config/--date options, reading the register, one-sentence errors.
+
+Its own module so that app.py and law.py both use it without importing each other.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+ConfigOption = typer.Option(Path("config.toml"), "--config", "-c", help="Config file (default ./config.toml).")
+DateOption = typer.Option(None, "--date", help="Act as of another day, YYYY-MM-DD (at its send-window opening).")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    from relance.cli.console import err_console
+    err_console.print(f"[bold red]Erreur :[/] {message}")
+    raise typer.Exit(code)
+
+
+def _policy(path: Path):
+    from relance.core.config import ConfigError, load_policy
+    try:
+        return load_policy(path)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _day(value: Optional[str]) -> Optional[date]:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"--date {value!r} : attendu une date AAAA-MM-JJ, par exemple 2026-11-25")
+
+
+def _today(policy) -> date:
+    """Today in the configured time zone: every read-only command agrees with `relance run` on the day."""
+    from relance.core.timing import local_today
+    return local_today(policy.schedule, datetime.now().astimezone())
+
+
+def _load(policy):
+    """Backend + parsed register, with user-facing errors."""
+    backend, _, register, problems = _read(policy)
+    return backend, register, problems
+
+
+def _read(policy):
+    """Backend, raw tabs as read, parsed register and problems, with user-facing errors."""
+    from relance.adapters.backends import BackendError, open_backend
+    from relance.core.parse import RegisterError, parse_register
+    try:
+        backend = open_backend(policy)
+        raw = backend.load()
+        register, problems = parse_register(raw, policy.schedule.timezone)
+    except (BackendError, RegisterError) as exc:
+        _fail(str(exc))
+    return backend, raw, register, problems
