@@ -315,6 +315,10 @@ def check_guards(raw: RawTabs, register: Register, policy: Policy, today: date,
     if missed:
         report.notes.append(missed)
         banner.append(missed)
+    from relance.core.law.claims import rate_notes
+    for note in rate_notes(register, policy, today):  # a missing rate: said once per run, not on every row
+        report.notes.append(note)
+        banner.append(note)
     return tuple(banner), fresh.up_to
 
 

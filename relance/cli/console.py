@@ -13,6 +13,7 @@ from typing import Iterable
 
 from babel.dates import format_date
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -168,5 +169,5 @@ def print_run(report, policy: Policy) -> None:
     if report.tasks:
         console.print(f"[yellow]{len(report.tasks)} tâche(s) ouverte(s) dans l'onglet Tâches[/]")
     for note in report.notes:
-        console.print(f"[cyan]•[/] {note}")
+        console.print(f"[cyan]•[/] {escape(note)}")  # a note may quote config: [penalties.rates."2026-H2"]
     print_problems(report.problems)
