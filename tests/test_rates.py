@@ -59,3 +59,44 @@ def test_check_names_the_missing_rate_once(workdir):
     result = cli.invoke(app, ["check", "--config", str(workdir / "config.toml")])
     assert result.exit_code == 1
     assert flat(result.output).count('[penalties.rates."2026-H2"]') == 1, result.output
+
+
+def test_rates_prints_the_table_in_force_with_each_rows_source(workdir):
+    result = cli.invoke(app, ["rates", "--config", str(workdir / "config.toml"), "--date", TODAY.isoformat()],
+                        env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    rows = {line.split("│")[1].strip(): line for line in result.output.splitlines() if line.count("│") > 5}
+    assert "2,15" in rows["2025-H2"] and "2,76" in rows["2025-H2"] and "rates.toml" in rows["2025-H2"]
+    assert "non confirmé" in rows["2026-H2"] and "manquant" in rows["2026-H2"]
+
+
+def test_rates_set_writes_config_keeps_its_comments_and_check_accepts_it(workdir):
+    config = workdir / "config.toml"
+    late_register(workdir)
+    before = config.read_text(encoding="utf-8")
+    result = cli.invoke(app, ["rates", "set", "2026-H2", "--bce", "2.40", "--legal-pro", "3,10", "--legal-other",
+                              "6.50", "--source", "https://www.ecb.europa.eu/x", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    after = config.read_text(encoding="utf-8")
+    block = ('[penalties.rates.2026-H2]\necb_refi = "2.40"\nlegal_consumer = "6.50"\nlegal_professional = "3.10"\n'
+             'sources = ["https://www.ecb.europa.eu/x"]\n\n')
+    assert after.replace(block, "", 1) == before  # the block added, every other line and comment kept
+    shown = cli.invoke(app, ["rates", "--config", str(config), "--date", TODAY.isoformat()], env={"COLUMNS": "200"})
+    row = next(line for line in shown.output.splitlines() if "2026-H2" in line)
+    assert "confirmé" in row and "non confirmé" not in row and "config.toml" in row and "3,10" in row
+    checked = cli.invoke(app, ["check", "--config", str(config)])
+    assert "2026-H2" not in checked.output, checked.output  # (a later half-year may still be missing)
+    ran = cli.invoke(app, ["run", "--config", str(config), "--date", TODAY.isoformat()])
+    assert ran.exit_code == 0, ran.output
+    # 100 € due 15/11/2026, 10 days at 2,40 + 10 = 12,40 %: 100 × 12.40 × 10 / 36500 = 0,34 + 40 €
+    assert {r["N° facture"]: r["Pénalités"] for r in sheet_rows(workdir / "registre.xlsx", "Factures")}["F0"] == 40.34
+
+
+def test_rates_set_refuses_what_the_rate_table_would_refuse(workdir):
+    config = workdir / "config.toml"
+    before = config.read_text(encoding="utf-8")
+    for args in (["2026-H3", "--bce", "2.40"], ["2026-H2", "--bce", "deux"], ["2026-H2"],
+                 ["2026-H2", "--legal-pro", "-1"]):
+        result = cli.invoke(app, ["rates", "set", *args, "--config", str(config)])
+        assert result.exit_code == 1 and "Erreur" in result.output, (args, result.output)
+    assert config.read_text(encoding="utf-8") == before
