@@ -150,3 +150,13 @@ def test_paid_instalments_and_montant_regle_are_deducted_once(recorded, claimed)
     plan = [Instalment("F1", 1, TODAY, Decimal("1000"), paid=True), Instalment("F1", 2, TODAY, Decimal("1000")),
             Instalment("F9", 1, TODAY, Decimal("1000"), paid=True)]
     assert settled(inv, plan).remaining == Decimal(claimed)
+
+
+def test_synthese_counts_euros_and_gives_other_currencies_apart():
+    from conftest import register
+
+    from relance.dashboard.summary import compute
+    summary = compute(register(mixed_invoices()), Policy(), TODAY)
+    assert summary.outstanding == Decimal("630.50")
+    note = next(n for n in summary.notes if "USD" in n)
+    assert f"220,00{NBSP}$US" in note and "850,50" not in note
