@@ -100,3 +100,9 @@ def test_rates_set_refuses_what_the_rate_table_would_refuse(workdir):
         result = cli.invoke(app, ["rates", "set", *args, "--config", str(config)])
         assert result.exit_code == 1 and "Erreur" in result.output, (args, result.output)
     assert config.read_text(encoding="utf-8") == before
+
+
+def test_plan_says_the_missing_rate_once(workdir):
+    late_register(workdir)
+    result = cli.invoke(app, ["plan", "--config", str(workdir / "config.toml"), "--date", TODAY.isoformat()])
+    assert flat(result.output).count('[penalties.rates."2026-H2"] ecb_refi = "2.40"') == 1, result.output

@@ -200,6 +200,9 @@ def plan(config: Path = ConfigOption, day: Optional[str] = DateOption,
         typer.echo(dump(plan_rows(result, policy, include_skips=all_), fmt))
         return
     print_plan(result, policy, show_skips=all_)
+    from relance.cli.console import print_notes
+    from relance.core.law.claims import rate_notes
+    print_notes(rate_notes(register, policy, today))  # a missing rate: one line with the config to add
     print_problems(problems)
 
 

@@ -131,6 +131,12 @@ def print_calendar(days: list[Plan], policy: Policy) -> None:
                       f"{', '.join(sorted(waiting))}[/]")
 
 
+def print_notes(notes: Iterable[str]) -> None:
+    """Run-level notes (e.g. a missing rate with the config line to add): once each, text not markup."""
+    for note in notes:
+        console.print(f"[cyan]•[/] {escape(note)}", soft_wrap=True)
+
+
 def print_problems(problems: Iterable[RowProblem]) -> None:
     problems = list(problems)
     if not problems:
