@@ -9,7 +9,7 @@ from relance.core.config import Policy
 from relance.core.planner import plan
 from relance.core.rules.promises import read_promise
 
-from conftest import TODAY, at, invoice, manual, register, sheet_rows, xlsx_register
+from conftest import TODAY, at, invoice, manual, register
 
 LOGGED = date(2026, 11, 25)
 
@@ -68,23 +68,24 @@ def test_a_clear_promise_in_free_text_pauses_until_its_date():
     assert not result.reminders and "04/12/2026" in result.states["F1"].next_action
 
 
-def test_promesse_date_column_through_the_cli(workdir):
-    """Black box: staff fill Promesse (date) on a manual row of the xlsx Journal; an unreadable one alerts."""
+def test_promesse_date_column_through_the_cli(reg, workdir):
+    """Black box, both backends: staff fill Promesse (date) on a manual Journal row; an unreadable one alerts."""
     from typer.testing import CliRunner
 
     from relance.cli import app
-    path = xlsx_register(
-        workdir, [{"invoice": "F1", "client": "C1", "due": TODAY - timedelta(days=3), "amount": "100"},
-                  {"invoice": "F2", "client": "C2", "due": TODAY - timedelta(days=3), "amount": "100"}],
-        journal=[{"timestamp": at(TODAY - timedelta(days=2)), "invoice": "F1", "client": "C1", "status": "manual",
-                  "channel": "téléphone", "comment": "Appel 23/11 : promesse", "promised": date(2026, 12, 4)},
-                 {"timestamp": at(TODAY - timedelta(days=2)), "invoice": "F2", "client": "C2", "status": "manual",
-                  "channel": "téléphone", "comment": "Appel 23/11 : promesse", "promised": "31/11"}])
-    assert "Promesse (date)" in sheet_rows(path, "Journal")[0]
-    cli = CliRunner()
-    result = cli.invoke(app, ["run", "--config", str(workdir / "config.toml"), "--date", TODAY.isoformat()])
+    reg.create([{"invoice": "F1", "client": "C1", "due": TODAY - timedelta(days=3), "amount": "100"},
+                {"invoice": "F2", "client": "C2", "due": TODAY - timedelta(days=3), "amount": "100"}],
+               journal=[{"timestamp": at(TODAY - timedelta(days=2)), "invoice": "F1", "client": "C1",
+                         "status": "manual", "channel": "téléphone", "comment": "Appel 23/11 : promesse",
+                         "promised": date(2026, 12, 4)},
+                        {"timestamp": at(TODAY - timedelta(days=2)), "invoice": "F2", "client": "C2",
+                         "status": "manual", "channel": "téléphone", "comment": "Appel 23/11 : promesse",
+                         "promised": "31/11"}])
+    assert "Promesse (date)" in reg.rows("Journal")[0]
+    result = CliRunner().invoke(app, ["run", "--config", str(workdir / "config.toml"), "--date", TODAY.isoformat()])
     assert result.exit_code in (0, 1), result.output
-    rows = {r["N° facture"]: r for r in sheet_rows(path, "Factures")}
+    rows = {r["N° facture"]: r for r in reg.rows("Factures")}
     assert "04/12/2026" in rows["F1"]["Prochaine action"] and not rows["F1"]["Relances envoyées"]
     assert "Promesse (date) illisible" in rows["F2"]["Alerte"] and not rows["F2"]["Relances envoyées"]
+    assert "Journal" in result.output and "31/11" in result.output  # the cell is also named on the console
     assert not list((workdir / "outbox").glob("*.eml"))
