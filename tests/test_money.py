@@ -96,14 +96,13 @@ def test_dossier_statement_has_one_total_row_per_currency():
     assert dict(totals_)["USD"] == Decimal("220")
 
 
-def test_plan_output_gives_each_amount_its_currency_and_totals_per_currency(workdir, workdir_policy):
+def test_plan_output_gives_each_amount_its_currency_and_totals_per_currency(reg, workdir):
     import json
 
     from typer.testing import CliRunner
 
     from relance.cli import app
-    from conftest import xlsx_register
-    xlsx_register(workdir, [
+    reg.create([
         {"invoice": n, "client": "C1", "due": TODAY - timedelta(days=2), "amount": Decimal(a), "currency": cur}
         for n, a, cur in (("F1", "150", "EUR"), ("F2", "220", "USD"), ("F3", "480.50", "EUR"))])
     cli = CliRunner()
@@ -116,6 +115,15 @@ def test_plan_output_gives_each_amount_its_currency_and_totals_per_currency(work
                                        "--format", "json"]).output)
     assert {(r["invoice"], r["remaining"], r["currency"]) for r in rows} == {
         ("F1", "150.00", "EUR"), ("F2", "220.00", "USD"), ("F3", "480.50", "EUR")}
+    sent = cli.invoke(app, ["run", "--config", config, "--date", TODAY.isoformat()])
+    assert sent.exit_code == 0, sent.output
+    import email
+    from email import policy as email_policy
+    [eml] = list((workdir / "outbox").glob("*.eml"))
+    message = email.message_from_bytes(eml.read_bytes(), policy=email_policy.default)
+    body = message.get_body(("plain",)).get_content()
+    assert f"Total en EUR : 630,50{NBSP}€" in body and f"Total en USD : 220,00{NBSP}$US" in body
+    assert "850,50" not in body
 
 
 def demo_register(workdir, ref):
