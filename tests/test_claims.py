@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import relance.core.law.prescription
 from relance.core import planner
 from relance.messages.check import check_rates
-from relance.core.law.claims import short_rate_alert, Claims, claim_lines, notice_dates
+from relance.core.law.claims import short_rate_alert, Claims, claim_lines, notice_dates, rate_notes
 from relance.core.config import ConfigError, Policy, policy_from_dict
 from relance.core.model import Invoice, JournalEntry
 from relance.core.law.penalties import Penalty
@@ -66,15 +66,21 @@ def test_pénalités_of_a_consumer_row_from_the_notice_with_a_partial_payment():
 
 
 # Worked example 3: today, 25/11/2026, the 2026-H2 ECB rate (2,40) is only reported by secondary sources.
-# Without confirmation: no figure, an Alerte naming the half-year and the line to add to config.toml.
+# Without confirmation: no interest figure, only the 40 € (it needs no rate), a short Alerte naming the
+# half-year; the line to add to config.toml is said once per run (rate_notes) and by relance check.
 # Confirmed in config: 1 500,00 € due 26/10/2026, 30 d at 2,40 + 10 = 12,40 %:
 #   1500 × 12.40 × 30 / 36500 = 15.2876… -> 15,29 ; + 40 € = 55,29 €.
-def test_unconfirmed_rate_leaves_the_cell_empty_with_an_alert_until_config_confirms_it():
+def test_unconfirmed_rate_leaves_only_the_indemnity_in_the_cell_with_a_short_alert_until_config_confirms_it():
     reg = register([invoice("F1", due=TODAY - timedelta(days=30), amount="1500.00")])
     state = cell(reg, "F1", TODAY)
-    assert state.penalties is None
-    assert state.alert.count("Pénalités non calculées") == 1
-    assert "2026-H2" in state.alert and '[penalties.rates."2026-H2"] ecb_refi = "2.40"' in state.alert
+    assert state.penalties == D("40.00")
+    assert state.alert == "intérêts à parfaire : taux BCE 2026-H2 non confirmé (voir relance check)"
+    notes = rate_notes(reg, Policy(), TODAY)
+    assert len(notes) == 1 and '[penalties.rates."2026-H2"] ecb_refi = "2.40"' in notes[0]
+    assert "relance rates set 2026-H2 --bce 2.40" in notes[0] and "1 facture(s)" in notes[0]
+    consumer = register([invoice("F1", due=TODAY - timedelta(days=30))], clients=[client("C1", b2b=False)],
+                        journal=[notice("F1", TODAY - timedelta(days=20))])
+    assert cell(consumer, "F1", TODAY).penalties is None  # no 40 € for a consumer: nothing has a figure
     assert cell(reg, "F1", TODAY, policy_from_dict(CONFIRMED)).penalties == D("55.29")
     allowed = policy_from_dict({"penalties": {"allow_unconfirmed_rates": True}})
     assert cell(reg, "F1", TODAY, allowed).penalties == D("55.29")
@@ -164,8 +170,11 @@ def test_fast_pénalités_equal_late_penalty(due, amount, paid_share, paid_after
     today = due + timedelta(days=today_after)
     expected = claims.penalty(row, reg.clients["C1"], today)
     total, error = claims.cell(row, today)
-    assert (total, error) == ((expected.total, "") if isinstance(expected, Penalty) else
-                              (None, short_rate_alert(expected) if expected else ""))
+    if isinstance(expected, str):  # no rate: the 40 € alone has a figure (B2B)
+        indemnity = claims.claim(row, reg.clients["C1"], today).indemnity
+        assert (total, error) == (indemnity + D("0.00") if indemnity else None, short_rate_alert(expected))
+    else:
+        assert (total, error) == ((expected.total, "") if isinstance(expected, Penalty) else (None, ""))
 
 
 def test_prescription_doctest_and_alerts():

@@ -72,7 +72,7 @@ def test_plan_shows_tomorrow_without_touching_anything(reg, workdir):
     before = reg.snapshot()
     result = invoke("plan", "--config", workdir / "config.toml", "--date", (TODAY + timedelta(days=1)).isoformat(),
                     "--format", "json")
-    rows = json.loads(result.output)
+    rows = [r for r in json.loads(result.output) if r["action"] != "note"]  # notes: e.g. a missing 2026-H2 rate
     assert [(r["invoice"], r["stage"]) for r in rows] == [("F1", "Relance amiable")]
     assert reg.snapshot() == before
     table = invoke("plan", "--config", workdir / "config.toml", "--date", TODAY.isoformat(), "--all")

@@ -46,7 +46,7 @@ def collection_register(workdir):
         journal=[{"timestamp": at(LATE + timedelta(days=1)), "invoice": "F1", "client": "C1", "stage": "renforcee",
                   "channel": "email", "status": "sent", "key": "old-key"},
                  {"timestamp": at(LATE + timedelta(days=5)), "invoice": "F1", "client": "C1",
-                  "channel": "téléphone", "status": "manual", "comment": "promesse de paiement"}],
+                  "channel": "téléphone", "status": "manual", "comment": "appel : paiement en attente de validation"}],
         tasks=[{"client": "C1", "invoices": "F1", "key": "T/F1/demeure", "approved": "Oui"},
                {"client": "C2", "invoices": "F3", "key": "T/F3/demeure"}])
 

@@ -14,6 +14,7 @@ from relance.adapters.backends.gsheets import GoogleSheetsBackend
 from relance.adapters.backends.gsheets_api import RetryPolicy
 from relance.adapters.mailers.outbox import OutboxMailer
 from relance.core.parse import parse_register
+from relance.core.schema import JOURNAL
 
 from conftest import PARIS, TODAY, at
 from registers import register_tabs, sheets_requests
@@ -231,7 +232,7 @@ def test_missing_journal_tab_and_bot_headers_are_added_and_tasks_updated_by_key(
 
 def test_journal_rows_land_after_the_last_used_row_and_the_grid_grows(fake_sheets):
     tabs = register_tabs([inv("F1")], journal=[{"comment": "staff note", "status": "manual"}])
-    key = fake_sheets.create_spreadsheet("R", tabs, grid={"Journal": (2, 12)})
+    key = fake_sheets.create_spreadsheet("R", tabs, grid={"Journal": (2, len(JOURNAL.columns))})
     backend = direct(fake_sheets, key)
     backend.load()
     fake_sheets.set_values(key, "Journal", [["", "", "", "", "", "", "", "manual", "", "", "", "ajoutée"]],
@@ -278,7 +279,7 @@ def test_rows_deleted_by_staff_during_the_run_do_not_break_the_write(fake_sheets
     """The grid shrinks under the bot's feet; the re-read's answered range tells its size now."""
     tabs = register_tabs([inv("F1")], journal=[{"comment": "a", "status": "manual"},
                                                {"comment": "b", "status": "manual"}])
-    key = fake_sheets.create_spreadsheet("R", tabs, grid={"Journal": (3, 12)})
+    key = fake_sheets.create_spreadsheet("R", tabs, grid={"Journal": (3, len(JOURNAL.columns))})
     backend = direct(fake_sheets, key)
     backend.load()
     fake_sheets.delete_rows(key, "Journal", 3)

@@ -68,7 +68,7 @@ def test_bad_rows_are_reported_in_alerte_and_the_rest_still_runs(reg):
     assert "en double (lignes 7, 8)" in alerts["F6"]
     assert "Clients!D4 (Email): adresse email invalide" in alerts["F7"]
     # F1 is healthy: its only alert is the 2026-H2 ECB rate, unconfirmed in the packaged table (no guess)
-    assert alerts["F1"].startswith("Pénalités non calculées : taux BCE 2026-H2 non confirmé") and " | " not in alerts["F1"]
+    assert alerts["F1"].startswith("intérêts à parfaire : taux BCE 2026-H2 non confirmé") and " | " not in alerts["F1"]
     printed = [str(p) for p in report.problems]
     assert any(p.startswith("Factures!D3 (Échéance)") for p in printed)
 

@@ -33,8 +33,8 @@ def journal_with_staff_columns(fake):
     right of the last bot column, filled on the existing (manual) row."""
     tabs = register_tabs([inv("F1")])
     header = HEADERS[:3] + [""] + HEADERS[3:] + ["", "Remarques équipe"]
-    manual = ["2026-11-02 09:00", "F1", "C1", "", "", "téléphone", "", "", "manual", "", "", "Julie", "a promis",
-              "", "rappeler lundi"]
+    manual = ["2026-11-02 09:00", "F1", "C1", "", "", "téléphone", "", "", "manual", "", "", "Julie", "a promis"]
+    manual += [""] * (len(HEADERS) - 12) + ["", "rappeler lundi"]   # later journal columns, then the staff notes
     tabs["Journal"] = [header, manual]
     return fake.create_spreadsheet("R", tabs)
 

@@ -131,7 +131,7 @@ def plan(config: Path = ConfigOption, day: Optional[str] = DateOption,
     Example: relance plan --from 2026-12-01 --to 2026-12-31 --format csv
     """
     from relance.core.decision import decide
-    from relance.cli.console import (cell_rows, dump, err_console, plan_rows, print_calendar, print_notes,
+    from relance.cli.console import (cell_rows, dump, err_console, plan_rows, print_calendar, print_day_notes,
                                      print_plan, print_problems)
     from relance.runner import gather_inputs, journal_memory
     if fmt not in ("table", "csv", "json"):
@@ -168,7 +168,7 @@ def plan(config: Path = ConfigOption, day: Optional[str] = DateOption,
         typer.echo(dump(rows, fmt))
         return
     print_plan(result, policy, show_skips=all_)
-    print_notes(result)
+    print_day_notes(result)  # hors créneau, payments, a missing rate with the config line to add…
     print_problems(problems)
 
 

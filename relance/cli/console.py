@@ -13,6 +13,7 @@ from typing import Iterable
 
 from babel.dates import format_date
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -78,14 +79,14 @@ def cell_rows(plan: Plan, cells: dict[str, dict]) -> list[dict]:
             for number, values in sorted(cells.items())]
 
 
-def print_notes(plan: Plan) -> None:
+def print_day_notes(plan: Plan) -> None:
     """What holds the day back or needs saying (hors créneau, encaissements, test mode, runs missed)."""
     if plan.test_mode:
         console.print("[yellow]MODE TEST : tous les messages partent vers l'adresse de test.[/]")
     if plan.withheld:
         console.print(f"[yellow]{len(plan.withheld)} message(s) retenu(s) aujourd'hui.[/]")
     for note in plan.notes:
-        console.print(f"[cyan]•[/] {note}")
+        console.print(f"[cyan]•[/] {escape(note)}", soft_wrap=True)
 
 
 TABLE_ROWS = 100  # per section of a printed plan; `relance plan --format csv` lists everything
@@ -159,6 +160,12 @@ def print_calendar(days: list[Plan], policy: Policy) -> None:
                       f"{', '.join(sorted(waiting))}[/]")
 
 
+def print_notes(notes: Iterable[str]) -> None:
+    """Run-level notes (e.g. a missing rate with the config line to add): once each, text not markup."""
+    for note in notes:
+        console.print(f"[cyan]•[/] {escape(note)}", soft_wrap=True)
+
+
 def print_problems(problems: Iterable[RowProblem]) -> None:
     problems = list(problems)
     if not problems:
@@ -197,5 +204,5 @@ def print_run(report, policy: Policy) -> None:
     if report.tasks:
         console.print(f"[yellow]{len(report.tasks)} tâche(s) ouverte(s) dans l'onglet Tâches[/]")
     for note in report.notes:
-        console.print(f"[cyan]•[/] {note}")
+        console.print(f"[cyan]•[/] {escape(note)}")  # a note may quote config: [penalties.rates."2026-H2"]
     print_problems(report.problems)

@@ -122,7 +122,99 @@ def anonymise(before: str = typer.Option(..., "--before", help="Erase clients wh
     console.print(f"[green]{count} cellule(s) effacée(s).[/]")
 
 
+rates_app = typer.Typer(help="The rate table in force (ECB rate, taux légal) and how to update it.")
+
+
+@rates_app.callback(invoke_without_command=True)
+def rates(ctx: typer.Context, config: Path = ConfigOption, day: Optional[str] = DateOption) -> None:
+    """Print the rate table in force, half-year by half-year, with where each row comes from.
+
+    A half-year without a rate leaves interest « à parfaire »: add it with `relance rates set`.
+
+    Example: relance rates
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.table import Table
+
+    from relance.cli.console import console
+    from relance.core.law.rate_overrides import rows
+    from relance.core.law.rate_table import RateTable, format_rate
+    policy = _policy(config)
+    try:
+        table = RateTable.load_default().with_overrides(policy.penalties.rates)
+    except ValueError as exc:
+        _fail(str(exc))
+    shown = Table(title="Taux en vigueur (% par an)")
+    for header in ("Semestre", "BCE", "Légal pro", "Légal part.", "État", "Source"):
+        shown.add_column(header, overflow="fold")
+    for row in rows(table, policy.penalties.rates, _day(day) or _today(policy)):
+        def rate(value):
+            return "[red]manquant[/]" if value is None else format_rate(value)
+        state = ("[red]absent[/]" if not row.origin else "confirmé" if row.confirmed
+                 else "[yellow]non confirmé[/]")
+        source = f"{row.origin} : {row.source}" if row.source else row.origin
+        shown.add_row(row.half, rate(row.ecb_refi), rate(row.legal_professional), rate(row.legal_consumer), state,
+                      source.replace("[", r"\["))
+    console.print(shown)
+    console.print("BCE : taux des opérations principales de refinancement au 1er janvier / 1er juillet ; Légal pro : "
+                  "taux de l'intérêt légal « tous les autres cas » (créancier professionnel : intérêts B2C, plancher "
+                  "L441-10) ; Légal part. : taux légal des créanciers particuliers.", soft_wrap=True)
+    console.print("Pour ajouter ou corriger un semestre, après vérification à la source officielle : "
+                  "relance rates set 2026-H2 --bce 2.40 --legal-pro … --legal-other … --source \"arrêté du …\"",
+                  soft_wrap=True)
+
+
+@rates_app.command("set")
+def rates_set(half: str = typer.Argument(..., help="Half-year, e.g. 2026-H2 (1 July – 31 December 2026)."),
+              bce: Optional[str] = typer.Option(None, "--bce", help="ECB main refinancing rate in force on 1 "
+                                                "January / 1 July, in %, e.g. 2.40."),
+              legal_pro: Optional[str] = typer.Option(None, "--legal-pro", help="Taux de l'intérêt légal « tous "
+                                                      "les autres cas » (creditor = a professional), in %."),
+              legal_other: Optional[str] = typer.Option(None, "--legal-other", "--legal-particulier",
+                                                        help="Taux de l'intérêt légal for creditors who are "
+                                                        "private persons (« particulier »), in %."),
+              source: str = typer.Option("", "--source", help="Where you read the figures (URL of the ECB page "
+                                         "or of the arrêté)."),
+              config: Path = ConfigOption) -> None:
+    """Write the rates of HALF into config.toml ([penalties.rates."HALF"]), keeping the rest of the file.
+
+    Values typed here count as confirmed: check them at the official source first.
+
+    Example: relance rates set 2026-H2 --bce 2.40 --legal-pro 3.10 --source "communiqué BCE du …"
+    """
+    from relance.adapters.files import atomic_write
+    from relance.cli.console import console
+    from relance.core.config import ConfigError, load_policy
+    from rich.markup import escape
+
+    from relance.core.law.rate_overrides import normalise, with_override
+    values = {name: value for name, value in (("ecb_refi", bce), ("legal_professional", legal_pro),
+                                              ("legal_consumer", legal_other)) if value is not None}
+    if not config.is_file():
+        _fail(f"{config} introuvable : lancez relance init, ou indiquez --config")
+    old = config.read_text(encoding="utf-8")
+    note = source or f"saisi avec relance rates set le {_today(_policy(config)):%d/%m/%Y}"
+    try:
+        new = with_override(old, half, values, note)
+    except ValueError as exc:
+        _fail(escape(str(exc)))
+    probe = config.with_name(f".{config.name}.rates-set.tmp")
+    try:
+        probe.write_text(new, encoding="utf-8")
+        load_policy(probe)  # the whole config must still load before it replaces the old one
+    except ConfigError as exc:
+        _fail(escape(f"config.toml non modifié : {exc}"))
+    finally:
+        probe.unlink(missing_ok=True)
+    atomic_write(config, new.encode("utf-8"))
+    shown = ", ".join(f'{name} = "{normalise(value)}"' for name, value in values.items())
+    console.print(f"{config} : [penalties.rates.\"{half}\"] {shown} (confirmé, source : {note}). "
+                  f"Vérifiez avec relance rates et relance check.", markup=False, soft_wrap=True)
+
+
 def register(app: typer.Typer) -> None:
     """Add the legal commands to the `relance` app (app.py calls this once)."""
     for command in (letter, dossier, anonymise):
         app.command()(command)
+    app.add_typer(rates_app, name="rates")

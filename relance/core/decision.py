@@ -30,6 +30,7 @@ from relance.core import guards
 from relance.core import journal as jr
 from relance.core.actions import Plan, Reminder
 from relance.core.config import Policy
+from relance.core.law.claims import rate_notes
 from relance.core.model import RawTab, Register, RowProblem
 from relance.core.planner import plan as plan_invoices
 from relance.core.timing import Calendar
@@ -74,6 +75,9 @@ def decide(register: Register, policy: Policy, today: date, now: datetime | None
         notes.append(inputs.journal_refusal)
         banner.append(inputs.journal_refusal)
         withheld = result.reminders
+    for note in rate_notes(register, policy, today):  # a missing rate: said once per day, not on every row
+        notes.append(note)
+        banner.append(note)
     missed = guards.heartbeat(inputs.last_run, today, calendar)
     if missed:
         notes.append(missed)

@@ -123,6 +123,8 @@ class JournalEntry:
     author: str = ""
     comment: str = ""
     row: int = 0
+    promised: date | None = None  # Promesse (date), filled by staff on a manual row
+    promised_cell: str = ""  # that cell's text when it is not a readable date (the promise then waits for a human)
 
     @property
     def day(self) -> date | None:

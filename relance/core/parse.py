@@ -299,7 +299,17 @@ def _journal(tabs: RawTabs, problems: list[RowProblem], tz: ZoneInfo, owners: di
                            recipient=row.text("recipient"), subject=row.text("subject"),
                            status=status, key=key,
                            message_id=row.text("message_id"), author=row.text("author"),
-                           comment=row.text("comment"), row=row.number)
+                           comment=row.text("comment"), row=row.number,
+                           **_promised(row))
+
+
+def _promised(row: _Row) -> dict:
+    """Promesse (date): the date, or the cell's text when unreadable (never a guess: rules/promises.py)."""
+    try:
+        return {"promised": cells.parse_date(row.raw("promised"))}
+    except ValueError as exc:
+        row.problem("promised", str(exc), fatal=False)
+        return {"promised_cell": row.text("promised") or "?"}
 
 
 def _tasks(tabs: RawTabs, problems: list[RowProblem]) -> Iterator[Task]:

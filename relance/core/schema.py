@@ -121,6 +121,7 @@ JOURNAL = Tab("Journal", (
     Column("message_id", "Message-ID", ("Message ID",), width=30),
     Column("author", "Auteur", ("Author", "By"), ),
     Column("comment", "Commentaire", ("Comment", "Notes"), width=40),
+    Column("promised", "Promesse (date)", ("Promise date", "Promised date", "Date promise"), width=12),
 ), aliases=("Log",))
 
 TACHES = Tab("Tâches", (

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -139,15 +140,24 @@ def new_pdf(policy: Policy, title: str, subject: str, today: date) -> _Pdf:
     return pdf
 
 
+_BEFORE_PUNCTUATION = re.compile(r" ([:;?!»€])")
+
+
+def unbreakable(value: str) -> str:
+    """French typography on paper: a no-break space before « : ; ? ! » € » and after « , so a line never
+    starts with a stranded colon (« parvenu⏎: »)."""
+    return _BEFORE_PUNCTUATION.sub("\u00a0\\1", value).replace("« ", "«\u00a0")
+
+
 def writer(pdf: _Pdf):
     """A paragraph printer: ``text(value, size, bold, height, align)``."""
     def text(value: str, size: float = 10, bold: bool = False, height: float = 5, align: str = "L") -> None:
         pdf.set_font("DejaVu", "B" if bold else "", size)
-        pdf.multi_cell(0, height, value, align=align, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, height, unbreakable(value), align=align, new_x="LMARGIN", new_y="NEXT")
     return text
 
 
-def letterhead(pdf: _Pdf, policy: Policy, client: Client, today: date) -> None:
+def letterhead(pdf: _Pdf, policy: Policy, client: Client, today: date, lang: str = "fr") -> None:
     """Creditor block, debtor address block (window envelope side), place and date."""
     company, text = policy.company, writer(pdf)
     text(company.name, 11, True)
@@ -157,7 +167,8 @@ def letterhead(pdf: _Pdf, policy: Policy, client: Client, today: date) -> None:
             text(line, 9, height=4.5)
     top = max(pdf.get_y() + 6, 50)
     pdf.set_xy(110, top)
-    debtor = [client.display_name, *([f"À l'attention de {client.contact}"] if client.contact else []),
+    attention = "For the attention of" if lang == "en" else "À l'attention de"
+    debtor = [client.display_name, *([f"{attention} {client.contact}"] if client.contact else []),
               *(_lines(client.address) or ["Adresse non renseignée"]),
               *([f"SIREN {client.siren}"] if client.siren else [])]
     for i, line in enumerate(debtor):
@@ -165,16 +176,20 @@ def letterhead(pdf: _Pdf, policy: Policy, client: Client, today: date) -> None:
         pdf.set_font("DejaVu", "B" if i == 0 else "", 10)
         pdf.multi_cell(80, 5, line, new_x="LMARGIN", new_y="NEXT")
     pdf.set_y(max(pdf.get_y(), top + 30) + 6)
-    text(f"Fait à {company.city}, le {long_date(today)}", align="R")
+    text(f"{company.city}, {long_date(today, 'en')}" if lang == "en" else
+         f"Fait à {company.city}, le {long_date(today)}", align="R")
     pdf.ln(3)
 
 
-def signature(pdf: _Pdf, policy: Policy) -> None:
+def signature(pdf: _Pdf, policy: Policy, lang: str = "fr") -> None:
     """Signatory block: ``[company] signatory`` / ``signatory_title``, else the accounts department."""
     company = policy.company
-    who = [company.signatory or "Le service comptabilité", *([company.signatory_title] if company.signatory_title else [])]
+    default = "Accounts receivable" if lang == "en" else "Le service comptabilité"
+    who = [company.signatory or default, *([company.signatory_title] if company.signatory_title else [])]
+    closing = (f"For {company.name}", *who, "", "Signature:") if lang == "en" else \
+        (f"Pour {company.name}", *who, "", "Signature :")
     pdf.ln(8)
-    for i, line in enumerate((f"Pour {company.name}", *who, "", "Signature :")):
+    for i, line in enumerate(closing):
         pdf.set_x(110)
         pdf.set_font("DejaVu", "B" if i == 0 else "", 10)
         pdf.cell(80, 5, line, new_x="LMARGIN", new_y="NEXT")

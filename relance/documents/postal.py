@@ -3,6 +3,9 @@
 When a stage is due and the client has no email, the planner opens a « courrier ou
 téléphone » task (``NewTask.letter``). The run then puts the very words of that
 stage's email template on an A4 letter (same letterhead as the formal notice),
+rendered with ``paper = true`` so the wording is a letter's: « contactez-nous au … »
+instead of « répondez simplement à cet email », « ce courrier », one signature (the
+letter's block, not the email's), no company name trailing the subject,
 saves it in the letters folder and notes its path and SHA-256 in the journal, so
 staff can post it or read it out on the phone. One letter per client and day.
 
@@ -26,20 +29,31 @@ from relance.messages.render import Renderer
 
 def reminder_letter(policy: Policy, renderer: Renderer, reminder: Reminder, today: date) -> Letter:
     """The stage's text (its email template) as a letter to the client's postal address."""
-    context = renderer.context(reminder, today)
+    context = {**renderer.context(reminder, today), "paper": True}
     parts = renderer.render_parts(reminder.client.language, reminder.stage, context)
-    pdf = new_pdf(policy, f"{parts.subject}", parts.subject, today)
+    subject = parts.subject.removesuffix(f" – {policy.company.name}")  # the letterhead names the company
+    pdf = new_pdf(policy, subject, subject, today)
     text = writer(pdf)
-    letterhead(pdf, policy, reminder.client, today)
-    text(f"Objet : {parts.subject}", 11, True)
+    letterhead(pdf, policy, reminder.client, today, reminder.client.language)
+    text(f"{'Subject:' if reminder.client.language == 'en' else 'Objet :'} {subject}", 11, True)
     pdf.ln(3)
-    for paragraph in parts.text.strip().split("\n\n"):
+    for paragraph in paragraphs(parts.text):
         text(paragraph)
         pdf.ln(2)
-    signature(pdf, policy)
+    signature(pdf, policy, reminder.client.language)
     name = f"{today.isoformat()}_{safe_name(reminder.client.code, 'client')}_{reminder.stage}.pdf"
     return Letter(reminder.client.code, name, bytes(pdf.output()), reminder.invoices,
                   currency_totals((line.invoice.currency, line.remaining) for line in reminder.lines))
+
+
+def paragraphs(text: str) -> list[str]:
+    """The template's paragraphs, without empty ones and without a line left with punctuation only."""
+    found = []
+    for block in text.strip().split("\n\n"):
+        lines = [line.rstrip() for line in block.split("\n") if line.strip(" \t.,;:·–-")]
+        if lines:
+            found.append("\n".join(lines))
+    return found
 
 
 def letters_for_tasks(register: Register, policy: Policy, renderer: Renderer, tasks: list[NewTask], today: date,

@@ -199,6 +199,7 @@ class Renderer:
             "payment_link": next((l["payment_link"] for l in lines if l["payment_link"]), ""),
             "today": today, "deadline": today + timedelta(days=self.policy.penalties.notice_deadline_days),
             "lang": lang,
+            "paper": False,  # True when the words go on a letter (documents/postal.py): no "reply to this email"
             "indemnity": self.policy.penalties.fixed_indemnity_eur,
         }
 

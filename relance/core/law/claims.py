@@ -16,9 +16,11 @@ Conventions where the register is poorer than the law:
   empty, which never overstates the claim);
 - a consumer's notice date is the first journal row of the formal-notice stage (channel
   ``letter+email``) with status sent or manual, for that invoice;
-- a rate that is missing or unconfirmed yields no figure (never a guess): the Pénalités cell stays
-  empty, the Alerte says which half-year and rate to add to config.toml, letters print "montant à
-  parfaire", unless ``[penalties] allow_unconfirmed_rates = true``.
+- a rate that is missing or unconfirmed yields no interest figure (never a guess): the Pénalités cell
+  shows only the 40 € indemnity (B2B; it needs no rate), the Alerte says « intérêts à parfaire » in a
+  few words, the run's console and the Synthèse banner say once which config line to add
+  (`rate_notes`), letters and emails print the interest as "montant à parfaire" and never a total of
+  penalties beside it, unless ``[penalties] allow_unconfirmed_rates = true``.
 
 Speed: the planner asks for every invoice of a 100 000-row register, and one `late_penalty` call costs
 tens of microseconds (mostly Babel formatting the rate basis). `Claims` loads the rate table once, asks
@@ -112,18 +114,49 @@ def _terms(invoice: Invoice, today: date) -> tuple[date, tuple[tuple[date, Decim
     return today, (((invoice.paid_on or invoice.due), invoice.paid),) if invoice.paid > 0 else ()
 
 
-def short_rate_alert(error: str) -> str:
-    """The Alerte line for a rate-table error: which rate, which half-year, the config line to add.
-    ``Pénalités non calculées : taux BCE 2026-H2 non confirmé ; après vérification, ajoutez à config.toml
-    [penalties.rates."2026-H2"] ecb_refi = "2.40" (détails : relance check)``."""
-    snippet = re.search(r'\[penalties\.rates\."(\d{4}-H[12])"\] (\w+) = "([^"]*)"', error)
+_SNIPPET = re.compile(r'\[penalties\.rates\."(\d{4}-H[12])"\] (\w+) = "([^"]*)"')
+_FLAGS = {"ecb_refi": "--bce", "legal_professional": "--legal-pro", "legal_consumer": "--legal-other"}
+
+
+def _missing(error: str) -> tuple[str, str, str, str, str] | None:
+    """(half, config key, value shown, « taux BCE », « absent… ») of a rate-table error, None for another."""
+    snippet = _SNIPPET.search(error)
     if not snippet:
-        return error
+        return None
     half, key, value = snippet.groups()
     which = "taux BCE" if key == "ecb_refi" else "taux légal"
     state = "non confirmé" if "non confirmé" in error else "absent de la table des taux"
-    return (f"Pénalités non calculées : {which} {half} {state} ; après vérification, ajoutez à config.toml "
-            f'[penalties.rates."{half}"] {key} = "{value}" (détails : relance check)')
+    return half, key, value, which, state
+
+
+def short_rate_alert(error: str) -> str:
+    """The Alerte of one invoice for a rate-table error: short, the same on every row concerned; the
+    config line to add is said once per run (`rate_notes`) and by `relance check`.
+    ``intérêts à parfaire : taux BCE 2026-H2 non confirmé (voir relance check)``"""
+    found = _missing(error)
+    if not found:
+        return error
+    half, _, _, which, state = found
+    return f"intérêts à parfaire : {which} {half} {state} (voir relance check)"
+
+
+def rate_note(error: str, invoices: list[str]) -> str:
+    """One line for the run's console and the Synthèse banner: which rate, how many invoices, the exact
+    config line to add (or the `relance rates set` command that writes it)."""
+    found = _missing(error)
+    if not found:
+        return error
+    half, key, value, which, state = found
+    return (f"{which[0].upper()}{which[1:]} {half} {state} : intérêts « à parfaire » sur {len(invoices)} facture(s) "
+            f"(l'indemnité de 40 € reste chiffrée). Après vérification à la source officielle, ajoutez à "
+            f'config.toml : [penalties.rates."{half}"] {key} = "{value}" — ou : relance rates set {half} '
+            f"{_FLAGS[key]} {value}")
+
+
+def rate_notes(register: Register, policy: Policy, today: date) -> list[str]:
+    """The missing or unconfirmed rates the register needs today: one line each (see `rate_note`)."""
+    found = Claims(policy, register).problems(register.invoices, today)
+    return [rate_note(error, numbers) for error, numbers in found.items() if _missing(error)]
 
 
 class Claims:
@@ -218,8 +251,8 @@ class Claims:
         shape = self._shapes.get(key)
         if shape is None:
             shape = self._shapes[key] = self._shape(start, end, b2b, paid_day)
-        if isinstance(shape, str):
-            return None, shape, ()
+        if isinstance(shape, str):  # no rate: the interest has no figure, the 40 € still has one
+            return (indemnity + ZERO_CENTS if indemnity else None), shape, ()
         segments, warnings = shape
         amount, interest, mul = invoice.amount, Decimal(0), _CONTEXT.multiply
         for after_payment, rate, days in segments:  # late_penalty's expression, operation by operation

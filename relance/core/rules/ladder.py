@@ -157,6 +157,10 @@ def decide(ctx: Context, invoice: Invoice) -> Decision:
     if not client.email:
         decision.alerts.append(f"client {client.code} sans email valide : relances par courrier ou téléphone")
     promise = promises.latest_promise(ctx, invoice)
+    if promise and promise.unclear:  # a promise whose date was not read for sure: a human looks first
+        decision.alerts.append(promise.unclear)
+        decision.reason = "promesse de paiement sans date sûre : pas de relance avant vérification (Journal)"
+        return decision
     if promise and ctx.today <= promise.until:
         decision.reason = (f"promesse de paiement au {fmt_day(promise.promised)} : "
                            f"pas de relance jusqu'au {fmt_day(promise.until)}")
