@@ -57,9 +57,9 @@ replies.
 - 429 and 5xx bodies (``RESOURCE_EXHAUSTED`` with an ``ErrorInfo`` naming the quota metric,
   ``UNAVAILABLE``, ``INTERNAL``): https://developers.google.com/sheets/api/limits and
   https://cloud.google.com/apis/design/errors#handling_errors
-- the 10 MiB cap on a request body (``MAX_REQUEST_BYTES``), answered 413 like Google's
-  front end: https://developers.google.com/sheets/api/limits ("a 2-MB maximum payload is
-  recommended"; requests over 10 MB are refused).
+- the 10 MiB cap on a request body (``MAX_REQUEST_BYTES``), answered 400 "Request payload
+  size exceeds the limit: 10485760 bytes." as Google's API front end does:
+  https://developers.google.com/sheets/api/limits ("a 2-MB maximum payload is recommended").
 - protected ranges: a write by an account that is not among a non-warning range's
   editors is refused with 403 and "You are trying to edit a protected cell or object":
   https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/sheets#ProtectedRange
@@ -80,6 +80,7 @@ from .sheets_values import Formula, Renderer, SheetsError, cell_data  # noqa: F4
 
 __all__ = ["FakeSheets", "FakeSheetsServer", "Formula", "RequestRecord", "SheetsError"]
 
+MAX_REQUEST_BYTES = 10 * 1024 * 1024
 WRITE_KINDS = {"values.update", "values.batchUpdate", "values.append", "values.clear",
                "values.batchClear", "spreadsheets.batchUpdate", "spreadsheets.create",
                "sheets.copyTo"}
@@ -140,6 +141,7 @@ class FakeSheets(SheetsStore):
         self.requests: list[RequestRecord] = []
         self._faults: list[_Fault] = []
         self._batch = BatchUpdater(self)
+        self.max_request_bytes = MAX_REQUEST_BYTES  # Google's cap on a request body (tests may lower it)
 
     # ------------------------------------------------------------ test controls
     def register_token(self, token: str, email: str) -> None:
@@ -189,6 +191,7 @@ class FakeSheets(SheetsStore):
             self.tokens.clear()
             self.revoked_accounts.clear()
             self.api_disabled = False
+            self.max_request_bytes = MAX_REQUEST_BYTES
 
     def count(self, kind: Optional[str] = None) -> int:
         """Number of requests received (of ``kind``, e.g. ``"values.batchGet"``),
@@ -257,7 +260,10 @@ class FakeSheets(SheetsStore):
             if fault is not None:
                 fault.count -= 1
         status, payload = 200, None
-        if fault is not None and fault.status is not None:
+        if body is not None and len(body) > self.max_request_bytes:
+            err = SheetsError(400, f"Request payload size exceeds the limit: {self.max_request_bytes} bytes.")
+            status, payload = err.code, err.body()
+        elif fault is not None and fault.status is not None:
             rw = "Write" if kind in WRITE_KINDS else "Read"
             message = fault.message or DEFAULT_MESSAGES.get(fault.status, "Injected error.").format(
                 rw=rw, project=self.project_number)

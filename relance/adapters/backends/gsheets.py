@@ -42,6 +42,7 @@ everything to another server (the local fake used by the tests).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -57,6 +58,7 @@ from relance.adapters.backends.gsheets_auth import (
     credentials_path,
     load_credentials,
     spreadsheet_key)
+from relance.adapters.backends.gsheets_split import LIMIT, TooLarge, request_bytes, split, unchanged_dropped
 from relance.adapters.backends.gsheets_write import (
     Meta,
     TabRead,
@@ -82,6 +84,8 @@ class GoogleSheetsBackend:
         self.notes: list[str] = []
         self._meta: Meta | None = None
         self._headers: dict[str, list[Any]] = {}  # canonical tab name -> header row as last read
+        self._factures: list[list[Any]] | None = None  # Factures as loaded: cells already right are not rewritten
+        self.request_limit = LIMIT  # bytes per batchUpdate body (Google: 10 MiB)
         self._prefetched: RawTabs | None = None
 
     @classmethod
@@ -117,6 +121,7 @@ class GoogleSheetsBackend:
             for (tab, info), rows in zip(found, values):
                 tabs[tab.name] = _raw(info.title, rows)
                 self._headers[tab.name] = list(tabs[tab.name].rows[0]) if rows else []
+            self._factures = tabs[schema.FACTURES.name].rows if schema.FACTURES.name in tabs else None
         return tabs, values[len(found):]
 
     def load(self) -> RawTabs:
@@ -132,7 +137,28 @@ class GoogleSheetsBackend:
         meta = self.metadata()
         if self._append_journal(changes, meta):
             return ApplyReport()
-        return self._write(changes, plan_write(changes, meta, self._reread(changes, meta)))
+        changes = replace(changes, invoices=unchanged_dropped(changes.invoices, self._factures))
+        reads = self._reread(changes, meta)
+        def size(part: Changes) -> int:
+            return request_bytes(self._requests(part, plan_write(part, meta, reads), meta))
+        try:
+            parts = split(changes, size, self.request_limit)
+        except TooLarge as exc:  # refused before sending; the summary never costs the journal
+            if not (changes.layouts or changes.sheets):
+                raise
+            self.notes.append(f"onglet Synthèse non mis à jour : {exc}")
+            parts = split(replace(changes, sheets={}, layouts=()), size, self.request_limit)
+        missing: list[str] = []
+        updated = 0
+        for number, part in enumerate(parts):
+            if number:  # the previous part changed the grid, and staff may have sorted: where rows are now
+                meta = self.metadata()
+                reads = self._reread(part, meta)
+            report = self._write(part, plan_write(part, meta, reads))
+            updated, missing = updated + report.updated_rows, missing + list(report.missing_invoices)
+        if len(parts) > 1:
+            self.notes.append(f"écriture Google Sheets envoyée en {len(parts)} parties (limite de 10 Mo par requête)")
+        return ApplyReport(updated, tuple(missing))
 
     def _append_journal(self, changes: Changes, meta: Meta) -> bool:
         """Journal rows alone go in one ``appendCells`` when the tab and its headers are there."""
@@ -214,18 +240,10 @@ class GoogleSheetsBackend:
                 if landed(changes, reads):
                     return []
                 current["plan"] = plan_write(changes, meta, reads)
-            plan = current["plan"]
-            needs = [(t.title, *t.size(), False) for t in plan.targets]
-            layouts = changes.layouts if summary else ()
-            sheets = changes.sheets if summary else {}
-            for title, rows in [(layout.title, layout.rows) for layout in layouts] + list(sheets.items()):
-                info = meta.find(_tab(title))
-                needs.append((info.title if info else title, len(rows), max(map(len, rows), default=0), False))
-            requests = structure_requests(meta, needs)
-            ids = {info.title: info.id for info in meta.sheets} | added_sheet_ids(requests)
-            requests += plan.requests(ids)
-            if layouts or sheets:
-                requests += _summary_requests(meta, requests, layouts, sheets)
+            requests = self._requests(changes, current["plan"], meta, summary)
+            if request_bytes(requests) > self.request_limit:  # grown since it was cut (staff rows): refused, not sent
+                raise TooLarge("écriture Google Sheets trop volumineuse après relecture (limite de 10 Mo par "
+                               "requête de Google) ; rien de cette partie n'a été envoyé : relancez.")
             return requests
         try:
             sent = self.api.batch_update(build)  # nothing is sent when nothing is needed
@@ -237,6 +255,21 @@ class GoogleSheetsBackend:
         if sent is not None:
             self._meta = None  # tabs, grids or charts changed: read again if this run writes again
         return current["plan"].report
+
+    def _requests(self, changes: Changes, plan: WritePlan, meta: Meta, summary: bool = True) -> list[dict]:
+        """Room for the writes, the cells, then Synthèse and Historique with their charts."""
+        needs = [(t.title, *t.size(), False) for t in plan.targets]
+        layouts = changes.layouts if summary else ()
+        sheets = changes.sheets if summary else {}
+        for title, rows in [(layout.title, layout.rows) for layout in layouts] + list(sheets.items()):
+            info = meta.find(_tab(title))
+            needs.append((info.title if info else title, len(rows), max(map(len, rows), default=0), False))
+        requests = structure_requests(meta, needs)
+        ids = {info.title: info.id for info in meta.sheets} | added_sheet_ids(requests)
+        requests += plan.requests(ids)
+        if layouts or sheets:
+            requests += _summary_requests(meta, requests, layouts, sheets)
+        return requests
 
     def reread(self, tab_name: str) -> RawTab | None:
         """One tab as it is now, for the runner's check of staff edits made during the run
