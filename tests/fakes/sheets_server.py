@@ -117,9 +117,9 @@ class RequestRecord(tuple):
 
 class _Fault:
     def __init__(self, status: Optional[int], count: int, match: Optional[str],
-                 message: Optional[str], delay: float = 0.0, apply: bool = False):
+                 message: Optional[str], delay: float = 0.0, apply: bool = False, cut: bool = False):
         self.status, self.count, self.match, self.message = status, count, match, message
-        self.delay, self.apply = delay, apply
+        self.delay, self.apply, self.cut = delay, apply, cut
         self.event = threading.Event()
 
     def matches(self, rec: RequestRecord) -> bool:
@@ -160,6 +160,12 @@ class FakeSheets(SheetsStore):
         ``status`` and a Google body."""
         with self.lock:
             self._faults.append(_Fault(status, count, match, message))
+
+    def inject_cut(self, count: int = 1, match: Optional[str] = None) -> None:
+        """Apply the next ``count`` matching requests, then answer 200 with only the first half of
+        the JSON (a connection cut mid-answer by a proxy, as seen in the field)."""
+        with self.lock:
+            self._faults.append(_Fault(None, count, match, None, cut=True))
 
     def inject_timeout(self, count: int = 1, delay: float = 30.0, match: Optional[str] = None,
                        apply: bool = False) -> None:
@@ -274,6 +280,11 @@ class FakeSheets(SheetsStore):
                                 "metadata": {"service": "sheets.googleapis.com",
                                              "quota_metric": f"sheets.googleapis.com/{rw.lower()}_requests"}}]
             status, payload = err.code, err.body()
+        elif fault is not None and fault.cut:
+            status, payload = self._process(method, kind, sid, arg, query, headers, body)
+            rec.status = status
+            whole = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            return status, whole[:len(whole) // 2]
         elif fault is not None:  # timeout
             if fault.apply:
                 status, payload = self._process(method, kind, sid, arg, query, headers, body)

@@ -43,7 +43,16 @@ def transient(exc: BaseException) -> bool:
     from google.auth.exceptions import RefreshError, TransportError
     if isinstance(exc, RefreshError):  # the token endpoint, busy (a refused key is not retryable)
         return bool(getattr(exc, "retryable", False))
-    return isinstance(exc, (requests.Timeout, requests.ConnectionError, TransportError))
+    return isinstance(exc, (requests.Timeout, requests.ConnectionError, TransportError)) or cut_short(exc)
+
+
+def cut_short(exc: BaseException) -> bool:
+    """An answer that ended mid-JSON (a proxy or a dropped connection): a transport error like any
+    other, retried, and one that may have landed (the request reached Google)."""
+    import json
+
+    import requests
+    return isinstance(exc, (requests.exceptions.JSONDecodeError, json.JSONDecodeError))
 
 
 def may_have_landed(exc: BaseException) -> bool:
