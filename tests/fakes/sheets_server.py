@@ -74,7 +74,7 @@ from typing import Any, Iterable, Optional
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import sheets_fields
-from .sheets_batch import BatchUpdater
+from .sheets_batch import BatchUpdater, can_edit
 from .sheets_model import SheetsStore, Spreadsheet, _truthy
 from .sheets_values import Formula, Renderer, SheetsError, cell_data  # noqa: F401 (re-export)
 
@@ -160,6 +160,24 @@ class FakeSheets(SheetsStore):
         ``status`` and a Google body."""
         with self.lock:
             self._faults.append(_Fault(status, count, match, message))
+
+    def protect(self, sid: str, tab: str, *, columns: Optional[tuple[int, int]] = None,
+                rows: Optional[tuple[int, int]] = None, editors: Iterable[str] = ("julie@atelier-dupont.fr",),
+                description: str = "") -> None:
+        """Staff protect a range ("only me can edit"): 0-based, end-exclusive ``columns``/``rows``
+        (None: all). The robot is not among ``editors`` unless named."""
+        sheet = self.sheet(sid, tab)
+        rng: dict = {"sheetId": sheet.id} if sheet.id else {}
+        for (start, end), first, last in ((rows or (None, None), "startRowIndex", "endRowIndex"),
+                                          (columns or (None, None), "startColumnIndex", "endColumnIndex")):
+            if start is not None:
+                rng[first], rng[last] = start, end
+        protected = {"protectedRangeId": self.new_object_id(), "range": rng, "requestingUserCanEdit": True,
+                     "editors": {"users": list(editors)}}
+        if description:
+            protected["description"] = description
+        with self.lock:
+            sheet.protected_ranges.append(protected)
 
     def inject_cut(self, count: int = 1, match: Optional[str] = None) -> None:
         """Apply the next ``count`` matching requests, then answer 200 with only the first half of
@@ -388,7 +406,7 @@ class FakeSheets(SheetsStore):
             return self._drive(kind, sid, q1, email)
         ss = self._open(sid, email)
         if kind == "spreadsheets.get":
-            return self._spreadsheets_get(ss, query, q1)
+            return self._spreadsheets_get(ss, query, q1, email)
         if kind == "spreadsheets.batchUpdate":
             self._batch.caller = email
             return self._batch.run(ss, data)
@@ -414,8 +432,11 @@ class FakeSheets(SheetsStore):
         raise SheetsError(404, "Method not found.")
 
     # ------------------------------------------------------------ endpoint helpers
-    def _spreadsheets_get(self, ss: Spreadsheet, query: dict, q1: dict) -> dict:
+    def _spreadsheets_get(self, ss: Spreadsheet, query: dict, q1: dict, email: Optional[str] = None) -> dict:
         out = self._spreadsheet_answer(ss, query, q1)
+        for sheet in out.get("sheets", []):  # computed for whoever asks, as Google does
+            for protected in sheet.get("protectedRanges", []):
+                protected["requestingUserCanEdit"] = can_edit(protected, email)
         return sheets_fields.apply(out, sheets_fields.parse(q1["fields"])) if q1.get("fields") else out
 
     def _spreadsheet_answer(self, ss: Spreadsheet, query: dict, q1: dict) -> dict:

@@ -85,6 +85,7 @@ class GoogleSheetsBackend:
         self._meta: Meta | None = None
         self._headers: dict[str, list[Any]] = {}  # canonical tab name -> header row as last read
         self._factures: list[list[Any]] | None = None  # Factures as loaded: cells already right are not rewritten
+        self._heights: dict[str, int] = {}  # canonical tab name -> rows as loaded (appends land below)
         self.request_limit = LIMIT  # bytes per batchUpdate body (Google: 10 MiB)
         self._prefetched: RawTabs | None = None
 
@@ -121,6 +122,7 @@ class GoogleSheetsBackend:
             for (tab, info), rows in zip(found, values):
                 tabs[tab.name] = _raw(info.title, rows)
                 self._headers[tab.name] = list(tabs[tab.name].rows[0]) if rows else []
+                self._heights[tab.name] = len(rows)
             self._factures = tabs[schema.FACTURES.name].rows if schema.FACTURES.name in tabs else None
         return tabs, values[len(found):]
 
@@ -135,6 +137,7 @@ class GoogleSheetsBackend:
         if not changes:
             return ApplyReport()
         meta = self.metadata()
+        self._check_writable(meta)
         if self._append_journal(changes, meta):
             return ApplyReport()
         changes = replace(changes, invoices=unchanged_dropped(changes.invoices, self._factures))
@@ -159,6 +162,33 @@ class GoogleSheetsBackend:
         if len(parts) > 1:
             self.notes.append(f"écriture Google Sheets envoyée en {len(parts)} parties (limite de 10 Mo par requête)")
         return ApplyReport(updated, tuple(missing))
+
+    def _check_writable(self, meta: Meta) -> None:
+        """Refuse, before anything is sent, when staff protected a range ("only me can edit") over cells
+        the run writes: Factures' and Tâches' bot columns, the rows appended to Journal and Tâches.
+        The first write of a run is the ``pending`` rows, before any message leaves: a run that could
+        not record what it sent never sends. (Warning-only protections, as `init --google` sets, and
+        ranges listing the robot among their editors do not block.)"""
+        for tab in (schema.FACTURES, schema.JOURNAL, schema.TACHES):
+            info = meta.find(tab)
+            if info is None or not info.locked:
+                continue
+            header = self._headers.get(tab.name) or []
+            areas = [((1, None), (index, index + 1), f"la colonne « {column.header} »")
+                     for column in tab.bot_columns
+                     if (index := schema.map_headers(tab, header).get(column.key)) is not None]
+            if tab is not schema.FACTURES:
+                areas.append(((self._heights.get(tab.name, 1), None), (0, None), "les nouvelles lignes"))
+            for rows, cols, what in areas:
+                blocking = next((lock for lock in info.locked if lock.touches(rows, cols)), None)
+                if blocking is not None:
+                    named = f" (« {blocking.description} »)" if blocking.description else ""
+                    who = self.account or "le compte de service du robot"
+                    raise SheetsError(
+                        f"onglet {info.title} : la plage protégée {blocking.a1(info.title)}{named} empêche {who} "
+                        f"d'écrire {what} ; écriture refusée avant tout envoi. Dans Google Sheets, menu Données › "
+                        f"« Protéger les feuilles et les plages » : ajoutez {who} aux éditeurs de cette plage (ou "
+                        f"choisissez « Afficher un avertissement »), puis relancez.")
 
     def _append_journal(self, changes: Changes, meta: Meta) -> bool:
         """Journal rows alone go in one ``appendCells`` when the tab and its headers are there."""

@@ -104,8 +104,10 @@ class SheetsApi:
 
     # -------------------------------------------------------------- the calls
     def metadata(self) -> dict:
-        """Tabs (title, id, grid size, hidden) and chart ids: the only ``spreadsheets.get`` of a run."""
-        params = {"fields": "spreadsheetId,properties.title,sheets(properties,charts.chartId)"}
+        """Tabs (title, id, grid size, hidden), chart ids and the protected ranges this account may not
+        edit: the only ``spreadsheets.get`` of a run."""
+        params = {"fields": "spreadsheetId,properties.title,sheets(properties,charts.chartId,"
+                            "protectedRanges(range,description,warningOnly,requestingUserCanEdit))"}
         return self._call(lambda: self.http.fetch_sheet_metadata(self.key, params=params))
 
     def value_ranges(self, ranges: list[str]) -> list[dict]:
