@@ -29,7 +29,9 @@ summary land together or not at all, so a run that fails leaves nothing half
 written, the ``pending`` rows written before anything left settling it next time
 (design §4). Should #6 fail for a reason other than Google being unavailable (a
 chart deleted by hand meanwhile), it is sent again without the summary: the summary
-never costs the journal.
+never costs the journal. Only cells that changed since the load are written, and a #6
+over Google's 10 MiB cap is cut into parts that each fit (gsheets_split.py), each
+atomic, its rows found again by a re-read; a retried #6 is planned again from a re-read.
 
 The run lock (`run_lock`, a hidden ``Verrou`` tab, gsheets_lock.py) adds one
 ``spreadsheets.batchUpdate`` (``appendCells``) before #2 and one after #6; its
