@@ -84,3 +84,18 @@ def test_a_summary_tab_too_big_for_a_request_is_left_out_and_never_costs_the_jou
     assert [r[8] for r in fake_sheets.get_values(key, "Journal")[1:]] == ["k"]
     assert any(n.startswith("onglet Synthèse non mis à jour : écriture Google Sheets trop volumineuse")
                for n in backend.notes)
+
+
+def test_thousands_of_new_tasks_are_cut_too_and_updates_find_the_new_tasks_by_key(fake_sheets):
+    """Measured: a first run on 150 000 invoices opens ~42 000 tasks, alone over 10 MiB."""
+    key = fake_sheets.create_spreadsheet("R", register_tabs([inv("F1")], tasks=[{"reason": "ancienne", "key": "T/0"}]))
+    backend = direct(fake_sheets, key)
+    backend.load()
+    backend.request_limit = 6_000
+    tasks = tuple({"reason": f"appeler le client {i}", "key": f"T/{i}", "invoices": "F1"} for i in range(1, 121))
+    backend.apply(Changes(journal=({"client": "C1", "status": "sent", "key": "k"},), tasks=tasks,
+                          task_updates={"T/0": {"reason": "mise à jour"}, "T/120": {"invoices": "F1, F2"}}))
+    rows = fake_sheets.get_values(key, "Tâches")[1:]
+    assert [r[8] for r in rows] == [f"T/{i}" for i in range(121)]  # each once, in order
+    assert rows[0][3] == "mise à jour" and rows[120][2] == "F1, F2"
+    assert all(r.status == 200 for r in fake_sheets.requests)

@@ -8,7 +8,8 @@ So the backend first drops the cells that already hold what it would write
 parts that each fit, every part one atomic ``spreadsheets.batchUpdate`` still addressed
 by key (its rows found again by a re-read just before it is sent):
 
-1. the journal rows and tasks (the record of what was sent) first,
+1. the journal rows and tasks (the record of what was sent) first, halved until each
+   part fits (tasks before the updates of tasks, which find them by key),
 2. then the Factures cells, halved until each half fits,
 3. the summary tabs (Synthèse, Historique) last, one per part if need be: a failure
    there costs nothing else.
@@ -83,6 +84,17 @@ def _halves(changes: Changes) -> tuple[Changes, Changes] | None:
     if changes.journal and (changes.tasks or changes.task_updates):
         return replace(empty, journal=changes.journal), replace(empty, tasks=changes.tasks,
                                                                  task_updates=changes.task_updates)
+    if len(changes.tasks) > 1:  # updates go last: the re-read before that part finds the new tasks by key
+        middle = len(changes.tasks) // 2
+        return (replace(empty, tasks=changes.tasks[:middle]),
+                replace(empty, tasks=changes.tasks[middle:], task_updates=changes.task_updates))
+    if changes.tasks and changes.task_updates:
+        return replace(empty, tasks=changes.tasks), replace(empty, task_updates=changes.task_updates)
+    if len(changes.task_updates) > 1:
+        keys = list(changes.task_updates)
+        middle = len(keys) // 2
+        return (replace(empty, task_updates={k: changes.task_updates[k] for k in keys[:middle]}),
+                replace(empty, task_updates={k: changes.task_updates[k] for k in keys[middle:]}))
     return None
 
 
