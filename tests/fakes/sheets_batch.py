@@ -63,6 +63,17 @@ def apply_mask(target: dict, source: dict, fields: Optional[str], where: str) ->
             tgt[parts[-1]] = copy.deepcopy(src)
 
 
+PROTECTED = ("You are trying to edit a protected cell or object. Please contact the spreadsheet owner to "
+             "remove protection if you need to edit.")
+
+
+def can_edit(protected: dict, email: Optional[str]) -> bool:
+    """Whether `email` may write in a protected range (None: the owner, as anonymous test clients are)."""
+    editors = protected.get("editors") or {}
+    return (email is None or bool(protected.get("warningOnly")) or email in (editors.get("users") or [])
+            or bool(editors.get("domainUsersCanEdit")))
+
+
 def _omit_defaults(props: dict) -> None:
     """Google never returns a sheet property at its default (``hidden: false``, ``frozenRowCount: 0``)."""
     for key in ("hidden", "rightToLeft", "hideGridlines"):
@@ -417,6 +428,7 @@ class BatchUpdater:
         if r1 > sheet.row_count or c1 > sheet.col_count:
             raise bad_request(f"{where}Range exceeds grid limits. Max rows: {sheet.row_count}, "
                               f"max columns: {sheet.col_count}")
+        self._check_protected(sheet, r0, c0, r1, c1, where)
         self.store._write(sheet, r0, c0, cells)
         return {}
 
@@ -434,6 +446,16 @@ class BatchUpdater:
             self.store.grow(ss, sheet, start + len(rows), sheet.col_count, where)
         return self.do_updateCells(ss, {"start": {"sheetId": sheet.id, "rowIndex": start, "columnIndex": 0},
                                         "rows": rows, "fields": req["fields"]}, where)
+
+    def _check_protected(self, sheet: Sheet, r0: int, c0: int, r1: int, c1: int, where: str) -> None:
+        """A write by an account that may not edit a (non-warning) protected range it touches is refused."""
+        for protected in sheet.protected_ranges:
+            g = protected.get("range") or {}
+            if can_edit(protected, self.caller):
+                continue
+            if g.get("startRowIndex", 0) < r1 and r0 < g.get("endRowIndex", 1 << 30) and \
+                    g.get("startColumnIndex", 0) < c1 and c0 < g.get("endColumnIndex", 1 << 30):
+                raise bad_request(f"{where}{PROTECTED}")
 
     def _notes(self, ss: Spreadsheet, req: dict, where: str) -> None:
         """``fields: note``: each cell's note set, or cleared where the cell gives none."""

@@ -57,9 +57,9 @@ replies.
 - 429 and 5xx bodies (``RESOURCE_EXHAUSTED`` with an ``ErrorInfo`` naming the quota metric,
   ``UNAVAILABLE``, ``INTERNAL``): https://developers.google.com/sheets/api/limits and
   https://cloud.google.com/apis/design/errors#handling_errors
-- the 10 MiB cap on a request body (``MAX_REQUEST_BYTES``), answered 413 like Google's
-  front end: https://developers.google.com/sheets/api/limits ("a 2-MB maximum payload is
-  recommended"; requests over 10 MB are refused).
+- the 10 MiB cap on a request body (``MAX_REQUEST_BYTES``), answered 400 "Request payload
+  size exceeds the limit: 10485760 bytes." as Google's API front end does:
+  https://developers.google.com/sheets/api/limits ("a 2-MB maximum payload is recommended").
 - protected ranges: a write by an account that is not among a non-warning range's
   editors is refused with 403 and "You are trying to edit a protected cell or object":
   https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/sheets#ProtectedRange
@@ -74,7 +74,8 @@ from typing import Any, Iterable, Optional
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import sheets_fields
-from .sheets_batch import BatchUpdater
+from .sheets_batch import BatchUpdater, can_edit
+from .sheets_controls import MAX_REQUEST_BYTES, Controls, _Fault  # noqa: F401 (re-export)
 from .sheets_model import SheetsStore, Spreadsheet, _truthy
 from .sheets_values import Formula, Renderer, SheetsError, cell_data  # noqa: F401 (re-export)
 
@@ -114,19 +115,7 @@ class RequestRecord(tuple):
         return f"RequestRecord({self[0]} {self[1]} {self.kind} -> {self.status})"
 
 
-class _Fault:
-    def __init__(self, status: Optional[int], count: int, match: Optional[str],
-                 message: Optional[str], delay: float = 0.0, apply: bool = False):
-        self.status, self.count, self.match, self.message = status, count, match, message
-        self.delay, self.apply = delay, apply
-        self.event = threading.Event()
-
-    def matches(self, rec: RequestRecord) -> bool:
-        return self.count > 0 and (self.match is None or self.match in rec.kind
-                                   or self.match in rec.path or self.match in rec.requests)
-
-
-class FakeSheets(SheetsStore):
+class FakeSheets(Controls, SheetsStore):
     """The fake's state and request dispatcher (no sockets; see FakeSheetsServer)."""
 
     def __init__(self, *, api_disabled: bool = False, project_number: str = "123456789012",
@@ -140,67 +129,9 @@ class FakeSheets(SheetsStore):
         self.requests: list[RequestRecord] = []
         self._faults: list[_Fault] = []
         self._batch = BatchUpdater(self)
+        self.max_request_bytes = MAX_REQUEST_BYTES  # Google's cap on a request body (tests may lower it)
 
     # ------------------------------------------------------------ test controls
-    def register_token(self, token: str, email: str) -> None:
-        """Requests with ``Authorization: Bearer <token>`` act as ``email``."""
-        self.tokens[token] = email
-
-    def revoke(self, email: str) -> None:
-        """The token endpoint refuses this service account (a deleted key or account)."""
-        with self.lock:
-            self.revoked_accounts.add(email)
-
-    def inject(self, status: int = 429, count: int = 1, match: Optional[str] = None,
-               message: Optional[str] = None) -> None:
-        """Make the next ``count`` requests whose kind, decoded path or batchUpdate request
-        kinds (``"appendCells"``) contain ``match`` (all requests if None) fail with
-        ``status`` and a Google body."""
-        with self.lock:
-            self._faults.append(_Fault(status, count, match, message))
-
-    def inject_timeout(self, count: int = 1, delay: float = 30.0, match: Optional[str] = None,
-                       apply: bool = False) -> None:
-        """Hold the next ``count`` matching responses for ``delay`` seconds or until
-        :meth:`release`.  With ``apply=True`` the request is executed first (the
-        write lands, only the answer is late -- the dangerous case); otherwise
-        nothing is executed and the late answer is a 503."""
-        with self.lock:
-            self._faults.append(_Fault(None, count, match, None, delay, apply))
-
-    def release(self) -> None:
-        """Wake every held response now (call in teardown instead of sleeping)."""
-        with self.lock:
-            for fault in self._faults:
-                fault.event.set()
-
-    def clear_faults(self) -> None:
-        self.release()
-        with self.lock:
-            self._faults = []
-
-    def reset(self) -> None:
-        """Forget everything (spreadsheets, log, faults, tokens, switches): lets one
-        server be shared by many tests (module/session-scoped fixture)."""
-        self.clear_faults()
-        with self.lock:
-            self.spreadsheets.clear()
-            self.requests.clear()
-            self.tokens.clear()
-            self.revoked_accounts.clear()
-            self.api_disabled = False
-
-    def count(self, kind: Optional[str] = None) -> int:
-        """Number of requests received (of ``kind``, e.g. ``"values.batchGet"``),
-        failed and injected ones included."""
-        with self.lock:
-            return sum(1 for r in self.requests if kind is None or r.kind == kind)
-
-    def reset_counts(self) -> None:
-        with self.lock:
-            self.requests.clear()
-
-    # ------------------------------------------------------------ dispatch
     @staticmethod
     def route(method: str, path: str) -> tuple[str, Optional[str], Optional[str]]:
         """(kind, spreadsheet id, range or other path argument) for a raw path."""
@@ -257,7 +188,10 @@ class FakeSheets(SheetsStore):
             if fault is not None:
                 fault.count -= 1
         status, payload = 200, None
-        if fault is not None and fault.status is not None:
+        if body is not None and len(body) > self.max_request_bytes:
+            err = SheetsError(400, f"Request payload size exceeds the limit: {self.max_request_bytes} bytes.")
+            status, payload = err.code, err.body()
+        elif fault is not None and fault.status is not None:
             rw = "Write" if kind in WRITE_KINDS else "Read"
             message = fault.message or DEFAULT_MESSAGES.get(fault.status, "Injected error.").format(
                 rw=rw, project=self.project_number)
@@ -268,6 +202,11 @@ class FakeSheets(SheetsStore):
                                 "metadata": {"service": "sheets.googleapis.com",
                                              "quota_metric": f"sheets.googleapis.com/{rw.lower()}_requests"}}]
             status, payload = err.code, err.body()
+        elif fault is not None and fault.cut:
+            status, payload = self._process(method, kind, sid, arg, query, headers, body)
+            rec.status = status
+            whole = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            return status, whole[:len(whole) // 2]
         elif fault is not None:  # timeout
             if fault.apply:
                 status, payload = self._process(method, kind, sid, arg, query, headers, body)
@@ -371,7 +310,7 @@ class FakeSheets(SheetsStore):
             return self._drive(kind, sid, q1, email)
         ss = self._open(sid, email)
         if kind == "spreadsheets.get":
-            return self._spreadsheets_get(ss, query, q1)
+            return self._spreadsheets_get(ss, query, q1, email)
         if kind == "spreadsheets.batchUpdate":
             self._batch.caller = email
             return self._batch.run(ss, data)
@@ -397,8 +336,11 @@ class FakeSheets(SheetsStore):
         raise SheetsError(404, "Method not found.")
 
     # ------------------------------------------------------------ endpoint helpers
-    def _spreadsheets_get(self, ss: Spreadsheet, query: dict, q1: dict) -> dict:
+    def _spreadsheets_get(self, ss: Spreadsheet, query: dict, q1: dict, email: Optional[str] = None) -> dict:
         out = self._spreadsheet_answer(ss, query, q1)
+        for sheet in out.get("sheets", []):  # computed for whoever asks, as Google does
+            for protected in sheet.get("protectedRanges", []):
+                protected["requestingUserCanEdit"] = can_edit(protected, email)
         return sheets_fields.apply(out, sheets_fields.parse(q1["fields"])) if q1.get("fields") else out
 
     def _spreadsheet_answer(self, ss: Spreadsheet, query: dict, q1: dict) -> dict:

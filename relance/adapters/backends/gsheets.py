@@ -29,7 +29,9 @@ summary land together or not at all, so a run that fails leaves nothing half
 written, the ``pending`` rows written before anything left settling it next time
 (design §4). Should #6 fail for a reason other than Google being unavailable (a
 chart deleted by hand meanwhile), it is sent again without the summary: the summary
-never costs the journal.
+never costs the journal. Only cells that changed since the load are written, and a #6
+over Google's 10 MiB cap is cut into parts that each fit (gsheets_split.py), each
+atomic, its rows found again by a re-read; a retried #6 is planned again from a re-read.
 
 The run lock (`run_lock`, a hidden ``Verrou`` tab, gsheets_lock.py) adds one
 ``spreadsheets.batchUpdate`` (``appendCells``) before #2 and one after #6; its
@@ -42,6 +44,7 @@ everything to another server (the local fake used by the tests).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -57,6 +60,7 @@ from relance.adapters.backends.gsheets_auth import (
     credentials_path,
     load_credentials,
     spreadsheet_key)
+from relance.adapters.backends.gsheets_split import LIMIT, TooLarge, request_bytes, split, unchanged_dropped
 from relance.adapters.backends.gsheets_write import (
     Meta,
     TabRead,
@@ -87,6 +91,9 @@ class GoogleSheetsBackend:
         self.keeps_memory = False  # the « Mémoire » record (core/memory.py) is kept in .xlsx registers for now
         self._meta: Meta | None = None
         self._headers: dict[str, list[Any]] = {}  # canonical tab name -> header row as last read
+        self._factures: list[list[Any]] | None = None  # Factures as loaded: cells already right are not rewritten
+        self._heights: dict[str, int] = {}  # canonical tab name -> rows as loaded (appends land below)
+        self.request_limit = LIMIT  # bytes per batchUpdate body (Google: 10 MiB)
         self._prefetched: RawTabs | None = None
 
     @classmethod
@@ -122,6 +129,8 @@ class GoogleSheetsBackend:
             for (tab, info), rows in zip(found, values):
                 tabs[tab.name] = _raw(info.title, rows)
                 self._headers[tab.name] = list(tabs[tab.name].rows[0]) if rows else []
+                self._heights[tab.name] = len(rows)
+            self._factures = tabs[schema.FACTURES.name].rows if schema.FACTURES.name in tabs else None
         return tabs, values[len(found):]
 
     def load(self) -> RawTabs:
@@ -135,9 +144,58 @@ class GoogleSheetsBackend:
         if not changes:
             return ApplyReport()
         meta = self.metadata()
+        self._check_writable(meta)
         if self._append_journal(changes, meta):
             return ApplyReport()
-        return self._write(changes, plan_write(changes, meta, self._reread(changes, meta)))
+        changes = replace(changes, invoices=unchanged_dropped(changes.invoices, self._factures))
+        reads = self._reread(changes, meta)
+        def size(part: Changes) -> int:
+            return request_bytes(self._requests(part, plan_write(part, meta, reads), meta))
+        try:
+            parts = split(changes, size, self.request_limit)
+        except TooLarge as exc:  # refused before sending; the summary never costs the journal
+            if not (changes.layouts or changes.sheets):
+                raise
+            self.notes.append(f"onglet Synthèse non mis à jour : {exc}")
+            parts = split(replace(changes, sheets={}, layouts=()), size, self.request_limit)
+        missing: list[str] = []
+        updated = 0
+        for number, part in enumerate(parts):
+            if number:  # the previous part changed the grid, and staff may have sorted: where rows are now
+                meta = self.metadata()
+                reads = self._reread(part, meta)
+            report = self._write(part, plan_write(part, meta, reads))
+            updated, missing = updated + report.updated_rows, missing + list(report.missing_invoices)
+        if len(parts) > 1:
+            self.notes.append(f"écriture Google Sheets envoyée en {len(parts)} parties (limite de 10 Mo par requête)")
+        return ApplyReport(updated, tuple(missing))
+
+    def _check_writable(self, meta: Meta) -> None:
+        """Refuse, before anything is sent, when staff protected a range ("only me can edit") over cells
+        the run writes: Factures' and Tâches' bot columns, the rows appended to Journal and Tâches.
+        The first write of a run is the ``pending`` rows, before any message leaves: a run that could
+        not record what it sent never sends. (Warning-only protections, as `init --google` sets, and
+        ranges listing the robot among their editors do not block.)"""
+        for tab in (schema.FACTURES, schema.JOURNAL, schema.TACHES):
+            info = meta.find(tab)
+            if info is None or not info.locked:
+                continue
+            header = self._headers.get(tab.name) or []
+            areas = [((1, None), (index, index + 1), f"la colonne « {column.header} »")
+                     for column in tab.bot_columns
+                     if (index := schema.map_headers(tab, header).get(column.key)) is not None]
+            if tab is not schema.FACTURES:
+                areas.append(((self._heights.get(tab.name, 1), None), (0, None), "les nouvelles lignes"))
+            for rows, cols, what in areas:
+                blocking = next((lock for lock in info.locked if lock.touches(rows, cols)), None)
+                if blocking is not None:
+                    named = f" (« {blocking.description} »)" if blocking.description else ""
+                    who = self.account or "le compte de service du robot"
+                    raise SheetsError(
+                        f"onglet {info.title} : la plage protégée {blocking.a1(info.title)}{named} empêche {who} "
+                        f"d'écrire {what} ; écriture refusée avant tout envoi. Dans Google Sheets, menu Données › "
+                        f"« Protéger les feuilles et les plages » : ajoutez {who} aux éditeurs de cette plage (ou "
+                        f"choisissez « Afficher un avertissement »), puis relancez.")
 
     def _append_journal(self, changes: Changes, meta: Meta) -> bool:
         """Journal rows alone go in one ``appendCells`` when the tab and its headers are there."""
@@ -219,18 +277,10 @@ class GoogleSheetsBackend:
                 if landed(changes, reads):
                     return []
                 current["plan"] = plan_write(changes, meta, reads)
-            plan = current["plan"]
-            needs = [(t.title, *t.size(), False) for t in plan.targets]
-            layouts = changes.layouts if summary else ()
-            sheets = changes.sheets if summary else {}
-            for title, rows in [(layout.title, layout.rows) for layout in layouts] + list(sheets.items()):
-                info = meta.find(_tab(title))
-                needs.append((info.title if info else title, len(rows), max(map(len, rows), default=0), False))
-            requests = structure_requests(meta, needs)
-            ids = {info.title: info.id for info in meta.sheets} | added_sheet_ids(requests)
-            requests += plan.requests(ids)
-            if layouts or sheets:
-                requests += _summary_requests(meta, requests, layouts, sheets)
+            requests = self._requests(changes, current["plan"], meta, summary)
+            if request_bytes(requests) > self.request_limit:  # grown since it was cut (staff rows): refused, not sent
+                raise TooLarge("écriture Google Sheets trop volumineuse après relecture (limite de 10 Mo par "
+                               "requête de Google) ; rien de cette partie n'a été envoyé : relancez.")
             return requests
         try:
             sent = self.api.batch_update(build)  # nothing is sent when nothing is needed
@@ -245,6 +295,21 @@ class GoogleSheetsBackend:
 
     def check_writable(self, changes: Changes | None = None) -> None:
         """Before anything is sent: nothing to check yet beyond what `apply` verifies (see the Backend Protocol)."""
+
+    def _requests(self, changes: Changes, plan: WritePlan, meta: Meta, summary: bool = True) -> list[dict]:
+        """Room for the writes, the cells, then Synthèse and Historique with their charts."""
+        needs = [(t.title, *t.size(), False) for t in plan.targets]
+        layouts = changes.layouts if summary else ()
+        sheets = changes.sheets if summary else {}
+        for title, rows in [(layout.title, layout.rows) for layout in layouts] + list(sheets.items()):
+            info = meta.find(_tab(title))
+            needs.append((info.title if info else title, len(rows), max(map(len, rows), default=0), False))
+        requests = structure_requests(meta, needs)
+        ids = {info.title: info.id for info in meta.sheets} | added_sheet_ids(requests)
+        requests += plan.requests(ids)
+        if layouts or sheets:
+            requests += _summary_requests(meta, requests, layouts, sheets)
+        return requests
 
     def reread(self, tab_name: str) -> RawTab | None:
         """One tab as it is now, for the runner's check of staff edits made during the run

@@ -43,7 +43,16 @@ def transient(exc: BaseException) -> bool:
     from google.auth.exceptions import RefreshError, TransportError
     if isinstance(exc, RefreshError):  # the token endpoint, busy (a refused key is not retryable)
         return bool(getattr(exc, "retryable", False))
-    return isinstance(exc, (requests.Timeout, requests.ConnectionError, TransportError))
+    return isinstance(exc, (requests.Timeout, requests.ConnectionError, TransportError)) or cut_short(exc)
+
+
+def cut_short(exc: BaseException) -> bool:
+    """An answer that ended mid-JSON (a proxy or a dropped connection): a transport error like any
+    other, retried, and one that may have landed (the request reached Google)."""
+    import json
+
+    import requests
+    return isinstance(exc, (requests.exceptions.JSONDecodeError, json.JSONDecodeError))
 
 
 def may_have_landed(exc: BaseException) -> bool:
@@ -95,8 +104,10 @@ class SheetsApi:
 
     # -------------------------------------------------------------- the calls
     def metadata(self) -> dict:
-        """Tabs (title, id, grid size, hidden) and chart ids: the only ``spreadsheets.get`` of a run."""
-        params = {"fields": "spreadsheetId,properties.title,sheets(properties,charts.chartId)"}
+        """Tabs (title, id, grid size, hidden), chart ids and the protected ranges this account may not
+        edit: the only ``spreadsheets.get`` of a run."""
+        params = {"fields": "spreadsheetId,properties.title,sheets(properties,charts.chartId,"
+                            "protectedRanges(range,description,warningOnly,requestingUserCanEdit))"}
         return self._call(lambda: self.http.fetch_sheet_metadata(self.key, params=params))
 
     def value_ranges(self, ranges: list[str]) -> list[dict]:

@@ -145,11 +145,19 @@ def _sentence(exc: BaseException, key: str, who: str, attempts: int) -> str:
             return (f"Google Sheets ne répond pas ({why}, HTTP {code}) après {attempts} tentatives : réessayez "
                     f"dans quelques minutes.")
         return f"Google Sheets a refusé la requête (HTTP {code}) : {str(error.get('message', ''))[:300]}"
+    if isinstance(exc, RefreshError) and getattr(exc, "retryable", False):  # the token endpoint failed (5xx)
+        return (f"le service d'authentification de Google a échoué (jeton d'accès refusé pour cause de panne, "
+                f"pas de clé) après {attempts} tentatives : réessayez plus tard ; la clé de {who} n'est pas en "
+                f"cause.")
     if isinstance(exc, RefreshError):
         return refused
     if isinstance(exc, TransportError):
         return (f"impossible de joindre Google pour obtenir un jeton d'accès ({who}) après {attempts} tentatives : "
                 f"vérifiez la connexion réseau.")
+    import json
+    if isinstance(exc, (requests.exceptions.JSONDecodeError, json.JSONDecodeError)):
+        return (f"réponse de Google Sheets incomplète (coupée en cours de route) après {attempts} tentatives : "
+                f"vérifiez la connexion réseau (proxy) et réessayez plus tard.")
     if isinstance(exc, requests.Timeout):
         return f"Google Sheets ne répond pas (délai dépassé) après {attempts} tentatives : réessayez plus tard."
     if isinstance(exc, requests.ConnectionError):

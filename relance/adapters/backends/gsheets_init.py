@@ -8,7 +8,8 @@ them); the Étape column coloured by stage. Costs three requests: metadata, a
 ``values.batchGet`` of the header rows, and one ``spreadsheets.batchUpdate``.
 
 An existing register is never touched: if a tab of ours already has a header row,
-nothing is written. An empty default tab (``Sheet1``, ``Feuille 1``) is removed.
+nothing is written. A default tab (``Sheet1``, ``Feuille 1``) is removed only when it
+holds nothing at all (it is read whole: staff data may start far below row 2).
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ def initialise(backend: Any) -> list[str]:
     ours = {tab.name: meta.find(tab) for tab in schema.TABS}
     spare = [s for s in meta.sheets if DEFAULT_TAB.match(s.title) and s not in ours.values()]
     reads = [(name, info) for name, info in ours.items() if info is not None] + [(s.title, s) for s in spare]
-    values = backend.api.batch_get([f"{quote(info.title)}!A1:Z2" for _, info in reads])
+    # our tabs: is there a header? A spare default tab: is there anything at all (data may start on row 40)?
+    values = backend.api.batch_get([f"{quote(info.title)}!A1:Z2" if name in ours else quote(info.title)
+                                    for name, info in reads])
     filled = {name for (name, _), rows in zip(reads, values) if any(cells.clean_text(v) for r in rows for v in r)}
     taken = sorted(name for name in filled if name in ours and any(t.name == name for t in schema.DATA_TABS))
     if taken:

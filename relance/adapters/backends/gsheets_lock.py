@@ -80,7 +80,11 @@ class SheetsRunLock:
         self._token = token = secrets.token_hex(8)
         row = [self.owner, now.isoformat(timespec="seconds"), (now + self.ttl).isoformat(timespec="seconds"), token]
         api.append_rows(self._sheet_id, [row], lambda: self._position(api.batch_get([quote(VERROU)])[0]) is not None)
-        tabs, (rows,) = backend.read_tabs(extra=(quote(VERROU),))
+        try:
+            tabs, (rows,) = backend.read_tabs(extra=(quote(VERROU),))
+        except SheetsError:  # our row is there, the run will not start: never leave it blocking the next one
+            self._abandon()
+            raise
         mine = self._position(rows)
         if mine is None:
             raise SheetsError(f"onglet {VERROU} : la ligne de verrou de cette exécution a disparu (modifiée à la "
@@ -89,7 +93,7 @@ class SheetsRunLock:
         before = [Holder(r) for r in rows[1:mine - 1]]
         holder = next((h for h in before if h.live(now, abandoned)), None)
         if holder is not None:
-            api.append_rows(self._sheet_id, [[self.owner, "", "", token, ABANDONED]], lambda: False)
+            self._abandon()
             raise RunLocked(locked_message(holder.owner, holder.created or now, holder.expires or now,
                                            f"(onglet {VERROU} du classeur)"))
         backend._prefetched = tabs
@@ -100,6 +104,14 @@ class SheetsRunLock:
             since = f", expiré depuis le {when(last.expires)}" if last.expires else ""
             return f"verrou abandonné repris ({last.owner}{since})"
         return ""
+
+    def _abandon(self) -> None:
+        """An ``abandonné`` row for our token (an append: rows may move), best effort."""
+        try:
+            self.backend.api.append_rows(self._sheet_id, [[self.owner, "", "", self._token, ABANDONED]],
+                                         lambda: False)
+        except SheetsError as exc:
+            self.backend.notes.append(f"verrou non libéré (il expirera seul) : {exc}")
 
     def release(self) -> None:
         """Delete our row and every (dead) row before it; a failure leaves the lock to expire."""

@@ -78,6 +78,28 @@ class SheetInfo:
     rows: int
     cols: int
     charts: tuple[int, ...] = ()
+    locked: tuple["Locked", ...] = ()  # protected ranges this account may not edit
+
+
+@dataclass(frozen=True, slots=True)
+class Locked:
+    """A protected range the robot may not write (0-based, end-exclusive; None: unbounded)."""
+    rows: tuple[int, int | None]
+    cols: tuple[int, int | None]
+    description: str = ""
+
+    def touches(self, rows: tuple[int, int | None], cols: tuple[int, int | None]) -> bool:
+        def overlap(a: tuple[int, int | None], b: tuple[int, int | None]) -> bool:
+            return (a[1] is None or b[0] < a[1]) and (b[1] is None or a[0] < b[1])
+        return overlap(self.rows, rows) and overlap(self.cols, cols)
+
+    def a1(self, title: str) -> str:
+        """``Factures!N2:N`` style, for staff."""
+        first = schema.column_letter(self.cols[0])
+        last = schema.column_letter(self.cols[1] - 1) if self.cols[1] is not None else ""
+        top = str(self.rows[0] + 1) if self.rows[0] or self.rows[1] is not None else ""
+        bottom = str(self.rows[1]) if self.rows[1] is not None else ""
+        return f"{title}!{first}{top}:{last or first}{bottom}"
 
 
 class Meta:
@@ -87,9 +109,15 @@ class Meta:
         self.sheets: list[SheetInfo] = []
         for sheet in answer.get("sheets", []):
             props, grid = sheet.get("properties", {}), sheet.get("properties", {}).get("gridProperties", {})
+            locked = tuple(Locked((r.get("startRowIndex", 0), r.get("endRowIndex")),
+                                  (r.get("startColumnIndex", 0), r.get("endColumnIndex")), p.get("description", ""))
+                           for p in sheet.get("protectedRanges", []) if "range" in p
+                           and not p.get("warningOnly") and not p.get("requestingUserCanEdit")
+                           for r in [p["range"]])
             self.sheets.append(SheetInfo(props.get("sheetId", 0), props.get("title", ""), grid.get("rowCount", 0),
                                          grid.get("columnCount", 0),
-                                         tuple(c["chartId"] for c in sheet.get("charts", []) if "chartId" in c)))
+                                         tuple(c["chartId"] for c in sheet.get("charts", []) if "chartId" in c),
+                                         locked))
 
     @property
     def titles(self) -> list[str]:
