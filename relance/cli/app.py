@@ -326,6 +326,7 @@ def demo(directory: Path = typer.Option(Path("relance-demo"), "--dir", help="Whe
 
 
 from relance.cli import law as cli_law
+from relance.cli import listen as cli_listen  # noqa: E402,F401 (registers `encaissements`)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -122,7 +122,9 @@ def _parse(tabs: RawTabs, timezone: str) -> tuple[Register, list[RowProblem]]:
     journal = tuple(_journal(tabs, problems, ZoneInfo(timezone)))
     tasks = tuple(_tasks(tabs, problems))
     instalments = tuple(_instalments(tabs, problems))
-    return Register(invoices, clients, journal, tasks, instalments), problems
+    register = Register(invoices, clients, journal, tasks, instalments)
+    from relance.core.receipts import bank_view, read_receipts  # bank credits count at once (receipts.py)
+    return bank_view(register, read_receipts(tabs.get("Encaissements"), problems)), problems
 
 
 def _clients(tabs: RawTabs, problems: list[RowProblem]) -> dict[str, Client]:
@@ -154,7 +156,8 @@ def _clients(tabs: RawTabs, problems: list[RowProblem]) -> dict[str, Client]:
             b2b=(kind or ("B2C" if segment == "Particulier" else "B2B")) == "B2B",
             account_manager=row.text("account_manager") if cells.valid_email(row.text("account_manager")) else "",
             auto=True if auto is None else auto, address=row.text("address"), siren=row.text("siren"),
-            direct_debit=bool(direct_debit), row=row.number)
+            direct_debit=bool(direct_debit), row=row.number,
+            bank_aliases=tuple(a.strip() for a in row.text("bank_aliases").split(";") if a.strip()))
     return clients
 
 

@@ -138,6 +138,9 @@ def decide(ctx: Context, invoice: Invoice) -> Decision:
     if stop:
         decision.reason = stop
         return decision
+    if hold := ctx.register.holds.get(invoice.number):  # a bank credit may have paid it: a human decides
+        decision.reason = hold
+        return decision
     if _direct_debit(ctx, invoice, client, decision):
         return decision
     if not client.email:
