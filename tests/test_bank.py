@@ -294,3 +294,22 @@ def _set_validated(reg, txid: str, value: str) -> None:
                 from relance.core.schema import column_letter
                 reg.fake.set_values(reg.key, "Encaissements", [[value]],
                                     start=f"{column_letter(header.index('Validé'))}{i}")
+
+
+def test_the_import_benchmark_runs_at_a_tiny_size():
+    from benchmarks.bank_10k import main
+    figures = main(["--size", "60"])
+    assert figures["credits"] > 40 and figures["recorded"] == figures["credits"] and figures["recorded_again"] == 0
+    assert figures["certainty"]["certaine"] >= 30
+
+
+def test_a_statement_end_date_feeds_the_freshness_gate():
+    from relance.core import guards
+    from relance.core.config import ScheduleConfig
+    from relance.core.timing import Calendar
+    import dataclasses
+    calendar = Calendar(ScheduleConfig())
+    synthese = RawTab("Synthèse", [["Encaissements à jour au", "2026-11-02"]])
+    assert guards.payment_freshness(BOOK, synthese, TODAY, calendar, 5).stale
+    fed = dataclasses.replace(BOOK, payments_up_to=date(2026, 11, 23))
+    assert not guards.payment_freshness(fed, synthese, TODAY, calendar, 5).stale

@@ -108,6 +108,8 @@ class Matcher:
                 if name.strip():
                     self.names.append(utils.default_process(name))
                     self.name_client.append(client.code)
+        self._exact = {name: code for name, code in zip(self.names, self.name_client)}
+        self._payers: dict[str, str] = {}
 
     def match(self, tx: Transaction) -> Match:
         text = f"{tx.label} {tx.counterparty}"
@@ -116,7 +118,7 @@ class Matcher:
         named = self._named_invoices(text, tx.currency)
         if named:
             return _allocate(tx, named)
-        client = self._payer(text)
+        client = self._payer(tx.counterparty or tx.label)  # the payer field when the bank gives one
         if client:
             return self._by_client(tx, client)
         exact = self.by_balance.get((tx.currency, tx.amount), [])
@@ -134,12 +136,20 @@ class Matcher:
         return sorted(found.values(), key=lambda i: (i.due, i.number))
 
     def _payer(self, text: str) -> str:
+        """The client whose name or alias the text carries (exact first, then fuzzy); cached per text,
+        since a month of statements repeats the same few hundred payers."""
         if not self.names:
             return ""
-        best = self._process.extractOne(self._utils.default_process(text), self.names,
-                                        scorer=self._fuzz.token_set_ratio, processor=None,
-                                        score_cutoff=self.config.name_threshold)
-        return self.name_client[best[2]] if best else ""
+        key = self._utils.default_process(text)
+        if key not in self._payers:
+            exact = self._exact.get(key)
+            if exact is not None:
+                self._payers[key] = exact
+            else:
+                best = self._process.extractOne(key, self.names, scorer=self._fuzz.token_set_ratio, processor=None,
+                                                score_cutoff=self.config.name_threshold)
+                self._payers[key] = self.name_client[best[2]] if best else ""
+        return self._payers[key]
 
     def _by_client(self, tx: Transaction, client: str) -> Match:
         invoices = [i for i in self.by_client.get(client, []) if i.currency == tx.currency]
@@ -217,12 +227,14 @@ def _allocate(tx: Transaction, invoices: list[Invoice]) -> Match:
 def _combinations(invoices: list[Invoice], amount: Decimal) -> list[tuple[Invoice, ...]]:
     """Every set of invoices (up to MAX_COMBINATION) whose balances add up to `amount`; stops at two."""
     found: list[tuple[Invoice, ...]] = []
-    if sum((i.remaining for i in invoices), ZERO) < amount:
+    cents = [int(i.remaining * 100) for i in invoices]  # exact: balances are in cents
+    target = int(amount * 100)
+    if sum(cents) < target:
         return found
     for size in range(1, min(MAX_COMBINATION, len(invoices)) + 1):
-        for group in combinations(invoices, size):
-            if sum((i.remaining for i in group), ZERO) == amount:
-                found.append(group)
+        for group in combinations(range(len(invoices)), size):
+            if sum(cents[k] for k in group) == target:
+                found.append(tuple(invoices[k] for k in group))
                 if len(found) > 1:
                     return found
     return found
