@@ -55,3 +55,33 @@ def encaissements(statement: Path = typer.Argument(..., help="Bank statement: ca
                           f"« {escape(tx.label[:50])} » {escape(match.note)}")
     for problem in report.problems:
         console.print(f"  [red]illisible[/] {escape(problem)}")
+
+
+@app.command()
+def courrier(config: Path = ConfigOption, day: Optional[str] = DateOption) -> None:
+    """Read the reply-to mailbox (IMAP): journal replies, auto-replies and bounces, then copy sent mail.
+
+    A reply pauses the client's reminders ([listen] pause_after_reply_days) and opens a task; a bounce
+    switches the client to letters until staff fix the Email; an auto-reply is only journaled. Run it
+    before `relance run` (the Action does: relance courrier && relance run). Password: RELANCE_IMAP_PASSWORD.
+
+    Example: relance courrier && relance run
+    """
+    from relance.adapters.backends import BackendError
+    from relance.adapters.lock import EXIT_LOCKED, RunLocked
+    from relance.adapters.mailbox import MailboxError
+    from relance.cli.console import console
+    from relance.core.parse import RegisterError
+    from relance.mailroom import AUTO_REPLY, BOUNCE, REPLY, read_mail
+    policy = _policy(config)
+    if not policy.listen.imap_host:
+        _fail("aucune boîte configurée : renseignez [listen] imap_host et imap_user dans config.toml")
+    try:
+        report = read_mail(policy, today=_day(day) or _today(policy))
+    except RunLocked as exc:
+        _fail(str(exc), EXIT_LOCKED)
+    except (MailboxError, BackendError, RegisterError) as exc:
+        _fail(str(exc))
+    console.print(f"Courrier : {report.read} message(s) lu(s) ; réponses : {report.count(REPLY)} · "
+                  f"réponses automatiques : {report.count(AUTO_REPLY)} · adresses en échec : {report.count(BOUNCE)}"
+                  f" · déjà traités : {report.already} ; copies ajoutées aux envoyés : {report.sent_copies}")

@@ -275,6 +275,23 @@ class BankConfig:
     csv_delimiter: str = opt("", _str, "custom CSV: ';' or ','; blank = guessed")
 
 
+@dataclass(frozen=True, slots=True)
+class ListenConfig:
+    imap_host: str = opt("", _str, "reply-to mailbox over IMAP for `relance courrier` (blank = off)")
+    imap_port: int = opt(993, _int(1, 65535))
+    imap_user: str = opt("", _str, "login; password: env RELANCE_IMAP_PASSWORD (an app password)")
+    imap_security: str = opt("ssl", _choice("ssl", "starttls", "none"), "\"none\" only for a local test server")
+    inbox: str = opt("INBOX", _str, "folder where clients' answers arrive")
+    sent_folder: str = opt("Sent", _str, "copies of what relance sent are appended here (blank = don't)")
+    processed_folder: str = opt("Relance", _str, "replies, auto-replies and bounces are moved here once journaled")
+    pause_after_reply_days: int = opt(7, _int(0, 90), "a client who answered is not reminded for this long")
+
+
+@dataclass(frozen=True, slots=True)
+class DigestConfig:
+    to: str = opt("", _str, "the manager's address for the daily digest (blank = no digest)")
+
+
 DEFAULT_STAGES = (
     Stage("pre", -5, "email", label="Pré-relance"),
     Stage("amiable", 1, "email", label="Relance amiable"),
@@ -303,6 +320,8 @@ class Policy:
     promises: PromisesConfig = PromisesConfig()
     payment_plans: PaymentPlansConfig = PaymentPlansConfig()
     bank: BankConfig = BankConfig()
+    listen: ListenConfig = ListenConfig()
+    digest: DigestConfig = DigestConfig()
     base_dir: Path = Path(".")
     source: str = "config.toml"
 
@@ -334,7 +353,7 @@ class Policy:
 _SECTION_TYPES = {"register": RegisterConfig, "company": CompanyConfig, "schedule": ScheduleConfig,
                   "escalation": EscalationConfig, "penalties": PenaltiesConfig, "mail": MailConfig,
                   "paths": PathsConfig, "promises": PromisesConfig, "payment_plans": PaymentPlansConfig, "policy": RulesConfig,
-                  "bank": BankConfig}
+                  "bank": BankConfig, "listen": ListenConfig, "digest": DigestConfig}
 
 
 def _build(cls: type, raw: Any, where: str, source: str) -> Any:

@@ -123,7 +123,9 @@ def _parse(tabs: RawTabs, timezone: str) -> tuple[Register, list[RowProblem]]:
     tasks = tuple(_tasks(tabs, problems))
     instalments = tuple(_instalments(tabs, problems))
     register = Register(invoices, clients, journal, tasks, instalments)
+    from relance.core.inbound import bounced_view  # a bounced Email is no email (inbound.py)
     from relance.core.receipts import bank_view, read_receipts  # bank credits count at once (receipts.py)
+    register = bounced_view(register, problems)
     return bank_view(register, read_receipts(tabs.get("Encaissements"), problems)), problems
 
 

@@ -112,7 +112,7 @@ JOURNAL = Tab("Journal", (
     Column("channel", "Canal", ("Channel",), choices=("email", "courrier", "téléphone", "tâche", "note")),
     Column("recipient", "Destinataire", ("Recipient", "To"), width=28),
     Column("subject", "Objet", ("Subject",), width=40),
-    Column("status", "Statut", ("Status",), choices=("pending", "sent", "failed", "manual", "test")),
+    Column("status", "Statut", ("Status",), choices=("pending", "sent", "failed", "manual", "test", "reçu")),
     Column("key", "Clé", ("Key", "Idempotency key"), width=30),
     Column("message_id", "Message-ID", ("Message ID",), width=30),
     Column("author", "Auteur", ("Author", "By"), ),
