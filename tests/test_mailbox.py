@@ -148,3 +148,11 @@ def test_a_crash_between_the_journal_and_the_move_never_journals_a_reply_twice(r
     rows = [r for r in reg.rows("Journal") if r["Auteur"] == "client"]
     assert sorted(r["Étape"] for r in rows) == ["adresse invalide", "réponse", "réponse automatique"]
     assert len([t for t in reg.rows("Tâches") if t["Motif"].startswith("Le client a répondu")]) == 1
+
+
+def test_the_mailbox_benchmark_runs_at_a_tiny_size():
+    from benchmarks.mailbox_1k import main
+    figures = main(["--size", "20"])
+    assert figures["read"] == 20 and figures["handled"] == {"réponse": 2, "adresse invalide": 1,
+                                                           "réponse automatique": 1}
+    assert figures["read_again"] == 16 and figures["handled_again"] == 0
