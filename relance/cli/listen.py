@@ -85,3 +85,23 @@ def courrier(config: Path = ConfigOption, day: Optional[str] = DateOption) -> No
     console.print(f"Courrier : {report.read} message(s) lu(s) ; réponses : {report.count(REPLY)} · "
                   f"réponses automatiques : {report.count(AUTO_REPLY)} · adresses en échec : {report.count(BOUNCE)}"
                   f" · déjà traités : {report.already} ; copies ajoutées aux envoyés : {report.sent_copies}")
+
+
+@app.command()
+def digest(config: Path = ConfigOption, day: Optional[str] = DateOption) -> None:
+    """Email the manager ([digest] to) the day's digest: sent, failed, refused addresses, replies waiting,
+    notices to approve, bank credits to decide, overdue tasks, freshness. Only when something changed.
+
+    Example: relance run && relance digest
+    """
+    from relance.adapters.backends import BackendError
+    from relance.adapters.mailers import MailError
+    from relance.cli.console import console
+    from relance.core.parse import RegisterError
+    from relance.digest_send import DigestRefused, send_digest
+    policy = _policy(config)
+    try:
+        report = send_digest(policy, today=_day(day) or _today(policy))
+    except (DigestRefused, BackendError, RegisterError, MailError) as exc:
+        _fail(str(exc))
+    console.print(f"Synthèse du jour : {report.reason}" + (f" à {policy.digest.to}" if report.sent else ""))
