@@ -27,7 +27,8 @@ from relance.adapters.backends import Backend, Changes, open_backend
 from relance.adapters.lock import run_lock
 from relance.adapters.mailbox import Mailbox
 from relance.core.config import Policy
-from relance.core.inbound import AUTO_REPLY, BOUNCE, REPLY, Inbound, classify, journal_row, task_for
+from relance.core.inbound import (AUTO_REPLY, BOUNCE, REPLY, Inbound, classify, journal_row, message_index,
+                                   task_for)
 from relance.core.parse import parse_register
 
 
@@ -63,6 +64,7 @@ def read_mail(policy: Policy, *, today: date, backend: Backend | None = None,
     try:
         register, _ = parse_register(backend.load(), policy.schedule.timezone)
         known = {e.key for e in register.journal} | {t.key for t in register.tasks}
+        index = message_index(register)
         with mailbox:
             ours: list[str] = []
             rows, task_rows_, journal_tasks = [], [], []
@@ -70,7 +72,7 @@ def read_mail(policy: Policy, *, today: date, backend: Backend | None = None,
             for fetched in mailbox.unread(config.inbox):
                 report.read += 1
                 message = email.message_from_bytes(fetched.data, policy=email.policy.default)
-                item = classify(message, register, bounce_addresses(email.message_from_bytes(fetched.data)))
+                item = classify(message, register, bounce_addresses(email.message_from_bytes(fetched.data)), index)
                 if not item.kind:
                     continue
                 ours.append(fetched.uid)

@@ -22,7 +22,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from relance.adapters.backends import Backend, Changes, open_backend
-from relance.adapters.bank import read_statement
+from relance.adapters.bank import StatementError, read_statement
 from relance.adapters.lock import run_lock
 from relance.core import cells, schema
 from relance.core import journal as jr
@@ -82,6 +82,10 @@ def import_statement(policy: Policy, path: Path, *, today: date, backend: Backen
             pairs = [task_rows(t, now) for t in report.tasks if t.key not in {x.key for x in register.tasks}]
             backend.apply(Changes(sheets={TAB.name: tab_rows(raw.get(TAB.name), rows)},
                                   tasks=tuple(p[0] for p in pairs), journal=tuple(p[1] for p in pairs if p[1])))
+            notes = list(getattr(backend, "notes", ()))
+            if notes:  # Sheets refused the tab (written with the summary tabs): say so, never claim an import
+                raise StatementError(f"onglet {TAB.name} non écrit : {' ; '.join(notes)} ; rien n'a été importé, "
+                                     f"relancez la commande")
     finally:
         lock.release()
     return report
