@@ -313,3 +313,20 @@ def test_a_statement_end_date_feeds_the_freshness_gate():
     assert guards.payment_freshness(BOOK, synthese, TODAY, calendar, 5).stale
     fed = dataclasses.replace(BOOK, payments_up_to=date(2026, 11, 23))
     assert not guards.payment_freshness(fed, synthese, TODAY, calendar, 5).stale
+
+
+def test_listen_config_keys_are_validated_like_the_rest():
+    import re as _re
+    import tomllib
+
+    from relance.core.config import ConfigError, default_config_text, policy_from_dict
+    text = default_config_text()
+    head, tail = text.split("# Bank statements", 1)
+    sample = head + "# Bank statements" + _re.sub(r"(?m)^# (\[(bank|listen|digest)\]|[a-z_]+ = )", r"\1", tail)
+    policy = policy_from_dict(tomllib.loads(sample))
+    assert policy.listen.imap_host == "imap.gmail.com" and policy.digest.to == "direction@example.fr"
+    assert policy.bank.csv_columns["credit"] == "Crédit"
+    with pytest.raises(ConfigError, match="bank.invoice_pattern"):
+        policy_from_dict({"bank": {"invoice_pattern": "F(["}})
+    with pytest.raises(ConfigError, match="unknown key listen.pause_after_reply"):
+        policy_from_dict({"listen": {"pause_after_reply": 3}})
