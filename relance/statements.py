@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -113,8 +114,8 @@ def tab_rows(current: RawTab | None, new: list[dict]) -> list[list]:
 
 def _plain(row: list) -> list:
     """A row read back, written again as data (dates as ISO text, like the rest of the bot's cells)."""
-    return [v.date().isoformat() if isinstance(v, datetime) else v.isoformat() if isinstance(v, date) else v
-            for v in row]
+    return [v.date().isoformat() if isinstance(v, datetime) else v.isoformat() if isinstance(v, date)
+            else Decimal(str(v)) if isinstance(v, float) else v for v in row]  # a number stays a number in Sheets
 
 
 def _statement_row(source: str, end: date) -> dict:
