@@ -20,7 +20,7 @@ from __future__ import annotations
 import email
 import email.policy
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from relance.adapters.backends import Backend, Changes, open_backend
@@ -30,6 +30,9 @@ from relance.core.config import Policy
 from relance.core.inbound import (AUTO_REPLY, BOUNCE, REPLY, Inbound, classify, journal_row, message_index,
                                    task_for)
 from relance.core.parse import parse_register
+
+
+LOOK_BACK_DAYS = 60  # mail older than this in the inbox is not read (a reply that old is handled by hand)
 
 
 @dataclass
@@ -69,7 +72,7 @@ def read_mail(policy: Policy, *, today: date, backend: Backend | None = None,
             ours: list[str] = []
             rows, task_rows_, journal_tasks = [], [], []
             from relance.runner import task_rows
-            for fetched in mailbox.unread(config.inbox):
+            for fetched in mailbox.unread(config.inbox, today - timedelta(days=LOOK_BACK_DAYS)):
                 report.read += 1
                 message = email.message_from_bytes(fetched.data, policy=email.policy.default)
                 item = classify(message, register, bounce_addresses(email.message_from_bytes(fetched.data)), index)

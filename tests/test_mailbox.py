@@ -156,3 +156,19 @@ def test_the_mailbox_benchmark_runs_at_a_tiny_size():
     assert figures["read"] == 20 and figures["handled"] == {"réponse": 2, "adresse invalide": 1,
                                                            "réponse automatique": 1}
     assert figures["read_again"] == 16 and figures["handled_again"] == 0
+
+
+def test_mail_older_than_the_look_back_window_is_not_read(imap, workdir):
+    from datetime import datetime, timezone
+
+    from relance.adapters.mailbox import Mailbox
+    from relance.core.config import load_policy
+    with open(workdir / "config.toml", "a", encoding="utf-8") as handle:
+        handle.write(imap.config())
+    policy = load_policy(workdir / "config.toml")
+    with imap.box() as box:
+        box.append(fixture("newsletter.eml"), "INBOX", dt=datetime(2026, 1, 5, 9, tzinfo=timezone.utc))
+        box.append(fixture("reply.eml", OUR_ID="<x@y>"), "INBOX", dt=datetime(2026, 11, 26, 9, tzinfo=timezone.utc))
+    with Mailbox(policy.listen) as mailbox:
+        read = [parsed(f.data)["Subject"] for f in mailbox.unread("INBOX", TODAY - timedelta(days=60))]
+    assert read == ["RE\xa0: Rappel : facture F2026-001 échue"]  # the old newsletter is skipped

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from typing import Iterator
 
 from relance.core.config import ListenConfig
@@ -56,10 +57,13 @@ class Mailbox:
             except Exception:  # already closed by the server: nothing to release
                 pass
 
-    def unread(self, folder: str) -> Iterator[Fetched]:
-        """Every message of `folder`, raw (handled ones were moved away), without touching \\Seen."""
+    def unread(self, folder: str, since: date | None = None) -> Iterator[Fetched]:
+        """Messages of `folder` received since `since` (IMAP SINCE), raw, without touching \\Seen.
+        Handled ones were moved away; the bound keeps a big inbox's old mail from being read every day."""
+        from imap_tools import AND
         self._box.folder.set(folder)
-        for message in self._box.fetch(mark_seen=False, bulk=500):
+        criteria = AND(date_gte=since) if since else AND(all=True)
+        for message in self._box.fetch(criteria, mark_seen=False, bulk=500):
             yield Fetched(message.uid, message.obj.as_bytes())
 
     def move(self, uids: list[str], folder: str) -> None:
