@@ -18,7 +18,7 @@ def test_a_bot_column_only_staff_may_edit_stops_the_run_before_sending_and_names
     with pytest.raises(SheetsError) as error:
         run(sheets_reg.policy, backend=sheets_reg.backend(retry=FAST))
     text = str(error.value)
-    assert "Factures!N:N" in text and "« colonne de Julie »" in text and "« Prochaine action »" in text
+    assert f"Factures!{schema.column_letter(NEXT)}:{schema.column_letter(NEXT)}" in text and "« colonne de Julie »" in text and "« Prochaine action »" in text
     assert f"ajoutez {ROBOT} aux éditeurs" in text
     assert not (workdir / "outbox").exists() or not any((workdir / "outbox").rglob("*.eml"))  # nothing sent
     assert sheets_reg.rows("Journal") == []

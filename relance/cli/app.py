@@ -298,9 +298,11 @@ def demo(directory: Path = typer.Option(Path("relance-demo"), "--dir", help="Whe
     console.print(f"Ensuite : [bold]relance plan --config {directory / 'config.toml'} --all[/]")
 
 
-from relance.cli.law import register as register_law  # noqa: E402  (its commands, registered on `app`)
+from relance.cli.law import register as register_law  # noqa: E402  (their commands, registered on `app`)
+from relance.cli.listen import register as register_listen  # noqa: E402
 
 register_law(app)
+register_listen(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

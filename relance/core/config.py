@@ -253,6 +253,62 @@ class PathsConfig:
     invoices: str = opt("factures", _str, "invoice PDFs named <N° facture>.pdf, attached to reminders when present")
 
 
+def _regex(value: Any) -> str:
+    text = _str(value)
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise ValueError(f"expected a regular expression, got {value!r} ({exc})") from None
+    return text
+
+
+def _str_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"expected a list of texts such as [\"VIR INTERNE\"], got {value!r}")
+    return tuple(value)
+
+
+def _csv_columns(value: Any) -> dict:
+    fields = ("date", "amount", "credit", "debit", "label", "counterparty", "reference", "id", "currency")
+    table = _table(value)
+    for key, header in table.items():
+        if key not in fields or not isinstance(header, str):
+            raise ValueError(f"expected {{ field = \"CSV header\" }} with field among {', '.join(fields)}, "
+                             f"got {key} = {header!r}")
+    return dict(table)
+
+
+@dataclass(frozen=True, slots=True)
+class BankConfig:
+    invoice_pattern: str = opt(r"\b[A-Z]{1,6}[-_/ ]?\d[\d_/-]*\d\b", _regex,
+                               "how an invoice number looks in a transfer's label (case ignored)")
+    name_threshold: int = opt(85, _int(50, 100), "payer name vs Raison sociale/alias: fuzzy score for a match")
+    non_payment_labels: tuple[str, ...] = opt(("VIREMENT INTERNE", "VIR INTERNE", "COMPTE A COMPTE", "REMBOURSEMENT",
+                                               "REMB ", "INTERETS", "AVOIR", "CAF ", "DGFIP"), _str_list,
+                                              "credits whose label contains one of these are listed, not matched")
+    csv_profile: str = opt("auto", _choice("auto", "qonto", "shine", "banque", "custom"),
+                           "CSV export layout; auto = recognised from the header row")
+    csv_columns: dict = opt({}, _csv_columns, "custom CSV: field = header, e.g. { date = \"Date\", amount = \"Montant\" }")
+    csv_delimiter: str = opt("", _str, "custom CSV: ';' or ','; blank = guessed")
+
+
+@dataclass(frozen=True, slots=True)
+class ListenConfig:
+    imap_host: str = opt("", _str, "reply-to mailbox over IMAP for `relance courrier` (blank = off)")
+    imap_port: int = opt(993, _int(1, 65535))
+    imap_user: str = opt("", _str, "login; password: env RELANCE_IMAP_PASSWORD (an app password)")
+    imap_security: str = opt("ssl", _choice("ssl", "starttls", "none"), "\"none\" only for a local test server")
+    inbox: str = opt("INBOX", _str, "folder where clients' answers arrive")
+    sent_folder: str = opt("Sent", _str, "copies of what relance sent are appended here (blank = don't)")
+    processed_folder: str = opt("Relance", _str, "replies, auto-replies and bounces are moved here once journaled")
+    pause_after_reply_days: int = opt(7, _int(0, 90), "a client who answered is not reminded for this long")
+
+
+@dataclass(frozen=True, slots=True)
+class DigestConfig:
+    to: str = opt("", _str, "the manager's address for the daily digest (blank = no digest)")
+
+
 DEFAULT_STAGES = (
     Stage("pre", -5, "email", label="Pré-relance"),
     Stage("amiable", 1, "email", label="Relance amiable"),
@@ -280,6 +336,9 @@ class Policy:
     policy: RulesConfig = RulesConfig()
     promises: PromisesConfig = PromisesConfig()
     payment_plans: PaymentPlansConfig = PaymentPlansConfig()
+    bank: BankConfig = BankConfig()
+    listen: ListenConfig = ListenConfig()
+    digest: DigestConfig = DigestConfig()
     base_dir: Path = Path(".")
     source: str = "config.toml"
 
@@ -314,7 +373,8 @@ class Policy:
 
 _SECTION_TYPES = {"register": RegisterConfig, "company": CompanyConfig, "schedule": ScheduleConfig,
                   "escalation": EscalationConfig, "penalties": PenaltiesConfig, "mail": MailConfig,
-                  "paths": PathsConfig, "promises": PromisesConfig, "payment_plans": PaymentPlansConfig, "policy": RulesConfig}
+                  "paths": PathsConfig, "promises": PromisesConfig, "payment_plans": PaymentPlansConfig, "policy": RulesConfig,
+                  "bank": BankConfig, "listen": ListenConfig, "digest": DigestConfig}
 
 
 def _build(cls: type, raw: Any, where: str, source: str) -> Any:

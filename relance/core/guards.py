@@ -58,7 +58,7 @@ def payment_freshness(register: Register, synthese: RawTab | None, today: date, 
                       max_age: int) -> Freshness:
     """Is the payment data recent enough to chase clients? `max_age` 0 switches the gate off."""
     recorded = [i.paid_on for i in register.invoices if i.paid_on and i.paid_on <= today]
-    candidates = [d for d in (max(recorded, default=None), declared_up_to(synthese)) if d]
+    candidates = [d for d in (max(recorded, default=None), declared_up_to(synthese), register.payments_up_to) if d]
     up_to = max(candidates, default=None)
     if not max_age or up_to is None:
         return Freshness(up_to, False)

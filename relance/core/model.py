@@ -57,6 +57,7 @@ class Client:
     siren: str = ""
     direct_debit: bool = False
     row: int = 0
+    bank_aliases: tuple[str, ...] = ()  # names the client's bank transfers arrive under (« Noms bancaires »)
 
     @property
     def display_name(self) -> str:
@@ -154,6 +155,8 @@ class Register:
     journal: tuple[JournalEntry, ...] = ()
     tasks: tuple[Task, ...] = ()
     instalments: tuple[Instalment, ...] = ()
+    holds: Mapping[str, str] = field(default_factory=dict)  # invoice -> why no reminder (bank match to decide)
+    payments_up_to: date | None = None  # end date of the latest bank statement imported (freshness gate)
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,7 +135,11 @@ def _parse(tabs: RawTabs, timezone: str) -> tuple[Register, list[RowProblem]]:
             problems.append(RowProblem("Factures", None, "N° facture", f"échéancier illisible (Échéanciers ligne "
                                        f"{where}) : aucune relance tant que ce n'est pas corrigé", None, number))
         invoices = tuple(i for i in invoices if i.number not in unreadable)
-    return Register(invoices, clients, journal, tasks, instalments), problems
+    register = Register(invoices, clients, journal, tasks, instalments)
+    from relance.core.inbound import bounced_view  # a bounced Email is no email (inbound.py)
+    from relance.core.receipts import bank_view, read_receipts  # bank credits count at once (receipts.py)
+    register = bounced_view(register, problems)
+    return bank_view(register, read_receipts(tabs.get("Encaissements"), problems)), problems
 
 
 def _clients(tabs: RawTabs, problems: list[RowProblem]) -> tuple[dict[str, Client], dict[str, str]]:
@@ -179,7 +183,8 @@ def _clients(tabs: RawTabs, problems: list[RowProblem]) -> tuple[dict[str, Clien
             phone=row.text("phone"), language=language or "fr", segment=segment, b2b=kind == "B2B",
             account_manager=row.text("account_manager") if cells.valid_email(row.text("account_manager")) else "",
             auto=True if auto is None else auto, address=row.text("address"), siren=siren,
-            direct_debit=bool(direct_debit), row=row.number)
+            direct_debit=bool(direct_debit), row=row.number,
+            bank_aliases=tuple(a.strip() for a in row.text("bank_aliases").split(";") if a.strip()))
     for code, rows in seen.items():
         if len(rows) > 1:  # like a duplicated invoice number: the bot cannot know which row is right
             clients.pop(code, None)

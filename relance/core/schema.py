@@ -98,6 +98,7 @@ CLIENTS = Tab("Clients", (
     Column("address", "Adresse", ("Address",), width=40),
     Column("siren", "SIREN", ("Company number", "SIRET"), ),
     Column("direct_debit", "Prélèvement", ("Direct debit", "SEPA"), width=10, choices=YES_NO, decisive=True),
+    Column("bank_aliases", "Noms bancaires", ("Bank names", "Payer names", "Alias"), width=28),
 ), aliases=("Customers",))
 
 ECHEANCIERS = Tab("Échéanciers", (
@@ -116,7 +117,7 @@ JOURNAL = Tab("Journal", (
     Column("channel", "Canal", ("Channel",), choices=("email", "courrier", "téléphone", "tâche", "note")),
     Column("recipient", "Destinataire", ("Recipient", "To"), width=28),
     Column("subject", "Objet", ("Subject",), width=40),
-    Column("status", "Statut", ("Status",), choices=("pending", "sent", "failed", "manual", "test")),
+    Column("status", "Statut", ("Status",), choices=("pending", "sent", "failed", "manual", "test", "reçu")),
     Column("key", "Clé", ("Key", "Idempotency key"), width=30),
     Column("message_id", "Message-ID", ("Message ID",), width=30),
     Column("author", "Auteur", ("Author", "By"), ),
@@ -136,10 +137,28 @@ TACHES = Tab("Tâches", (
     Column("key", "Clé", ("Key",), owner=BOT, width=30),
 ), aliases=("Tasks", "Taches"))
 
+CERTAINTIES = ("certaine", "incertaine", "non rapprochée", "hors factures")
+
+# Bank credits imported by `relance encaissements` (relance/statements.py): bot-owned except `Validé`,
+# where staff confirm (Oui), reject (Non) or correct (invoice numbers) what the bot matched.
+ENCAISSEMENTS = Tab("Encaissements", (
+    Column("booked", "Date", ("Booking date", "Date opération"), owner=BOT, width=12),
+    Column("amount", "Montant", ("Amount",), owner=BOT),
+    Column("currency", "Devise", ("Currency",), owner=BOT, width=8),
+    Column("label", "Libellé", ("Label", "Remittance"), owner=BOT, width=40),
+    Column("counterparty", "Émetteur", ("Payer", "Counterparty", "Contrepartie"), owner=BOT, width=28),
+    Column("transaction", "Transaction", ("Transaction id", "Référence"), owner=BOT, width=30),
+    Column("invoices", "Facture(s)", ("Invoices", "Factures"), owner=BOT, width=30),
+    Column("certainty", "Certitude", ("Certainty",), owner=BOT, width=14, choices=CERTAINTIES),
+    Column("note", "Commentaire", ("Comment",), owner=BOT, width=40),
+    Column("statement_end", "Relevé au", ("Statement date",), owner=BOT, width=12),
+    Column("validated", "Validé", ("Validated", "Confirmed"), width=16),
+), aliases=("Payments received", "Bank"))
+
 SYNTHESE = Tab("Synthèse", (), aliases=("Summary", "Synthese"))
 HISTORIQUE = Tab("Historique", (), aliases=("History",))
 
-TABS: tuple[Tab, ...] = (FACTURES, CLIENTS, ECHEANCIERS, JOURNAL, TACHES, SYNTHESE, HISTORIQUE)
+TABS: tuple[Tab, ...] = (FACTURES, CLIENTS, ECHEANCIERS, JOURNAL, TACHES, SYNTHESE, HISTORIQUE, ENCAISSEMENTS)
 DATA_TABS: tuple[Tab, ...] = (FACTURES, CLIENTS, ECHEANCIERS, JOURNAL, TACHES)
 
 

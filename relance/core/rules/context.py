@@ -29,6 +29,8 @@ class Context:
         self.instalments: dict[str, list[Instalment]] = defaultdict(list)
         for instalment in register.instalments:
             self.instalments[instalment.invoice].append(instalment)
+        from relance.core.inbound import reply_pauses
+        self.replied = reply_pauses(register)  # client -> last answer read in the mailbox (relance courrier)
         self.alerts: dict[str, list[str]] = defaultdict(list)
         by_client: dict[str, list[str]] = defaultdict(list)
         for p in problems:

@@ -148,6 +148,14 @@ def decide(ctx: Context, invoice: Invoice) -> Decision:
     if stop:
         decision.reason = stop
         return decision
+    if hold := ctx.register.holds.get(invoice.number):  # a bank credit may have paid it: a human decides
+        decision.reason = hold
+        return decision
+    replied = ctx.replied.get(invoice.client)
+    if replied and ctx.today < replied.date() + timedelta(days=ctx.policy.listen.pause_after_reply_days):
+        until = replied.date() + timedelta(days=ctx.policy.listen.pause_after_reply_days)
+        decision.reason = f"le client a répondu le {fmt_day(replied.date())} : pas de relance avant le {fmt_day(until)}"
+        return decision
     if _direct_debit(ctx, invoice, client, decision):
         return decision
     if unknown := ctx.journal.unknown.get(invoice.number):
