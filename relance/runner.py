@@ -199,7 +199,7 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
     tz = policy.schedule.timezone
     raw = backend.load()
     crashpoint("chargé")
-    register, problems = parse_register(raw, tz)
+    register, problems = parse_register(raw, tz, today)
     mailer = mailer or open_mailer(policy, dry_run)
     test_recipient = policy.mail.test_recipient
     report = RunReport(today, now, dry_run, bool(test_recipient), planner.Plan(today), problems=list(problems),

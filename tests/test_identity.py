@@ -223,3 +223,54 @@ def test_a_manual_row_attached_to_nothing_is_reported(reg, workdir):
     reg.create([one_invoice("F1", "C1")], journal=[promise_row(invoice="F404", client="X9", status="manual")])
     code, output = check(workdir)
     assert code == 1 and "rattachée à aucune facture" in output and "Journal!B2" in output
+
+
+# 5. Amounts and dates ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,expected", [("1.500", "1500"), ("2.400", "2400"), ("1.500 €", "1500"),
+                                           ("12.345", "12345"), ("1.500.000", "1500000"), ("1.234,56", "1234.56"),
+                                           ("1.50", "1.5"), ("1.5", "1.5"), ("-1.500", "-1500")])
+def test_a_dot_and_three_digits_is_french_thousands(text, expected):
+    from relance.core.cells import parse_amount
+    assert parse_amount(text) == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", ["0.500", "1234.567"])
+def test_a_dot_and_three_digits_that_cannot_be_thousands_is_reported(text):
+    from relance.core.cells import parse_amount
+    with pytest.raises(ValueError, match="ambigu"):
+        parse_amount(text)
+
+
+def test_paid_typed_as_french_thousands_stops_the_reminder(reg, workdir):
+    reg.create([{**one_invoice("F1"), "amount": "1.500", "paid": "1.500"},
+                {**one_invoice("F2", "C2"), "amount": "2.400"}])
+    rows = planned(reg, workdir)
+    assert not sends(rows, "F1")
+    assert sends(rows, "F2") and Decimal(sends(rows, "F2")[0]["remaining"]) == Decimal("2400")
+
+
+@pytest.mark.parametrize("dates,message", [
+    ({"issued": TODAY + timedelta(days=1200), "due": TODAY + timedelta(days=1230)}, "après aujourd'hui"),
+    ({"issued": LATE, "due": LATE - timedelta(days=364)}, "antérieure à la date de facture"),
+    ({"issued": None, "due": date(2099, 1, 1)}, "date improbable"),
+], ids=["issued-in-the-future", "due-before-issued", "far-future-due"])
+def test_dates_that_contradict_are_a_problem_on_the_row(reg, workdir, dates, message):
+    reg.create([{**one_invoice("F1"), **dates}, one_invoice("F2", "C2")])
+    rows = planned(reg, workdir)
+    assert not sends(rows, "F1") and sends(rows, "F2")
+    code, output = check(workdir)
+    assert code == 1 and message in output
+
+
+@pytest.mark.parametrize("row", [promise_row(invoice="F1", client="C1", status="manual"),
+                                 promise_row(invoice="", client="C1", status="manual")], ids=["invoice", "client"])
+def test_a_promise_dated_9999_is_a_row_problem_for_plan_and_run(reg, workdir, row):
+    reg.create([one_invoice("F1", "C1"), one_invoice("F2", "C2")],
+               journal=[{**row, "comment": "Promesse de paiement 31/12/9999"}])
+    rows = planned(reg, workdir)
+    assert not sends(rows, "F1") and sends(rows, "F2")
+    result = invoke("run", "--config", workdir / "config.toml", "--date", TODAY)
+    assert result.exit_code == 0, result.output
+    factures = {r["N° facture"]: r for r in reg.rows("Factures")}
+    assert "31/12/9999" in factures["F1"]["Alerte"] and factures["F2"]["Étape"]

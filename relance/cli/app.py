@@ -64,7 +64,7 @@ def _read(policy):
     try:
         backend = open_backend(policy)
         raw = backend.load()
-        register, problems = parse_register(raw, policy.schedule.timezone)
+        register, problems = parse_register(raw, policy.schedule.timezone, _today(policy))
     except (BackendError, RegisterError) as exc:
         _fail(str(exc))
     return backend, raw, register, problems
