@@ -303,7 +303,9 @@ def check_guards(raw: RawTabs, register: Register, policy: Policy, today: date,
     fresh = guards.payment_freshness(register, raw.get("Synthèse"), today, calendar,
                                      policy.schedule.max_payment_data_age)
     banner: list[str] = []
-    if fresh.stale:
+    if fresh.stale and fresh.up_to is None and report.dry_run:  # a new register: rehearsals still work
+        report.notes.append(f"à blanc seulement : un vrai passage n'enverrait rien ({fresh.message})")
+    elif fresh.stale:
         report.stale_payments = True
         report.notes.append(fresh.message)
         banner.append(fresh.message)

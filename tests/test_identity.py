@@ -274,3 +274,19 @@ def test_a_promise_dated_9999_is_a_row_problem_for_plan_and_run(reg, workdir, ro
     assert result.exit_code == 0, result.output
     factures = {r["N° facture"]: r for r in reg.rows("Factures")}
     assert "31/12/9999" in factures["F1"]["Alerte"] and factures["F2"]["Étape"]
+
+
+# 6. First real run ---------------------------------------------------------------------------------------------
+
+def test_a_new_register_without_payment_data_sends_nothing_but_dry_runs_work(reg, workdir):
+    reg.create([one_invoice("F1")], payments_up_to=None)
+    config = workdir / "config.toml"
+    dry = invoke("run", "--config", config, "--date", TODAY, "--dry-run")
+    assert dry.exit_code == 0 and list((workdir / "outbox" / "dry-run").glob("*.eml"))
+    assert "à blanc seulement" in dry.output
+    result = invoke("run", "--config", config, "--date", TODAY)
+    assert result.exit_code == 0, result.output
+    assert "Encaissements à jour au" in result.output and "aucun règlement saisi" in result.output
+    assert not list((workdir / "outbox").glob("*.eml"))
+    assert any("Relances suspendues" in (t["Motif"] or "") for t in reg.rows("Tâches"))
+    assert not any(r["Canal"] == "email" for r in reg.rows("Journal"))
