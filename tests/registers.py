@@ -72,6 +72,21 @@ def register_tabs(invoices: list[dict], clients: list[dict] | None = None, journ
     return tabs
 
 
+OWN_IDENTITY = {'name = "Atelier Dupont SARL"': 'name = "Menuiserie Martin SAS"',
+                'siren = "123456789"': 'siren = "732829320"',
+                'address = "12 rue de la Paix, 75002 Paris"': 'address = "3 rue des Tanneurs, 69001 Lyon"',
+                "compta@example.fr": "compta@menuiserie-martin.fr"}
+
+
+def use_own_identity(config: Path) -> None:
+    """Replace the sample [company] identity written by `init` with a real-looking one (what staff must do
+    before `relance check` passes)."""
+    text = config.read_text(encoding="utf-8")
+    for sample, own in OWN_IDENTITY.items():
+        text = text.replace(sample, own)
+    config.write_text(text, encoding="utf-8")
+
+
 def service_account_info(token_uri: str, email: str = ROBOT) -> dict:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa

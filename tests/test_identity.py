@@ -290,3 +290,41 @@ def test_a_new_register_without_payment_data_sends_nothing_but_dry_runs_work(reg
     assert not list((workdir / "outbox").glob("*.eml"))
     assert any("Relances suspendues" in (t["Motif"] or "") for t in reg.rows("Tâches"))
     assert not any(r["Canal"] == "email" for r in reg.rows("Journal"))
+
+
+# 7. Sample identity --------------------------------------------------------------------------------------------
+
+def test_check_fails_on_the_sample_company_identity_and_passes_on_a_real_one(reg, workdir):
+    from registers import use_own_identity
+    reg.create([one_invoice()])
+    code, output = check(workdir)
+    messages = {p["column"]: p["message"] for p in json.loads(output)}
+    assert code == 1 and "123456789" in messages["[company] siren"]
+    assert "example.fr" in messages["[company] email"] and "example.fr" in messages["[mail] from"]
+    use_own_identity(workdir / "config.toml")
+    code, output = check(workdir)
+    assert not [p for p in json.loads(output) if p["column"].startswith(("[company]", "[mail]"))]
+
+
+def test_check_reports_an_invalid_company_siren(workdir):
+    from conftest import xlsx_register
+    from registers import use_own_identity
+    xlsx_register(workdir, [one_invoice()])
+    use_own_identity(workdir / "config.toml")
+    config = workdir / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('"732829320"', '"732829321"'), encoding="utf-8")
+    code, output = check(workdir)
+    assert code == 1 and "invalide" in output and "[company] siren" in output
+
+
+def test_init_says_it_keeps_an_existing_config(tmp_path):
+    (tmp_path / "config.toml").write_text("# mine\n", encoding="utf-8")
+    result = invoke("init", tmp_path / "registre.xlsx")
+    assert result.exit_code == 0 and "conservée" in result.output
+    assert (tmp_path / "config.toml").read_text(encoding="utf-8") == "# mine\n"
+
+
+def test_the_demo_still_runs_with_its_sample_identity(tmp_path):
+    result = invoke("demo", "--dir", tmp_path / "demo")
+    assert result.exit_code == 0, result.output
+    assert list((tmp_path / "demo" / "outbox").glob("*.eml"))

@@ -101,7 +101,11 @@ def init(path: Path = typer.Argument(Path("registre.xlsx"), help="The workbook t
     if not config.exists():
         config.write_text(default_config_text().replace('path = "registre.xlsx"', f'path = "{path.name}"'),
                           encoding="utf-8")
-        console.print(f"Config écrite : {config}")
+        console.print(f"Config écrite : {config} — remplacez l'identité d'exemple de [company] "
+                      f"(raison sociale, SIREN, adresses) avant le premier envoi : relance check le vérifie.")
+    else:
+        console.print(f"Config existante conservée : {config} (non modifiée ; vérifiez que [register] path "
+                      f"désigne bien {path.name}).")
     console.print(f"Registre créé : {path} (onglets Factures, Clients, Échéanciers, Journal, Tâches, Synthèse).")
 
 
@@ -130,7 +134,8 @@ def _init_google(spreadsheet: str, credentials: Optional[Path], config: Path) ->
         absolute, folder = credentials.resolve(), config.resolve().parent
         key_file = os.path.relpath(absolute, folder) if absolute.is_relative_to(folder) else str(absolute)
     config.write_text(google_config_text(spreadsheet, key_file), encoding="utf-8")
-    console.print(f"Config écrite : {config}")
+    console.print(f"Config écrite : {config} — remplacez l'identité d'exemple de [company] (raison sociale, "
+                  f"SIREN, adresses) avant le premier envoi : relance check le vérifie.")
 
 
 @app.command()
@@ -142,11 +147,12 @@ def check(config: Path = ConfigOption,
     """
     import json
 
-    from relance.messages.check import check_rates, check_templates
+    from relance.messages.check import check_identity, check_rates, check_templates
     from relance.cli.console import console, print_problems
     policy = _policy(config)
     _, register, problems = _load(policy)
-    problems = list(problems) + check_templates(policy) + check_rates(register, policy, _today(policy))
+    problems = (list(problems) + check_templates(policy) + check_rates(register, policy, _today(policy))
+                + check_identity(policy))
     if as_json:
         console.print_json(json.dumps([{"tab": p.tab, "row": p.row, "column": p.column, "cell": p.cell,
                                         "message": p.message, "text": str(p)} for p in problems]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+import re
 from pathlib import Path
 
 from relance.core.law.claims import Claims
@@ -58,4 +59,39 @@ def check_rates(register: Register, policy: Policy, today: date) -> list[RowProb
         shown = ", ".join(numbers[:5]) + (f" … (+{len(numbers) - 5})" if len(numbers) > 5 else "")
         problems.append(RowProblem(Path(policy.source).name, None, "[penalties]",
                                    f"{message} (factures concernées : {shown})"))
+    return problems
+
+
+_EXAMPLE_DOMAIN = re.compile(r"@(?:[\w-]+\.)*example\.(?:fr|com|org|net)\b", re.I)
+
+
+def check_identity(policy: Policy) -> list[RowProblem]:
+    """The creditor identity must be the user's own before anything is signed with it.
+
+    Why: `relance init` and the demo write a sample `[company]` (Atelier Dupont SARL, SIREN 123456789,
+    compta@example.fr). A formal notice with a fake SIREN is worthless and replies to example.fr are
+    lost, so `check` fails until these are replaced; the demo, which never runs `check`, keeps them."""
+    from relance.core.cells import company_number
+    from relance.core.config import CompanyConfig
+    sample, company, where = CompanyConfig(), policy.company, Path(policy.source).name
+    problems = []
+
+    def problem(key: str, message: str) -> None:
+        problems.append(RowProblem(where, None, key, message))
+
+    if company.siren == sample.siren:
+        problem("[company] siren", f"SIREN d'exemple « {sample.siren} » : indiquez le SIREN de votre entreprise")
+    elif not company_number(company.siren):
+        problem("[company] siren", f"SIREN « {company.siren} » invalide (9 chiffres, clé de Luhn) : vérifiez-le")
+    if company.name == sample.name:
+        problem("[company] name", f"raison sociale d'exemple « {sample.name} » : indiquez la vôtre")
+    if company.address == sample.address:
+        problem("[company] address", "adresse d'exemple : indiquez l'adresse de votre entreprise")
+    addresses = [("[company] email", company.email), ("[mail] from", policy.mail.sender)]
+    if policy.mail.mailer == "smtp":
+        addresses.append(("[mail] smtp_user", policy.mail.smtp_user))
+    for key, value in addresses:
+        if _EXAMPLE_DOMAIN.search(value or ""):
+            problem(key, f"adresse d'exemple « {value} » : les réponses des clients seraient perdues ; "
+                         f"indiquez votre adresse")
     return problems
