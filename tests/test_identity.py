@@ -303,7 +303,7 @@ def test_check_fails_on_the_sample_company_identity_and_passes_on_a_real_one(reg
     assert "example.fr" in messages["[company] email"] and "example.fr" in messages["[mail] from"]
     use_own_identity(workdir / "config.toml")
     code, output = check(workdir)
-    assert not [p for p in json.loads(output) if p["column"].startswith(("[company]", "[mail]"))]
+    assert not [p for p in json.loads(output) if (p["column"] or "").startswith(("[company]", "[mail]"))]
 
 
 def test_check_reports_an_invalid_company_siren(workdir):
@@ -328,3 +328,21 @@ def test_the_demo_still_runs_with_its_sample_identity(tmp_path):
     result = invoke("demo", "--dir", tmp_path / "demo")
     assert result.exit_code == 0, result.output
     assert list((tmp_path / "demo" / "outbox").glob("*.eml"))
+
+
+# 8. Consumer prescription --------------------------------------------------------------------------------------
+
+def test_consumer_prescription_runs_from_the_invoice_date_and_bites_the_day_after_the_last_day():
+    from relance.core import planner
+    from relance.core.config import Policy
+    from conftest import client, invoice, register
+    consumer = register([invoice("F2", due=date(2024, 12, 31), issued=date(2024, 12, 1))],
+                        clients=[client("C1", b2b=False)])
+    last_day = planner.plan(consumer, Policy(), date(2026, 12, 1)).states["F2"].alert
+    assert "Prescription après le 01/12/2026" in last_day and "aujourd'hui" in last_day
+    assert "date de facture" in last_day and "paiement partiel" in last_day and "pas une mise en demeure" in last_day
+    barred = planner.plan(consumer, Policy(), date(2026, 12, 2)).states["F2"].alert
+    assert "probablement prescrite depuis le 02/12/2026" in barred
+    assert "paiement partiel" in barred and "action en justice" in barred and "mesure d'exécution" in barred
+    undated = register([invoice("F3", due=date(2024, 12, 31))], clients=[client("C1", b2b=False)])
+    assert "faute de date de facture" in planner.plan(undated, Policy(), date(2026, 12, 1)).states["F3"].alert
