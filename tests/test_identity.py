@@ -346,3 +346,43 @@ def test_consumer_prescription_runs_from_the_invoice_date_and_bites_the_day_afte
     assert "paiement partiel" in barred and "action en justice" in barred and "mesure d'exécution" in barred
     undated = register([invoice("F3", due=date(2024, 12, 31))], clients=[client("C1", b2b=False)])
     assert "faute de date de facture" in planner.plan(undated, Policy(), date(2026, 12, 1)).states["F3"].alert
+
+
+# 9. Anonymise: retention ---------------------------------------------------------------------------------------
+
+def retention_register(workdir):
+    """Closed three years before TODAY: a business (5-year retention) and a consumer (2 years); and a
+    business whose formal notice names an invoice no longer in Factures (proof of an open claim)."""
+    from conftest import at, xlsx_register
+    closed = TODAY - timedelta(days=3 * 365)
+    paid = {"amount": Decimal("100"), "paid": Decimal("100"), "paid_on": closed, "due": closed, "status": "Payée"}
+    return xlsx_register(
+        workdir, [{"invoice": "P1", "client": "PRO", **paid}, {"invoice": "C1", "client": "PERSO", **paid},
+                  {"invoice": "N1", "client": "NOTICE", **paid}],
+        clients=[{"code": "PRO", "name": "Pro SARL", "email": "pro@example.com", "kind": "B2B"},
+                 {"code": "PERSO", "name": "Paul Martin", "email": "paul@example.com", "kind": "B2C"},
+                 {"code": "NOTICE", "name": "Notifiée SA", "email": "n@example.com", "kind": "B2B"}],
+        journal=[{"timestamp": at(closed - timedelta(days=400)), "invoice": "N0", "client": "NOTICE",
+                  "stage": "demeure", "channel": "email", "status": "sent", "key": "k-n0", "recipient": "n@example.com"}])
+
+
+def test_anonymise_refuses_a_future_or_too_recent_cutoff(workdir, frozen_clock):
+    retention_register(workdir)
+    config = workdir / "config.toml"
+    future = cli.invoke(app, ["anonymise", "--before", str(TODAY + timedelta(days=1)), "--config", str(config),
+                              "--dry-run"])
+    assert future.exit_code == 1 and "dans le futur" in future.output
+    recent = cli.invoke(app, ["anonymise", "--before", str(TODAY - timedelta(days=300)), "--config", str(config),
+                              "--dry-run"])
+    assert recent.exit_code == 1 and "trop récent" in " ".join(recent.output.split())
+
+
+def test_anonymise_keeps_clients_inside_their_retention_and_open_notices_and_says_why(workdir, frozen_clock):
+    retention_register(workdir)
+    before = TODAY - timedelta(days=2 * 365 + 10)
+    result = invoke("anonymise", "--before", before, "--config", workdir / "config.toml", "--dry-run")
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0, said
+    assert "PRO gardé : conservé jusqu'au" in said and "5 an(s)" in said  # business: 5 years after its payment
+    assert "NOTICE gardé : mise en demeure de N0" in said and "preuve conservée" in said
+    assert "1 client(s) clos" in said and ": PERSO ;" in said  # the consumer's 2 years are over

@@ -236,6 +236,13 @@ class PathsConfig:
     invoices: str = opt("factures", _str, "invoice PDFs named <N° facture>.pdf, attached to reminders when present")
 
 
+@dataclass(frozen=True, slots=True)
+class RetentionConfig:
+    """How long `relance anonymise` keeps a closed client's personal data (see documents/anonymise.py)."""
+    b2b_years: int = opt(5, _int(1, 30), "years after the last payment or contact (C. com. L110-4: 5)")
+    b2c_years: int = opt(2, _int(1, 30), "years after the last payment or contact (C. consom. L218-2: 2)")
+
+
 DEFAULT_STAGES = (
     Stage("pre", -5, "email", label="Pré-relance"),
     Stage("amiable", 1, "email", label="Relance amiable"),
@@ -263,6 +270,7 @@ class Policy:
     policy: RulesConfig = RulesConfig()
     promises: PromisesConfig = PromisesConfig()
     payment_plans: PaymentPlansConfig = PaymentPlansConfig()
+    retention: RetentionConfig = RetentionConfig()
     base_dir: Path = Path(".")
     source: str = "config.toml"
 
@@ -294,6 +302,7 @@ class Policy:
 _SECTION_TYPES = {"register": RegisterConfig, "company": CompanyConfig, "schedule": ScheduleConfig,
                   "escalation": EscalationConfig, "penalties": PenaltiesConfig, "mail": MailConfig,
                   "paths": PathsConfig, "promises": PromisesConfig, "payment_plans": PaymentPlansConfig, "policy": RulesConfig}
+_SECTION_TYPES["retention"] = RetentionConfig  # relance anonymise
 
 
 def _build(cls: type, raw: Any, where: str, source: str) -> Any:
