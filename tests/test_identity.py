@@ -386,3 +386,13 @@ def test_anonymise_keeps_clients_inside_their_retention_and_open_notices_and_say
     assert "PRO gardé : conservé jusqu'au" in said and "5 an(s)" in said  # business: 5 years after its payment
     assert "NOTICE gardé : mise en demeure de N0" in said and "preuve conservée" in said
     assert "1 client(s) clos" in said and ": PERSO ;" in said  # the consumer's 2 years are over
+
+
+def test_a_journal_row_dated_decades_ahead_is_reported_and_does_not_hold_the_client(reg, workdir):
+    from datetime import datetime
+    reg.create([one_invoice("F1", "C1")],
+               journal=[{"timestamp": datetime(2090, 1, 1, 10), "invoice": "F1", "client": "C1",
+                         "channel": "téléphone", "status": "manual", "comment": "Appel"}])
+    assert sends(planned(reg, workdir), "F1")
+    code, output = check(workdir)
+    assert code == 1 and "01/01/2090" in output and "Journal!A2" in output

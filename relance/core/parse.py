@@ -304,6 +304,10 @@ def _journal(tabs: RawTabs, problems: list[RowProblem], tz: ZoneInfo, owners: di
             timestamp = _timestamp(row, tz)
             if type(serial) is float and timestamp is not None:
                 stamps[serial] = timestamp
+        if timestamp is not None and today is not None and not cells.plausible(timestamp.date(), today):
+            row.problem("timestamp", f"date improbable « {timestamp:%d/%m/%Y} » (plus de {cells.FUTURE_YEARS} ans "
+                        f"après aujourd'hui) : ligne ignorée pour les délais entre relances", fatal=False)
+            timestamp = None  # a contact « in 2090 » would hold the client's reminders for ever
         status, key, client = row.text("status").lower(), row.text("key"), row.text("client")
         status = _JOURNAL_STATUSES.get(schema.normalise(status), status)
         if status not in _JOURNAL_STATUSES.values() and not key and not row.text("message_id"):
