@@ -51,20 +51,20 @@ def _today(policy) -> date:
     return local_today(policy.schedule, datetime.now().astimezone())
 
 
-def _load(policy):
-    """Backend + parsed register, with user-facing errors."""
-    backend, _, register, problems = _read(policy)
+def _load(policy, day: Optional[date] = None):
+    """Backend + parsed register, with user-facing errors; `day` (--date) is the register's "today"."""
+    backend, _, register, problems = _read(policy, day)
     return backend, register, problems
 
 
-def _read(policy):
+def _read(policy, day: Optional[date] = None):
     """Backend, raw tabs as read, parsed register and problems, with user-facing errors."""
     from relance.adapters.backends import BackendError, open_backend
     from relance.core.parse import RegisterError, parse_register
     try:
         backend = open_backend(policy)
         raw = backend.load()
-        register, problems = parse_register(raw, policy.schedule.timezone, _today(policy))
+        register, problems = parse_register(raw, policy.schedule.timezone, day or _today(policy))
     except (BackendError, RegisterError) as exc:
         _fail(str(exc))
     return backend, raw, register, problems
@@ -182,7 +182,7 @@ def plan(config: Path = ConfigOption, day: Optional[str] = DateOption,
     if fmt not in ("table", "csv", "json"):
         _fail(f"--format {fmt!r} : attendu table, csv ou json")
     policy = _policy(config)
-    _, register, problems = _load(policy)
+    _, register, problems = _load(policy, _day(end) or _day(day))
     if start or end:
         from relance.core.forecast import simulate
         first, last = _day(start) or _today(policy), _day(end) or (_day(start) or _today(policy))
@@ -220,7 +220,7 @@ def preview(invoice: str = typer.Argument(..., help="Invoice number, e.g. F2026-
     from relance.cli.console import console
     from relance.messages.preview import PreviewError, preview_message
     policy = _policy(config)
-    _, register, problems = _load(policy)
+    _, register, problems = _load(policy, _day(day))
     try:
         message = preview_message(register, policy, invoice, _day(day) or _today(policy), problems)
     except PreviewError as exc:
@@ -299,7 +299,7 @@ def summary(config: Path = ConfigOption,
     if output and fmt == "table":
         _fail("--output écrit du CSV ou du JSON : ajoutez --format csv ou --format json")
     policy = _policy(config)
-    _, raw, register, _ = _read(policy)
+    _, raw, register, _ = _read(policy, _day(day))
     history = read_history(raw.get(HISTORIQUE), policy.schedule.timezone)
     result = kpi.compute(register, policy, _day(day) or _today(policy), history_rows=history)
     if fmt == "table":

@@ -32,7 +32,7 @@ def letter(invoices: list[str] = typer.Argument(..., help="Invoice number(s); on
     from relance.cli.console import console
     from relance.documents.letters import LetterError, letters_for, save_letter
     policy = _policy(config)
-    _, register, _ = _load(policy)
+    _, register, _ = _load(policy, _day(day))
     try:
         letters = letters_for(register, policy, invoices, _day(day) or _today(policy), draft=draft)
         folder = policy.resolve(policy.paths.letters)
@@ -67,7 +67,7 @@ def dossier(client: str = typer.Argument(..., help="Client code, e.g. C010."), c
     from relance.adapters.files import atomic_write
     from relance.messages.render import money
     policy = _policy(config)
-    _, register, _ = _load(policy)
+    _, register, _ = _load(policy, _day(day))
     today = _day(day) or _today(policy)
     try:
         result = build_dossier(register, policy, client, today)
