@@ -63,7 +63,7 @@ def measure(size: int) -> dict:
     from relance.core.matching import match_all
     from relance.core.parse import parse_register
     from relance.adapters.backends.xlsx import XlsxBackend
-    from relance.statements import import_statement
+    from relance.shells.statements import import_statement
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         (work / "config.toml").write_text("[register]\npath = \"registre.xlsx\"\n", encoding="utf-8")

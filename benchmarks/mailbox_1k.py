@@ -64,7 +64,7 @@ def measure(size: int) -> dict:
 
     from relance.adapters.backends.xlsx import create_workbook
     from relance.core.config import load_policy
-    from relance.mailroom import read_mail
+    from relance.shells.mailroom import read_mail
     process, port = start_server()
     try:
         with tempfile.TemporaryDirectory() as folder:

@@ -172,7 +172,7 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
     backend = backend or open_backend(policy)
     raw = backend.load()
     crashpoint("chargé")
-    register, problems = parse_register(raw, policy.schedule.timezone)
+    register, problems = parse_register(raw, policy.schedule.timezone, today)
     mailer = mailer or open_mailer(policy, dry_run)
     report = RunReport(today, now, dry_run, bool(policy.mail.test_recipient), planner.Plan(today),
                        problems=list(problems), register=backend.description)
@@ -180,7 +180,7 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
     settled = [] if dry_run else resolve_interrupted(register, policy, mailer, now, report)
     register = with_journal(register, settled)
     recall = journal_memory(raw, register, policy)
-    day = decision.decide(register, policy, today, now, problems, gather_inputs(raw, policy, recall))
+    day = decision.decide(register, policy, today, now, problems, gather_inputs(raw, policy, recall, dry_run))
     if not dry_run and day.reminders:  # staff may have edited since the read
         day = decision.hold_edited(day, raw.get("Factures"), backend.reread("Factures"))
     report.plan, report.stale_payments = day, day.stale_payments
@@ -192,13 +192,14 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
     return _apply(policy, day, raw, register, problems, settled, backend, mailer, report, progress, recall)
 
 
-def gather_inputs(raw: RawTabs, policy: Policy, recall: memory.Verdict | None = None) -> decision.Inputs:
+def gather_inputs(raw: RawTabs, policy: Policy, recall: memory.Verdict | None = None,
+                  rehearsal: bool = False) -> decision.Inputs:
     """What the day's decision needs besides the parsed tabs: Synthèse, Historique, the journal's memory."""
     from relance.dashboard.summary_layout import read_history
     history = read_history(raw.get("Historique"), policy.schedule.timezone)
     refusal = recall.message if recall is not None and recall.refused else ""
     return decision.Inputs(raw.get("Synthèse"), max((h.day for h in history), default=None),
-                           journal_refusal=refusal)
+                           journal_refusal=refusal, rehearsal=rehearsal)
 
 
 def _apply(policy: Policy, day: planner.Plan, raw: RawTabs, register: Register, problems, settled: list[dict],

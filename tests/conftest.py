@@ -110,14 +110,22 @@ def workdir_policy(workdir: Path) -> Policy:
 
 
 def xlsx_register(workdir: Path, invoices: list[dict], clients: list[dict] | None = None,
-                  journal: list[dict] = (), tasks: list[dict] = ()) -> Path:
-    """Write registre.xlsx in `workdir` from rows keyed by schema column keys."""
+                  journal: list[dict] = (), tasks: list[dict] = (), payments_up_to="today") -> Path:
+    """Write registre.xlsx in `workdir` from rows keyed by schema column keys; Synthèse declares the
+    payments recorded up to TODAY unless ``payments_up_to`` says another day (None: not declared)."""
+    import openpyxl
     from relance.adapters.backends.xlsx import create_workbook
-    from registers import test_clients
+    from registers import freshness_rows, test_clients
     clients = test_clients(invoices, clients)
     path = workdir / "registre.xlsx"
     create_workbook(path, {"Factures": list(invoices), "Clients": clients, "Journal": list(journal),
                            "Tâches": list(tasks)})
+    declared = freshness_rows(payments_up_to)
+    if declared:
+        workbook = openpyxl.load_workbook(path)
+        for row in declared:
+            workbook["Synthèse"].append(row)
+        workbook.save(path)
     return path
 
 

@@ -50,13 +50,41 @@ def test_clients(invoices: list[dict], clients: list[dict] | None) -> list[dict]
     return [{"kind": "B2B", **c} for c in clients]
 
 
-def register_tabs(invoices: list[dict], clients: list[dict] | None = None, journal=(), tasks=()) -> dict:
+FRESH = "today"  # default of `payments_up_to`: the tests' TODAY
+
+
+def freshness_rows(payments_up_to: Any = FRESH) -> list[list[Any]]:
+    """Synthèse rows declaring « Encaissements à jour au »: a test register says its payment data is fresh
+    as of TODAY (a new register without it sends nothing); ``payments_up_to=None`` opts out."""
+    if payments_up_to == FRESH:
+        from conftest import TODAY
+        payments_up_to = TODAY
+    return [["Encaissements à jour au", payments_up_to]] if payments_up_to else []
+
+
+def register_tabs(invoices: list[dict], clients: list[dict] | None = None, journal=(), tasks=(),
+                  payments_up_to: Any = FRESH) -> dict:
     """The tabs of `create_workbook`, as rows for `FakeSheets.create_spreadsheet`."""
     clients = test_clients(invoices, clients)
     content = {"Factures": list(invoices), "Clients": clients, "Journal": list(journal), "Tâches": list(tasks)}
     tabs = {tab.name: tab_values(tab, content.get(tab.name, [])) for tab in schema.DATA_TABS}
-    tabs.update({schema.SYNTHESE.name: [], schema.HISTORIQUE.name: []})
+    tabs.update({schema.SYNTHESE.name: freshness_rows(payments_up_to), schema.HISTORIQUE.name: []})
     return tabs
+
+
+OWN_IDENTITY = {'name = "Atelier Dupont SARL"': 'name = "Menuiserie Martin SAS"',
+                'siren = "123456789"': 'siren = "732829320"',
+                'address = "12 rue de la Paix, 75002 Paris"': 'address = "3 rue des Tanneurs, 69001 Lyon"',
+                "compta@example.fr": "compta@menuiserie-martin.fr"}
+
+
+def use_own_identity(config: Path) -> None:
+    """Replace the sample [company] identity written by `init` with a real-looking one (what staff must do
+    before `relance check` passes)."""
+    text = config.read_text(encoding="utf-8")
+    for sample, own in OWN_IDENTITY.items():
+        text = text.replace(sample, own)
+    config.write_text(text, encoding="utf-8")
 
 
 def service_account_info(token_uri: str, email: str = ROBOT) -> dict:
@@ -89,9 +117,10 @@ class XlsxRegister:
         self.workdir = workdir
         self.path = workdir / "registre.xlsx"
 
-    def create(self, invoices: list[dict], clients: list[dict] | None = None, journal=(), tasks=()) -> None:
+    def create(self, invoices: list[dict], clients: list[dict] | None = None, journal=(), tasks=(),
+               payments_up_to: Any = FRESH) -> None:
         from conftest import xlsx_register
-        xlsx_register(self.workdir, invoices, clients, journal, tasks)
+        xlsx_register(self.workdir, invoices, clients, journal, tasks, payments_up_to)
 
     @property
     def policy(self) -> Policy:
@@ -118,9 +147,9 @@ class SheetsRegister:
         self.key = ""
 
     def create(self, invoices: list[dict], clients: list[dict] | None = None, journal=(), tasks=(),
-               tabs: dict | None = None) -> str:
+               tabs: dict | None = None, payments_up_to: Any = FRESH) -> str:
         from relance.adapters.backends.gsheets_init import google_config_text
-        tabs = tabs if tabs is not None else register_tabs(invoices, clients, journal, tasks)
+        tabs = tabs if tabs is not None else register_tabs(invoices, clients, journal, tasks, payments_up_to)
         self.key = self.fake.create_spreadsheet("Registre", tabs, shared_with=[ROBOT])
         url = f"https://docs.google.com/spreadsheets/d/{self.key}/edit#gid=0"
         (self.workdir / "config.toml").write_text(google_config_text(url, "service-account.json"), encoding="utf-8")

@@ -20,7 +20,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "relance"
 LAYERS = {"core": 0, "data": 0, "defaults": 0, "messages": 1, "dashboard": 1, "documents": 2, "adapters": 3,
-          "runner": 4, "cli": 5}
+          "runner": 4, "shells": 4, "cli": 5}
 IO_LIBRARIES = {"smtplib", "requests", "openpyxl", "gspread", "socket", "subprocess", "shutil", "tempfile",
                 "urllib", "http", "aiosmtpd", "fpdf", "zipfile"}
 CLOCK_CALLS = {"datetime.now", "datetime.utcnow", "datetime.today", "date.today", "time.time", "time.monotonic",

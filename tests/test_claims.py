@@ -182,14 +182,15 @@ def test_prescription_doctest_and_alerts():
     today = date(2027, 1, 1)
     b2b = invoice("F1", due=date(2022, 3, 15), status="Litige")  # disputed: exactly where prescription bites
     first = planner.plan(register([b2b]), Policy(), today)
-    assert "Prescription le 15/03/2027 (dans 73 jours ; 5 ans après l'échéance" in first.states["F1"].alert
-    assert [(t.key, t.reason) for t in first.tasks] == [("T/F1/prescription", "Prescription le 15/03/2027 : F1")]
+    assert "Prescription après le 15/03/2027 (dernier jour pour agir, dans 73 jours ; 5 ans après l'échéance" \
+        in first.states["F1"].alert
+    assert [(t.key, t.reason) for t in first.tasks] == [("T/F1/prescription", "Prescription après le 15/03/2027 : F1")]
     opened = replace(register([b2b]), tasks=(replace(_task(first.tasks[0])),))
     assert planner.plan(opened, Policy(), today).tasks == ()  # created once
     consumer = register([invoice("F2", due=date(2024, 12, 1))], clients=[client("C1", b2b=False)])
-    assert "Prescription le 01/12/2026" in planner.plan(consumer, Policy(), date(2026, 10, 1)).states["F2"].alert
+    assert "Prescription après le 01/12/2026" in planner.plan(consumer, Policy(), date(2026, 10, 1)).states["F2"].alert
     assert planner.plan(consumer, Policy(), date(2026, 8, 1)).states["F2"].alert == ""  # 122 days left: not yet
-    assert "probablement prescrite depuis le 01/12/2026" in planner.plan(consumer, Policy(),
+    assert "probablement prescrite depuis le 02/12/2026" in planner.plan(consumer, Policy(),
                                                                         date(2026, 12, 2)).states["F2"].alert
     paid = register([invoice("F3", due=date(2020, 1, 1), paid=D("100.00"), paid_on=date(2020, 2, 1))])
     assert "Prescription" not in planner.plan(paid, Policy(), today).states["F3"].alert

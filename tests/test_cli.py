@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from relance.cli import app
 
 from conftest import TODAY, sheet_rows, xlsx_register
+from registers import use_own_identity
 
 ROOT = Path(__file__).resolve().parents[1]
 cli = CliRunner()
@@ -48,6 +49,9 @@ def test_init_creates_register_and_config_then_refuses_to_overwrite(tmp_path):
     assert result.exit_code == 0
     assert 'path = "compta.xlsx"' in (tmp_path / "config.toml").read_text(encoding="utf-8")
     assert cli.invoke(app, ["init", str(tmp_path / "compta.xlsx")]).exit_code == 1
+    check = invoke("check", "--config", tmp_path / "config.toml")
+    assert check.exit_code == 1 and "[company] siren" in check.output  # init's sample identity must be replaced
+    use_own_identity(tmp_path / "config.toml")
     check = invoke("check", "--config", tmp_path / "config.toml")
     assert check.exit_code == 0 and "Tout est en ordre" in check.output
 

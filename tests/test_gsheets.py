@@ -337,7 +337,7 @@ def test_an_invoice_staff_change_during_the_run_is_neither_sent_nor_overwritten(
 
 def test_stale_payments_are_flagged_in_synthese_and_the_date_staff_type_there_is_read_back(sheets_reg):
     sheets_reg.create([inv("F1"), inv("F0", late=40, amount="50", paid=Decimal(50), paid_on=TODAY - timedelta(days=15),
-                                      status="Payée")])
+                                      status="Payée")], payments_up_to=None)
     report = run(sheets_reg.policy)
     assert report.sent == [] and report.stale_payments
     synthese = sheets_reg.fake.get_values(sheets_reg.key, "Synthèse")

@@ -15,7 +15,7 @@ from relance.adapters.backends.gsheets_lock import ABANDONED, SheetsRunLock
 from relance.cli import app
 
 from conftest import PARIS, TODAY
-from registers import ROBOT, register_tabs, sheets_requests
+from registers import ROBOT, register_tabs, sheets_requests, use_own_identity
 
 cli = CliRunner()
 INVOICE = {"invoice": "F1", "client": "C1", "due": TODAY - timedelta(days=3), "amount": Decimal("100.00")}
@@ -177,6 +177,8 @@ def test_init_google_sets_up_an_empty_sheet_in_one_batch_and_writes_the_config(f
     assert {r["ranges"][0]["startColumnIndex"] for r in factures.conditional_formats} == {stage}
     assert [r["booleanRule"]["condition"]["values"][0]["userEnteredValue"] for r in factures.conditional_formats][:2] \
         == ["Pré-relance", "Relance amiable"]
+    assert check(tmp_path).exit_code == 1 and "SIREN d'exemple" in said(check(tmp_path))  # init's sample identity
+    use_own_identity(tmp_path / "config.toml")
     assert check(tmp_path).exit_code == 0
 
     again = cli.invoke(app, ["init", "--google", url, "--credentials", str(tmp_path / "sa.json"),

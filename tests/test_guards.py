@@ -29,7 +29,8 @@ def test_fresh_when_a_recent_payment_or_the_declared_date_is_recent():
     declared = guards.payment_freshness(old, synthese("24/11/2026"), TODAY, CAL, 5)
     assert not declared.stale and declared.up_to == date(2026, 11, 24)
     assert not guards.payment_freshness(old, None, TODAY, CAL, 0).stale  # 0 switches the gate off
-    assert not guards.payment_freshness(register([invoice("F1")]), None, TODAY, CAL, 5).stale  # no evidence
+    unknown = guards.payment_freshness(register([invoice("F1")]), None, TODAY, CAL, 5)  # no evidence at all
+    assert unknown.stale and unknown.up_to is None and "aucun règlement saisi" in unknown.message
 
 
 def test_heartbeat_counts_business_days_without_a_run():
@@ -43,7 +44,7 @@ def test_stale_payments_stop_sending_open_a_task_and_warn_in_synthese(workdir, w
     path = xlsx_register(workdir, [
         {"invoice": "F1", "client": "C1", "due": TODAY - timedelta(days=3), "amount": Decimal(100)},
         {"invoice": "F0", "client": "C1", "due": TODAY - timedelta(days=40), "amount": Decimal(50),
-         "paid": Decimal(50), "paid_on": date(2026, 11, 10), "status": "Payée"}])
+         "paid": Decimal(50), "paid_on": date(2026, 11, 10), "status": "Payée"}], payments_up_to=None)
     report = runner.run(workdir_policy, today=TODAY, now=at(TODAY))
     assert report.sent == [] and report.stale_payments
     tasks = sheet_rows(path, "Tâches")

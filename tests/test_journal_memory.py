@@ -35,7 +35,10 @@ def edit(path, change):
 
 
 def first_run(workdir):
-    path = xlsx_register(workdir, [inv("F1"), inv("F2", client="C2"), inv("F3", client="C3")])
+    """Three reminders on TODAY; payments are declared recorded to the end of these tests' days, so that
+    only the journal's memory can hold a later run back (not the freshness gate)."""
+    path = xlsx_register(workdir, [inv("F1"), inv("F2", client="C2"), inv("F3", client="C3")],
+                         payments_up_to=LATER + timedelta(days=5))
     assert run(workdir, TODAY).exit_code == 0
     assert len(emls(workdir)) == 3
     assert openpyxl.load_workbook(path)[memory.TAB].sheet_state == "hidden"

@@ -69,7 +69,7 @@ def test_auto_replies_and_bounces_are_told_apart_and_other_mail_is_not_ours():
 
 
 def test_flufl_bounce_finds_the_failed_address_of_the_real_dsn():
-    from relance.mailroom import bounce_addresses
+    from relance.shells.mailroom import bounce_addresses
     assert bounce_addresses(email.message_from_bytes(fixture("bounce.eml", OUR_ID_C2="<x@y>"))) == \
         frozenset({"c2@example.com"})
 
@@ -132,7 +132,7 @@ def test_replies_bounces_and_auto_replies_change_what_the_next_run_does(reg, wor
 def test_a_crash_between_the_journal_and_the_move_never_journals_a_reply_twice(reg, workdir, imap):
     from relance.adapters.mailbox import Mailbox
     from relance.core.config import load_policy
-    from relance.mailroom import read_mail
+    from relance.shells.mailroom import read_mail
     registre(reg, workdir, imap)
     policy = load_policy(workdir / "config.toml")
 

@@ -47,7 +47,7 @@ def test_plan_after_the_send_window_says_hors_creneau_and_run_sends_nothing(reg,
 
 
 def test_plan_with_stale_payment_data_announces_no_email_and_the_task_run_opens(reg, workdir):
-    reg.create([late(), late("F0", days=40, paid=Decimal(100), paid_on=date(2026, 11, 10), status="Payée")])
+    reg.create([late(), late("F0", days=40, paid=Decimal(100), paid_on=date(2026, 11, 10), status="Payée")], payments_up_to=None)
     rows = plan_json(workdir, "--date", TODAY.isoformat())
     assert not [r for r in rows if r["action"] == "email"]
     assert [r["invoice"] for r in rows if r["action"] == "retenu"] == ["F1"]
@@ -77,7 +77,7 @@ def test_plan_in_test_mode_announces_the_sandbox_address_and_the_test_keys_run_u
 
 
 def test_calendar_does_not_promise_sends_while_payment_data_is_stale(reg, workdir):
-    reg.create([late(), late("F0", days=40, paid=Decimal(100), paid_on=date(2026, 11, 10), status="Payée")])
+    reg.create([late(), late("F0", days=40, paid=Decimal(100), paid_on=date(2026, 11, 10), status="Payée")], payments_up_to=None)
     rows = plan_json(workdir, "--from", TODAY.isoformat(), "--to", (TODAY + timedelta(days=1)).isoformat())
     first = [r["action"] for r in rows if r["date"] == TODAY.isoformat() and r["invoice"] == "F1"]
     assert first == ["retenu"]  # as `run --date` would: held until payments are recorded

@@ -65,7 +65,7 @@ def parts(path: Path) -> dict[str, bytes]:
 
 def staff_register(workdir: Path) -> Path:
     """F1 paid through a formula (Montant réglé = =E2, cached 100), F2 unpaid; staff formatting around."""
-    path = xlsx_register(workdir, [inv("F1"), inv("F2")])
+    path = xlsx_register(workdir, [inv("F1"), inv("F2")], payments_up_to=TODAY + timedelta(days=14))
     workbook = openpyxl.load_workbook(path)
     sheet = workbook["Factures"]
     sheet.conditional_formatting.add("E2:E100", CellIsRule(operator="greaterThan", formula=["1000"],

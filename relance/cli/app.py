@@ -52,7 +52,11 @@ def init(path: Path = typer.Argument(Path("registre.xlsx"), help="The workbook t
     if not config.exists():
         config.write_text(default_config_text().replace('path = "registre.xlsx"', f'path = "{path.name}"'),
                           encoding="utf-8")
-        console.print(f"Config écrite : {config}")
+        console.print(f"Config écrite : {config} — remplacez l'identité d'exemple de [company] "
+                      f"(raison sociale, SIREN, adresses) avant le premier envoi : relance check le vérifie.")
+    else:
+        console.print(f"Config existante conservée : {config} (non modifiée ; vérifiez que [register] path "
+                      f"désigne bien {path.name}).")
     console.print(f"Registre créé : {path} (onglets Factures, Clients, Échéanciers, Journal, Tâches, Synthèse).")
 
 
@@ -81,7 +85,8 @@ def _init_google(spreadsheet: str, credentials: Optional[Path], config: Path) ->
         absolute, folder = credentials.resolve(), config.resolve().parent
         key_file = os.path.relpath(absolute, folder) if absolute.is_relative_to(folder) else str(absolute)
     config.write_text(google_config_text(spreadsheet, key_file), encoding="utf-8")
-    console.print(f"Config écrite : {config}")
+    console.print(f"Config écrite : {config} — remplacez l'identité d'exemple de [company] (raison sociale, "
+                  f"SIREN, adresses) avant le premier envoi : relance check le vérifie.")
 
 
 @app.command()
@@ -93,14 +98,15 @@ def check(config: Path = ConfigOption,
     """
     import json
 
-    from relance.messages.check import (check_clients, check_company, check_journal_stages, check_rates,
-                                        check_templates)
+    from relance.messages.check import (check_clients, check_company, check_identity, check_journal_stages,
+                                        check_rates, check_templates)
     from relance.cli.console import console, print_problems
     policy = _policy(config)
     _, register, problems = _load(policy)
     today = _today(policy)
-    problems = (list(problems) + check_company(policy) + check_templates(policy) + check_rates(register, policy, today)
-                + check_clients(policy, register, today) + check_journal_stages(register, policy))
+    problems = (list(problems) + check_identity(policy) + check_company(policy) + check_templates(policy)
+                + check_rates(register, policy, today) + check_clients(policy, register, today)
+                + check_journal_stages(register, policy))
     if as_json:
         console.print_json(json.dumps([{"tab": p.tab, "row": p.row, "column": p.column, "cell": p.cell,
                                         "message": p.message, "text": str(p)} for p in problems]))
@@ -137,7 +143,7 @@ def plan(config: Path = ConfigOption, day: Optional[str] = DateOption,
     if fmt not in ("table", "csv", "json"):
         _fail(f"--format {fmt!r} : attendu table, csv ou json")
     policy = _policy(config)
-    _, raw, register, problems = _read(policy)
+    _, raw, register, problems = _read(policy, _day(end) or _day(day))
     inputs = gather_inputs(raw, policy, journal_memory(raw, register, policy))
     if start or end:
         from relance.core.forecast import simulate
@@ -185,7 +191,7 @@ def preview(invoice: str = typer.Argument(..., help="Invoice number, e.g. F2026-
 
     from relance.messages.preview import PreviewError, preview as build_preview
     policy = _policy(config)
-    _, register, problems = _load(policy)
+    _, register, problems = _load(policy, _day(day))
     try:
         shown = build_preview(register, policy, invoice, _day(day) or _today(policy), problems)
     except PreviewError as exc:
@@ -266,7 +272,7 @@ def summary(config: Path = ConfigOption,
     if output and fmt == "table":
         _fail("--output écrit du CSV ou du JSON : ajoutez --format csv ou --format json")
     policy = _policy(config)
-    _, raw, register, _ = _read(policy)
+    _, raw, register, _ = _read(policy, _day(day))
     history = read_history(raw.get(HISTORIQUE), policy.schedule.timezone)
     result = kpi.compute(register, policy, _day(day) or _today(policy), history_rows=history)
     if fmt == "table":

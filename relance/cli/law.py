@@ -31,7 +31,7 @@ def letter(invoices: list[str] = typer.Argument(..., help="Invoice number(s); on
     from relance.adapters.files import save_document as save_letter
     from relance.documents.letters import LetterError, letters_for
     policy = _policy(config)
-    _, register, _ = _load(policy)
+    _, register, _ = _load(policy, _day(day))
     try:
         letters = letters_for(register, policy, invoices, _day(day) or _today(policy), draft=draft)
         folder = policy.resolve(policy.paths.letters)
@@ -65,7 +65,7 @@ def dossier(client: str = typer.Argument(..., help="Client code, e.g. C010."), c
     from relance.adapters.files import atomic_write
     from relance.documents.letters import amounts
     policy = _policy(config)
-    _, register, _ = _load(policy)
+    _, register, _ = _load(policy, _day(day))
     today = _day(day) or _today(policy)
     try:
         result = build_dossier(register, policy, client, today)
@@ -96,10 +96,20 @@ def anonymise(before: str = typer.Option(..., "--before", help="Erase clients wh
     from relance.cli.console import console
     policy = _policy(config)
     cutoff = _day(before)
+    retention = policy.retention
+    try:
+        anon.check_cutoff(cutoff, _today(policy), retention.b2b_years, retention.b2c_years)
+    except anon.CutoffError as exc:
+        _fail(str(exc))
     backend, register, problems = _load(policy)
     if not backend.can_redact:
         _fail("relance anonymise ne sait effacer que dans un registre .xlsx pour l'instant.")
     codes = anon.eligible_clients(register, problems, cutoff)
+    formal = [s.key for s in policy.stages if s.requires_approval or s.channel == "letter+email"]
+    kept = anon.kept_clients(register, codes, _today(policy), retention.b2b_years, retention.b2c_years, formal)
+    for code, why in kept.items():
+        console.print(f"  {code} gardé : {why}", markup=False, soft_wrap=True)
+    codes = [c for c in codes if c not in kept]
     todo = anon.redactions(register, codes)
     changes = anon.preview(backend.load(), todo)
     files = anon.personal_files(policy.resolve(policy.mail.outbox), policy.resolve(policy.paths.letters), codes)

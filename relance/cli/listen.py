@@ -33,7 +33,7 @@ def encaissements(statement: Path = typer.Argument(..., help="Bank statement: ca
     from relance.adapters.lock import EXIT_LOCKED, RunLocked
     from relance.cli.console import console
     from relance.core.parse import RegisterError
-    from relance.statements import CERTAIN, NOT_PAYMENT, UNCERTAIN, UNMATCHED, import_statement
+    from relance.shells.statements import CERTAIN, NOT_PAYMENT, UNCERTAIN, UNMATCHED, import_statement
     policy = _policy(config)
     today = _day(day) or _today(policy)
     try:
@@ -70,7 +70,7 @@ def courrier(config: Path = ConfigOption, day: Optional[str] = DateOption) -> No
     from relance.adapters.mailbox import MailboxError
     from relance.cli.console import console
     from relance.core.parse import RegisterError
-    from relance.mailroom import AUTO_REPLY, BOUNCE, REPLY, read_mail
+    from relance.shells.mailroom import AUTO_REPLY, BOUNCE, REPLY, read_mail
     policy = _policy(config)
     if not policy.listen.imap_host:
         _fail("aucune boîte configurée : renseignez [listen] imap_host et imap_user dans config.toml")
@@ -95,7 +95,7 @@ def digest(config: Path = ConfigOption, day: Optional[str] = DateOption) -> None
     from relance.adapters.mailers import MailError
     from relance.cli.console import console
     from relance.core.parse import RegisterError
-    from relance.digest_send import DigestRefused, send_digest
+    from relance.shells.digest_send import DigestRefused, send_digest
     policy = _policy(config)
     try:
         report = send_digest(policy, today=_day(day) or _today(policy))

@@ -44,20 +44,20 @@ def _today(policy) -> date:
     return local_today(policy.schedule, datetime.now().astimezone())
 
 
-def _load(policy):
-    """Backend + parsed register, with user-facing errors."""
-    backend, _, register, problems = _read(policy)
+def _load(policy, day: Optional[date] = None):
+    """Backend + parsed register, with user-facing errors; `day` (--date) is the register's "today"."""
+    backend, _, register, problems = _read(policy, day)
     return backend, register, problems
 
 
-def _read(policy):
+def _read(policy, day: Optional[date] = None):
     """Backend, raw tabs as read, parsed register and problems, with user-facing errors."""
     from relance.adapters.backends import BackendError, open_backend
     from relance.core.parse import RegisterError, parse_register
     try:
         backend = open_backend(policy)
         raw = backend.load()
-        register, problems = parse_register(raw, policy.schedule.timezone)
+        register, problems = parse_register(raw, policy.schedule.timezone, day or _today(policy))
     except (BackendError, RegisterError) as exc:
         _fail(str(exc))
     return backend, raw, register, problems

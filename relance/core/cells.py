@@ -3,7 +3,9 @@
 Dates arrive as spreadsheet serial numbers (Google Sheets UNFORMATTED_VALUE), as
 `datetime` (openpyxl), or as text: ``25/11/2026`` (day first, the French habit),
 ``2026-11-25``, ``25 novembre 2026``. Amounts arrive as numbers or as
-``1 234,56 €``, ``1234.56``, ``1.234,56``. A cell that cannot be read becomes a
+``1 234,56 €``, ``1234.56``, ``1.234,56``; a dot followed by exactly three digits is the French
+thousands separator (``1.500`` = 1 500, never 1,50) or, when it cannot be (``0.500``), an ambiguity.
+A cell that cannot be read becomes a
 `RowProblem` naming tab, cell and column; it never stops the run, and the invoice
 concerned is simply not chased until it is fixed.
 
@@ -125,6 +127,28 @@ def parse_date(value: Any) -> date | None:
     return result.date() if result else None
 
 
+FUTURE_YEARS = 10  # a date further ahead than this is a typo (« 31/12/9999 »), not a plan
+_DATE_IN_TEXT = re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4,})\b|\b(\d{4,})-(\d{1,2})-(\d{1,2})\b")
+
+
+def plausible(day: date, today: date) -> bool:
+    """Within the sane window: not before MIN_YEAR, not more than FUTURE_YEARS years after today."""
+    return date(MIN_YEAR, 1, 1) <= day and day.year <= today.year + FUTURE_YEARS
+
+
+def implausible_date_in(text: str, today: date | None) -> str:
+    """The first date written in free text (a Journal comment) whose year is outside the sane window, or ''.
+
+    Why: a promise « 31/12/9999 » once made every plan fail with OverflowError; such a row must be a
+    problem on its own line instead."""
+    for match in _DATE_IN_TEXT.finditer(text or ""):
+        year = int(match.group(3) or match.group(4))
+        latest = today.year + FUTURE_YEARS if today else MAX_YEAR
+        if not MIN_YEAR <= year <= latest:
+            return match.group(0)
+    return ""
+
+
 def parse_amount(value: Any) -> Decimal | None:
     """Cell -> Decimal rounded to the cent (None for blank); ValueError when unreadable."""
     if type(value) is float and -1e12 < value < 1e12:  # what Google Sheets sends: the common case first
@@ -153,6 +177,10 @@ def _parse_amount_text(text: str) -> Decimal:
     core = re.sub(r"\s", "\u202f", core.strip())  # every kind of space is a French group separator
     if not core or re.search(r"[^\d\u202f,.\-+]", core):
         raise ValueError(f"montant illisible « {shown} »")
+    if "," not in core and re.search(r"\.\d{3}$", core):  # « 1.500 »: French thousands, never 1,50 €
+        if re.fullmatch(r"[-+]?[1-9]\d{0,2}(\.\d{3})+", core):
+            return Decimal(core.replace(".", ""))
+        raise ValueError(f"montant ambigu « {shown} » : tapez 1500 ou 1 500 (milliers) ou 1,50 (centimes)")
     for locale in ("fr_FR", "de_DE", "en_US"):  # French first: « 12,345 » is twelve euros and change
         try:
             return parse_decimal(core, locale=locale, strict=True)

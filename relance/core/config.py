@@ -309,6 +309,13 @@ class DigestConfig:
     to: str = opt("", _str, "the manager's address for the daily digest (blank = no digest)")
 
 
+@dataclass(frozen=True, slots=True)
+class RetentionConfig:
+    """How long `relance anonymise` keeps a closed client's personal data (see documents/anonymise.py)."""
+    b2b_years: int = opt(5, _int(1, 30), "years after the last payment or contact (C. com. L110-4: 5)")
+    b2c_years: int = opt(2, _int(1, 30), "years after the last payment or contact (C. consom. L218-2: 2)")
+
+
 DEFAULT_STAGES = (
     Stage("pre", -5, "email", label="Pré-relance"),
     Stage("amiable", 1, "email", label="Relance amiable"),
@@ -339,6 +346,7 @@ class Policy:
     bank: BankConfig = BankConfig()
     listen: ListenConfig = ListenConfig()
     digest: DigestConfig = DigestConfig()
+    retention: RetentionConfig = RetentionConfig()
     base_dir: Path = Path(".")
     source: str = "config.toml"
 
@@ -374,7 +382,8 @@ class Policy:
 _SECTION_TYPES = {"register": RegisterConfig, "company": CompanyConfig, "schedule": ScheduleConfig,
                   "escalation": EscalationConfig, "penalties": PenaltiesConfig, "mail": MailConfig,
                   "paths": PathsConfig, "promises": PromisesConfig, "payment_plans": PaymentPlansConfig, "policy": RulesConfig,
-                  "bank": BankConfig, "listen": ListenConfig, "digest": DigestConfig}
+                  "bank": BankConfig, "listen": ListenConfig, "digest": DigestConfig,
+                  "retention": RetentionConfig}  # relance anonymise
 
 
 def _build(cls: type, raw: Any, where: str, source: str) -> Any:

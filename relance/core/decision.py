@@ -46,6 +46,7 @@ class Inputs:
     last_run: date | None = None         # the newest day of Historique (heartbeat)
     assume_payments_current: bool = False  # the calendar's later days: staff keep payments up to date
     journal_refusal: str = ""            # core/memory.py: the journal lost rows; nothing leaves until restored
+    rehearsal: bool = False              # a dry run: a new register without payment data may still rehearse
 
 
 def decide(register: Register, policy: Policy, today: date, now: datetime | None,
@@ -64,7 +65,10 @@ def decide(register: Register, policy: Policy, today: date, now: datetime | None
     synthese = None if inputs.assume_payments_current else inputs.synthese
     max_age = 0 if inputs.assume_payments_current else policy.schedule.max_payment_data_age
     fresh = guards.payment_freshness(register, synthese, today, calendar, max_age)
-    if fresh.stale:
+    stale = fresh.stale and not (fresh.up_to is None and inputs.rehearsal)
+    if fresh.stale and not stale:  # a new register: rehearsals still work
+        notes.append(f"à blanc seulement : un vrai passage n'enverrait rien ({fresh.message})")
+    elif stale:
         notes.append(fresh.message)
         banner.append(fresh.message)
         withheld = result.reminders
@@ -88,7 +92,8 @@ def decide(register: Register, policy: Policy, today: date, now: datetime | None
         done = {e.key for e in register.journal if e.status == jr.TEST}
         reminders = tuple(r for r in map(lambda r: test_mode(r, recipient), reminders) if r.key not in done)
     return dataclasses.replace(result, reminders=reminders, tasks=tasks, withheld=withheld, notes=tuple(notes),
-                               banner=tuple(banner), paid_up_to=fresh.up_to, stale_payments=fresh.stale,
+                               banner=tuple(banner), paid_up_to=fresh.up_to,
+                               stale_payments=stale,
                                test_mode=bool(recipient))
 
 

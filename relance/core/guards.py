@@ -17,6 +17,10 @@ read for every invoice it acts on and compares them, just before the journal's
 ``pending`` rows are written, with what the register holds then: an invoice marked
 paid, disputed or corrected meanwhile is neither sent nor overwritten, and is reported.
 
+A new register is no exception: with no payment ever recorded and no declared date, nothing
+proves the data is fresh, so a writing run sends nothing until staff type that date (a dry run
+still shows what would go, with the same warning).
+
 Example: last payment recorded on Monday 16/11, today Wednesday 25/11, limit 5
 business days -> stale since 23/11: nothing is sent, task « Mettre à jour les encaissements ».
 """
@@ -60,8 +64,12 @@ def payment_freshness(register: Register, synthese: RawTab | None, today: date, 
     recorded = [i.paid_on for i in register.invoices if i.paid_on and i.paid_on <= today]
     candidates = [d for d in (max(recorded, default=None), declared_up_to(synthese), register.payments_up_to) if d]
     up_to = max(candidates, default=None)
-    if not max_age or up_to is None:
+    if not max_age:
         return Freshness(up_to, False)
+    if up_to is None:  # a new register: no payment ever recorded, no date declared, so no evidence at all
+        return Freshness(None, True, f"aucun règlement saisi et pas de date « {FRESHNESS_LABEL} » : aucune "
+                                     f"relance envoyée tant que vous n'avez pas indiqué jusqu'à quelle date les "
+                                     f"règlements reçus sont saisis (tapez-la dans Synthèse › {FRESHNESS_LABEL})")
     age = business_days_between(calendar, up_to, today)
     if age <= max_age:
         return Freshness(up_to, False)

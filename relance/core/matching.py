@@ -200,7 +200,7 @@ def _after(matcher: Matcher, result: Match) -> Matcher:
 
 
 def _open(invoice: Invoice) -> bool:
-    return invoice.status not in ("Payée", "Annulée") and invoice.remaining > ZERO
+    return not invoice.closed
 
 
 def _allocate(tx: Transaction, invoices: list[Invoice]) -> Match:

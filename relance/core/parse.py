@@ -14,7 +14,7 @@ invoice, a client without a usable email is kept (a later rule decides what to d
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
@@ -115,26 +115,32 @@ def _rows(tab: schema.Tab, raw: RawTab | None, problems: list[RowProblem], *, re
             yield row
 
 
-def parse_register(tabs: RawTabs, timezone: str = "Europe/Paris") -> tuple[Register, list[RowProblem]]:
-    """Read every tab; return the register of healthy rows and the problems."""
+def parse_register(tabs: RawTabs, timezone: str = "Europe/Paris",
+                   today: date | None = None) -> tuple[Register, list[RowProblem]]:
+    """Read every tab; return the register of healthy rows and the problems.
+
+    With `today` (the run's day), dates are also checked against it: an invoice issued after today, or
+    any date more than `cells.FUTURE_YEARS` years ahead, is a problem on its row, never a crash later."""
     with paused_gc():
-        return _parse(tabs, timezone)
+        return _parse(tabs, timezone, today)
 
 
-def _parse(tabs: RawTabs, timezone: str) -> tuple[Register, list[RowProblem]]:
+def _parse(tabs: RawTabs, timezone: str, today: date | None) -> tuple[Register, list[RowProblem]]:
     problems: list[RowProblem] = []
     clients, blocked = _clients(tabs, problems)
     owners: dict[str, str] = {}  # every invoice number of Factures -> its client code, healthy row or not
-    invoices = _invoices(tabs, clients, blocked, problems, owners)
-    journal = tuple(_journal(tabs, problems, ZoneInfo(timezone), owners, clients.keys() | blocked.keys()))
+    invoices = _invoices(tabs, clients, blocked, problems, owners, today)
+    held: dict[str, str] = {}  # invoice -> why another tab holds it (the invoice itself read fine)
+    journal = tuple(_journal(tabs, problems, ZoneInfo(timezone), owners, clients.keys() | blocked.keys(),
+                             today, held))
     tasks = tuple(_tasks(tabs, problems))
-    unreadable: dict[str, int] = {}  # invoice -> first Échéanciers row that cannot be read
-    instalments = tuple(_instalments(tabs, problems, unreadable))
-    if unreadable:  # a plan with a row missing would claim the wrong instalments: hold the invoice
-        for number, where in unreadable.items():
-            problems.append(RowProblem("Factures", None, "N° facture", f"échéancier illisible (Échéanciers ligne "
-                                       f"{where}) : aucune relance tant que ce n'est pas corrigé", None, number))
-        invoices = tuple(i for i in invoices if i.number not in unreadable)
+    instalments = tuple(_instalments(tabs, problems, held))
+    if held:  # e.g. a plan with a row missing would claim the wrong instalments: hold the invoice
+        rows = {i.number: i.row for i in invoices}
+        for number, why in held.items():
+            problems.append(RowProblem("Factures", rows.get(number), "N° facture", f"{why} : aucune relance tant "
+                                       f"que ce n'est pas corrigé", None, number))
+        invoices = tuple(i for i in invoices if i.number not in held)
     register = Register(invoices, clients, journal, tasks, instalments)
     from relance.core.inbound import bounced_view  # a bounced Email is no email (inbound.py)
     from relance.core.receipts import bank_view, read_receipts  # bank credits count at once (receipts.py)
@@ -209,7 +215,7 @@ def _kind_from(row: _Row, siren: str, segment: str) -> str:
 
 
 def _invoices(tabs: RawTabs, clients: dict[str, Client], blocked: dict[str, str],
-              problems: list[RowProblem], owners: dict[str, str]) -> tuple[Invoice, ...]:
+              problems: list[RowProblem], owners: dict[str, str], today: date | None) -> tuple[Invoice, ...]:
     candidates: list[Invoice] = []
     first: dict[str, int] = {}  # number -> its row
     duplicates: dict[str, list[int]] = {}  # number -> every row holding it, when more than one
@@ -245,6 +251,7 @@ def _invoices(tabs: RawTabs, clients: dict[str, Client], blocked: dict[str, str]
             row.problem("paid", f"montant réglé négatif ({paid})")
         issued = row.read("issued", cells.parse_date, fatal=False)
         paid_on = row.read("paid_on", cells.parse_date)
+        _check_dates(row, issued, due, paid_on, today)
         status = row.read("status", cells.parse_choice, schema.STATUSES, cells.STATUS_ALIASES)
         currency = (row.text("currency") or "EUR").upper()
         if len(currency) != 3 or not currency.isalpha():
@@ -264,6 +271,20 @@ def _invoices(tabs: RawTabs, clients: dict[str, Client], blocked: dict[str, str]
     return tuple(i for i in candidates if i.number not in duplicates)
 
 
+def _check_dates(row: _Row, issued: date | None, due: date | None, paid_on: date | None,
+                 today: date | None) -> None:
+    """Dates that contradict each other or the calendar: 364 days of penalties must never come from a typo."""
+    if issued and due and due < issued:
+        row.problem("due", f"échéance {due:%d/%m/%Y} antérieure à la date de facture {issued:%d/%m/%Y}")
+    if today is None:
+        return
+    if issued and issued > today:
+        row.problem("issued", f"facture datée du {issued:%d/%m/%Y}, après aujourd'hui ({today:%d/%m/%Y})")
+    for key, day in (("due", due), ("paid_on", paid_on)):
+        if day and not cells.plausible(day, today):
+            row.problem(key, f"date improbable « {day:%d/%m/%Y} » (plus de {cells.FUTURE_YEARS} ans après aujourd'hui)")
+
+
 def _timestamp(row: _Row, tz: ZoneInfo) -> datetime | None:
     value = row.read("timestamp", cells.parse_datetime, fatal=False)
     if value is None:
@@ -276,7 +297,7 @@ _JOURNAL_STATUSES = {"pending": "pending", "sent": "sent", "failed": "failed", "
 
 
 def _journal(tabs: RawTabs, problems: list[RowProblem], tz: ZoneInfo, owners: dict[str, str],
-             codes: set[str]) -> Iterator[JournalEntry]:
+             codes: set[str], today: date | None, held: dict[str, str]) -> Iterator[JournalEntry]:
     """Journal rows. A staff row (no bot key) is a ``manual`` row whatever its Statut says (blank, « Manuel »,
     « appel fait »), and one naming an invoice belongs to that invoice's client even when its Client cell is
     blank or holds an old code: a promise logged that way must hold the reminders, not be ignored."""
@@ -289,6 +310,10 @@ def _journal(tabs: RawTabs, problems: list[RowProblem], tz: ZoneInfo, owners: di
             timestamp = _timestamp(row, tz)
             if type(serial) is float and timestamp is not None:
                 stamps[serial] = timestamp
+        if timestamp is not None and today is not None and not cells.plausible(timestamp.date(), today):
+            row.problem("timestamp", f"date improbable « {timestamp:%d/%m/%Y} » (plus de {cells.FUTURE_YEARS} ans "
+                        f"après aujourd'hui) : ligne ignorée pour les délais entre relances", fatal=False)
+            timestamp = None  # a contact « in 2090 » would hold the client's reminders for ever
         status, key, client = row.text("status").lower(), row.text("key"), row.text("client")
         status = _JOURNAL_STATUSES.get(schema.normalise(status), status)
         if status not in _JOURNAL_STATUSES.values() and not key and not row.text("message_id"):
@@ -299,6 +324,14 @@ def _journal(tabs: RawTabs, problems: list[RowProblem], tz: ZoneInfo, owners: di
                 row.problem("invoice" if row.invoice else "client", "ligne manuelle rattachée à aucune facture ni "
                             "aucun client connus : sans effet tant que N° facture ou Client n'est pas corrigé",
                             fatal=False)
+            absurd = cells.implausible_date_in(row.text("comment"), today)
+            if absurd:  # « promesse 31/12/9999 »: the row is left out and what it names is held for a human
+                row.problem("comment", f"date improbable « {absurd} » dans le commentaire")
+                why = f"ligne manuelle Journal!{row.number} : date improbable « {absurd} »"
+                for number, owner in owners.items() if not row.invoice else ((row.invoice, client),):
+                    if number == row.invoice or owner == client:
+                        held.setdefault(number, why)
+                continue
         yield JournalEntry(timestamp=timestamp, invoice=row.text("invoice"), client=client,
                            stage=row.text("stage"), channel=row.text("channel").lower(),
                            recipient=row.text("recipient"), subject=row.text("subject"),
@@ -327,7 +360,7 @@ def _tasks(tabs: RawTabs, problems: list[RowProblem]) -> Iterator[Task]:
                    row=row.number)
 
 
-def _instalments(tabs: RawTabs, problems: list[RowProblem], unreadable: dict[str, int]) -> Iterator[Instalment]:
+def _instalments(tabs: RawTabs, problems: list[RowProblem], held: dict[str, str]) -> Iterator[Instalment]:
     for row in _rows(schema.ECHEANCIERS, tabs.get("Échéanciers"), problems, required=False):
         row.invoice = row.text("invoice") or None
         due = row.read("date", cells.parse_date)
@@ -335,7 +368,7 @@ def _instalments(tabs: RawTabs, problems: list[RowProblem], unreadable: dict[str
         number = row.read("number", cells.parse_amount)
         paid = row.read("paid", cells.parse_bool, False)
         if row.bad and row.invoice:
-            unreadable.setdefault(row.invoice, row.number)
+            held.setdefault(row.invoice, f"échéancier illisible (Échéanciers ligne {row.number})")
         if row.bad or due is None or amount is None or not row.invoice:
             continue
         yield Instalment(row.invoice, int(number or 0), due, amount, bool(paid), row.number)

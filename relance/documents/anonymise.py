@@ -16,6 +16,13 @@ What is erased (set empty), in every tab:
 - Journal: Destinataire and Commentaire of every row about the client or its invoices.
 Codes, invoice numbers, dates, amounts, stages and statuses stay.
 
+Retention (``[retention]`` in config.toml): personal data is kept while a claim could still be brought,
+``b2b_years`` (5, C. com. L110-4) or ``b2c_years`` (2, C. consom. L218-2) after the client's last payment
+or contact. So a cutoff younger than the shorter retention is refused, a cutoff in the future is an
+error, each client still inside its own retention is kept (and the command says until when), and a
+client with a formal notice (mise en demeure) about an invoice that is not closed in the register keeps
+everything: that notice is the proof of an open claim.
+
 This module is pure: it computes `Redaction`s (which rows, which columns) and previews the cells
 they change; the backend's `redact` (the one verb allowed to write staff columns) applies them.
 .eml files and letters on disk are not touched: `personal_files` lists them for a human to delete.
@@ -29,6 +36,7 @@ from datetime import date
 from pathlib import Path
 
 from relance.core import cells, schema
+from relance.core.law.prescription import add_years
 from relance.core.model import Invoice, RawTabs, Register, RowProblem
 
 ANONYMOUS_NAME = "Client anonymisé"
@@ -81,6 +89,49 @@ def eligible_clients(register: Register, problems: Iterable[RowProblem], before:
         if all(day is not None and day < before for day in closed):
             codes.append(code)
     return sorted(codes)
+
+
+class CutoffError(ValueError):
+    """A --before date that would erase data still needed (or a date in the future)."""
+
+
+def check_cutoff(before: date, today: date, b2b_years: int, b2c_years: int) -> None:
+    """Refuse a cutoff in the future or younger than the shorter retention (CutoffError, in French)."""
+    if before > today:
+        raise CutoffError(f"--before {before:%d/%m/%Y} est dans le futur (aujourd'hui : {today:%d/%m/%Y}).")
+    latest = add_years(today, -min(b2b_years, b2c_years))
+    if before > latest:
+        raise CutoffError(f"--before {before:%d/%m/%Y} trop récent : les données d'un client sont conservées "
+                          f"{b2c_years} an(s) (particulier) ou {b2b_years} an(s) (entreprise) après son dernier "
+                          f"paiement ou contact, tant qu'une action en paiement reste possible ; choisissez une "
+                          f"date au plus tard le {latest:%d/%m/%Y} (réglable dans [retention]).")
+
+
+def kept_clients(register: Register, codes: Iterable[str], today: date, b2b_years: int, b2c_years: int,
+                 formal_stages: Iterable[str] = ("demeure",)) -> dict[str, str]:
+    """Clients of `codes` whose data must stay, with the reason shown to staff."""
+    formal = set(formal_stages)
+    kept: dict[str, str] = {}
+    for code in codes:
+        client = register.clients[code]
+        invoices = [i for i in register.invoices if i.client == code]
+        numbers = {i.number for i in invoices}
+        entries = [e for e in register.journal if e.client == code or e.invoice in numbers]
+        open_notice = next((e for e in entries if e.stage in formal and e.status == "sent"
+                            and e.invoice and (e.invoice not in numbers or _closed_on(
+                                next(i for i in invoices if i.number == e.invoice)) is None)), None)
+        if open_notice:
+            kept[code] = (f"mise en demeure de {open_notice.invoice} (Journal ligne {open_notice.row}) pour une "
+                          f"créance non soldée dans le registre : preuve conservée")
+            continue
+        days = [d for d in [*(i.paid_on for i in invoices), *(_closed_on(i) for i in invoices),
+                            *(e.day for e in entries)] if d]
+        years = b2b_years if client.b2b else b2c_years
+        until = add_years(max(days), years) if days else None
+        if until and until >= today:
+            kept[code] = (f"conservé jusqu'au {until:%d/%m/%Y} : {years} an(s) après le dernier paiement ou "
+                          f"contact ({max(days):%d/%m/%Y}), délai pendant lequel une action reste possible")
+    return kept
 
 
 def redactions(register: Register, codes: Iterable[str]) -> list[Redaction]:

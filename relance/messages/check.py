@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+import re
 from pathlib import Path
 
 from relance.core.law.claims import Claims
@@ -107,3 +108,38 @@ def check_journal_stages(register: Register, policy: Policy) -> list[RowProblem]
     index = JournalIndex(register.journal, policy.stage_names())
     return [RowProblem("Journal", None, "Étape", f"{number} : {unknown_stage_alert(names)}")
             for number, names in sorted(index.unknown.items())]
+
+
+_EXAMPLE_DOMAIN = re.compile(r"@(?:[\w-]+\.)*example\.(?:fr|com|org|net)\b", re.I)
+
+
+def check_identity(policy: Policy) -> list[RowProblem]:
+    """The creditor identity must be the user's own before anything is signed with it.
+
+    Why: `relance init` and the demo write a sample `[company]` (Atelier Dupont SARL, SIREN 123456789,
+    compta@example.fr). A formal notice with a fake SIREN is worthless and replies to example.fr are
+    lost, so `check` fails until these are replaced; the demo, which never runs `check`, keeps them."""
+    from relance.core.cells import company_number
+    from relance.core.config import CompanyConfig
+    sample, company, where = CompanyConfig(), policy.company, Path(policy.source).name
+    problems = []
+
+    def problem(key: str, message: str) -> None:
+        problems.append(RowProblem(where, None, key, message))
+
+    if company.siren == sample.siren:
+        problem("[company] siren", f"SIREN d'exemple « {sample.siren} » : indiquez le SIREN de votre entreprise")
+    elif not company_number(company.siren):
+        problem("[company] siren", f"SIREN « {company.siren} » invalide (9 chiffres, clé de Luhn) : vérifiez-le")
+    if company.name == sample.name:
+        problem("[company] name", f"raison sociale d'exemple « {sample.name} » : indiquez la vôtre")
+    if company.address == sample.address:
+        problem("[company] address", "adresse d'exemple : indiquez l'adresse de votre entreprise")
+    addresses = [("[company] email", company.email), ("[mail] from", policy.mail.sender)]
+    if policy.mail.mailer == "smtp":
+        addresses.append(("[mail] smtp_user", policy.mail.smtp_user))
+    for key, value in addresses:
+        if _EXAMPLE_DOMAIN.search(value or ""):
+            problem(key, f"adresse d'exemple « {value} » : les réponses des clients seraient perdues ; "
+                         f"indiquez votre adresse")
+    return problems

@@ -59,7 +59,7 @@ def import_statement(policy: Policy, path: Path, *, today: date, backend: Backen
     lock.acquire()
     try:
         raw = backend.load()
-        register, _ = parse_register(raw, policy.schedule.timezone)
+        register, _ = parse_register(raw, policy.schedule.timezone, today)
         known = {r.transaction for r in read_receipts(raw.get(TAB.name), [])}
         fresh, seen = [], set()
         report = ImportReport(statement.source, statement.end, len(statement.transactions),

@@ -43,7 +43,7 @@ def send_digest(policy: Policy, *, today: date, backend: Backend | None = None, 
         raise DigestRefused("aucun destinataire : renseignez [digest] to dans config.toml")
     backend = backend or open_backend(policy)
     raw = backend.load()
-    register, _ = parse_register(raw, policy.schedule.timezone)
+    register, _ = parse_register(raw, policy.schedule.timezone, today)
     refused = check_recipient(policy.digest.to, register)
     if refused:
         raise DigestRefused(refused)

@@ -65,7 +65,7 @@ def read_mail(policy: Policy, *, today: date, backend: Backend | None = None,
     lock = run_lock(backend)
     lock.acquire()
     try:
-        register, _ = parse_register(backend.load(), policy.schedule.timezone)
+        register, _ = parse_register(backend.load(), policy.schedule.timezone, today)
         known = {e.key for e in register.journal} | {t.key for t in register.tasks}
         index = message_index(register)
         with mailbox:
