@@ -145,7 +145,7 @@ class SheetPatch:
             number = int(found.group(1)) if found else number + 1
             self.spans.append((number, row.start(), row.end()))
         self.index = {n: i for i, (n, _, _) in enumerate(self.spans)}
-        self.rows: dict[int, Any] = {}  # parsed (and so possibly changed) rows
+        self.rows: dict[int, dict[int, Any]] = {}  # row -> column -> value to write
         self.last_row = self.spans[-1][0] if self.spans else 0
         self.formula_removed = False
         self.max_row, self.max_col = 0, 0
@@ -175,57 +175,58 @@ class SheetPatch:
             self.tree.remove(merges)
 
     # -- cells --------------------------------------------------------------------------
-    def _row(self, number: int):
-        row = self.rows.get(number)
-        if row is not None:
-            return row
+    def set(self, number: int, column: int, value: Any) -> None:
+        """Store `value` at (row, column) as data; None or '' clears the value, the format stays.
+
+        Recorded here, applied row by row when the part is serialised (`_body`): a write of every
+        invoice's bot columns never holds more than one parsed row in memory."""
+        self.rows.setdefault(number, {})[column] = value
+        if value is not None and value != "":
+            self.max_row, self.max_col = max(self.max_row, number), max(self.max_col, column)
+            self.last_row = max(self.last_row, number)
+
+    def _parse_row(self, number: int) -> Any:
         if number in self.index:
             _, start, end = self.spans[self.index[number]]
             row = etree.fromstring(self.wrapper + self.body[start:end] + b"</sheetData>", _PARSER)[0]
             row.set("r", str(number))
-        else:
-            row = etree.Element(q("row"), r=str(number))
-        self.rows[number] = row
-        return row
+            return row
+        return etree.Element(q("row"), r=str(number))
 
-    def _cell(self, number: int, column: int, create: bool = True):
-        if not create and number not in self.rows and number not in self.index:
-            return None
-        row = self._row(number)
+    def _apply_row(self, number: int, edits: dict[int, Any]) -> bytes:
+        row = self._parse_row(number)
         row.attrib.pop("spans", None)  # a hint only; stale once a cell is added
+        found: dict[int, Any] = {}
         position = 0
-        for index, cell in enumerate(row.iterchildren(q("c"))):
+        for cell in row.iterchildren(q("c")):
             ref = cell.get("r")
-            at = split_ref(ref)[1] if ref else position + 1
+            position = split_ref(ref)[1] if ref else position + 1
             if not ref:
-                cell.set("r", f"{get_column_letter(at)}{number}")
-            if at == column:
-                return cell
-            if at > column:
-                if not create:
-                    return None
-                new = etree.Element(q("c"), r=f"{get_column_letter(column)}{number}")
-                cell.addprevious(new)
-                return new
-            position = at
-        if not create:
-            return None
-        return etree.SubElement(row, q("c"), r=f"{get_column_letter(column)}{number}")
+                cell.set("r", f"{get_column_letter(position)}{number}")
+            found[position] = cell
+        for column, value in sorted(edits.items()):
+            cell = found.get(column)
+            if cell is None:
+                if value is None or value == "":
+                    continue  # clearing a cell that does not exist: nothing to do
+                cell = etree.Element(q("c"), r=f"{get_column_letter(column)}{number}")
+                after = [c for c in found if c > column]
+                if after:
+                    found[min(after)].addprevious(cell)
+                else:
+                    row.append(cell)
+                found[column] = cell
+            self._write(cell, value)
+        return etree.tostring(row, encoding="UTF-8", xml_declaration=False)
 
-    def set(self, number: int, column: int, value: Any) -> None:
-        """Store `value` at (row, column) as data; None or '' clears the value, the format stays."""
-        blank = value is None or value == ""
-        cell = self._cell(number, column, create=not blank)
-        if cell is None:  # clearing a cell that does not exist: nothing to do
-            return
+    def _write(self, cell: Any, value: Any) -> None:
         for child in list(cell):
             if child.tag == q("f"):
                 self.formula_removed = True
             cell.remove(child)
         cell.attrib.pop("t", None)
-        self.max_row, self.max_col = max(self.max_row, number), max(self.max_col, column)
         base = int(cell.get("s") or 0)
-        if blank:
+        if value is None or value == "":
             return
         if isinstance(value, bool):
             cell.set("t", "b")
@@ -255,7 +256,7 @@ class SheetPatch:
         etree.SubElement(cell, q("v")).text = text
 
     def _body(self) -> bytes:
-        """The rows: untouched ones copied, changed ones serialised, new ones in row order."""
+        """The rows: untouched ones copied as bytes, changed ones patched, new ones in row order."""
         if not self.rows:
             return self.body
         new = sorted(n for n in self.rows if n not in self.index)
@@ -263,21 +264,17 @@ class SheetPatch:
         for number, start, end in self.spans:
             inserted = []
             while pending < len(new) and new[pending] < number:
-                inserted.append(self._serialise(self.rows[new[pending]]))
+                inserted.append(self._apply_row(new[pending], self.rows[new[pending]]))
                 pending += 1
             if inserted or number in self.rows:
                 parts += [self.body[position:start], *inserted]
                 position = start
             if number in self.rows:
-                parts.append(self._serialise(self.rows[number]))
+                parts.append(self._apply_row(number, self.rows[number]))
                 position = end
         parts.append(self.body[position:])
-        parts += [self._serialise(self.rows[n]) for n in new[pending:]]
+        parts += [self._apply_row(n, self.rows[n]) for n in new[pending:]]
         return b"".join(parts)
-
-    @staticmethod
-    def _serialise(row: Any) -> bytes:
-        return etree.tostring(row, encoding="UTF-8", xml_declaration=False)
 
     def to_bytes(self) -> bytes:
         dimension = self.tree.find(q("dimension"))
@@ -462,10 +459,10 @@ class Package:
 
     # -- save ---------------------------------------------------------------------------
     def save(self, target: str | Path) -> None:
-        if any(s.formula_removed for s in self.sheets.values()):
-            self.drop_calc_chain()
         for title, patch in self.sheets.items():
             self.changed[self.part_of(title)] = patch.to_bytes()
+        if any(s.formula_removed for s in self.sheets.values()):
+            self.drop_calc_chain()
         if self.styles.changed and self.styles_part:
             self.changed[self.styles_part] = self.styles.to_bytes()
         if self.workbook_part in self.changed:
