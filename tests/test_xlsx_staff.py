@@ -161,3 +161,24 @@ def test_round_trip_on_a_workbook_saved_by_libreoffice(workdir, tmp_path):
     rows = (tmp_path / "csv" / "registre.csv").read_text(encoding="latin-1").splitlines()
     assert rows[1].startswith("F1,C1") and ",100," in rows[1]
     assert rows[2].startswith("F2,C1") and "Relance renforc" in rows[2]  # LibreOffice reads our cells
+
+
+def test_rows_append_below_the_last_value_whatever_formatted_empty_rows_follow(workdir):
+    from benchmarks.xlsx_cost import cleared_register
+    from relance.adapters.backends import Changes
+    from relance.adapters.backends.xlsx import XlsxBackend
+    path = workdir / "registre.xlsx"
+    cleared_register(path, 3000)  # Journal: 3 rows, then 3 000 formatted empty rows
+    backend = XlsxBackend(path)
+    backend.apply(Changes(journal=({"invoice": "N1", "status": "manual", "key": "n1"},)))
+    sheet = openpyxl.load_workbook(path)["Journal"]
+    assert sheet["B5"].value == "N1" and sheet.max_row == 3004  # right below, the formatting kept
+    assert sheet["A3000"].style_id == sheet["A6"].style_id != 0
+
+
+def test_a_register_past_the_size_limit_is_refused_before_anything_is_read(workdir, monkeypatch):
+    xlsx_register(workdir, [inv("F1")])
+    monkeypatch.setenv("RELANCE_XLSX_MAX_MB", "0.001")
+    result = invoke("run", "--config", workdir / "config.toml", "--date", TODAY.isoformat())
+    assert result.exit_code == 1 and "RELANCE_XLSX_MAX_MB" in result.output and "Traceback" not in result.output
+    assert not (workdir / "outbox").exists()
