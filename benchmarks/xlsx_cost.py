@@ -24,7 +24,6 @@ import time
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 TODAY = date(2026, 11, 25)
 

@@ -23,7 +23,7 @@ from lxml import etree
 
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
-from relance.adapters.backends.xlsx_patch import _PARSER, SheetPatch, Styles
+from relance.adapters.backends.xlsx_sheet import _PARSER, SheetPatch, Styles
 from relance.core.model import RawTab
 
 
