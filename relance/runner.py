@@ -330,13 +330,21 @@ def check_guards(raw: RawTabs, register: Register, policy: Policy, today: date,
 def journal_memory(raw: RawTabs, register: Register, policy: Policy, report: RunReport) -> memory.Verdict:
     """Gather the evidence (the bot's record, the sent copies on disk); relance/core/memory.py decides."""
     from relance.adapters.backends.sent_copies import sent_keys
-    record = memory.read(raw.get(memory.TAB))
-    verdict = memory.check(record, register.journal, sent_keys(policy.resolve(policy.mail.outbox)))
+    verdict = memory.check(memory.read(raw.get(memory.TAB)), register.journal,
+                           sent_keys(policy.resolve(policy.mail.outbox)))
     if verdict.message:
         report.notes.append(verdict.message)
     if verdict.refused:
         report.problems.append(RowProblem("Journal", None, None, verdict.message))
     return verdict
+
+
+def journal_memory_problems(raw: RawTabs, register: Register, policy: Policy) -> list[RowProblem]:
+    """For `relance check`: the journal-memory refusal a run would meet, as a problem."""
+    from relance.adapters.backends.sent_copies import sent_keys
+    verdict = memory.check(memory.read(raw.get(memory.TAB)), register.journal,
+                           sent_keys(policy.resolve(policy.mail.outbox)))
+    return [RowProblem("Journal", None, None, verdict.message)] if verdict.refused else []
 
 
 def remember(backend: Backend, raw: RawTabs, verdict: memory.Verdict, register: Register,

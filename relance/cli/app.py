@@ -144,9 +144,11 @@ def check(config: Path = ConfigOption,
 
     from relance.messages.check import check_rates, check_templates
     from relance.cli.console import console, print_problems
+    from relance.runner import journal_memory_problems
     policy = _policy(config)
-    _, register, problems = _load(policy)
-    problems = list(problems) + check_templates(policy) + check_rates(register, policy, _today(policy))
+    _, raw, register, problems = _read(policy)
+    problems = list(problems) + journal_memory_problems(raw, register, policy)  # a journal that went missing
+    problems += check_templates(policy) + check_rates(register, policy, _today(policy))
     if as_json:
         console.print_json(json.dumps([{"tab": p.tab, "row": p.row, "column": p.column, "cell": p.cell,
                                         "message": p.message, "text": str(p)} for p in problems]))
