@@ -327,11 +327,15 @@ def check_guards(raw: RawTabs, register: Register, policy: Policy, today: date,
     return tuple(banner), fresh.up_to
 
 
-def journal_memory(raw: RawTabs, register: Register, policy: Policy, report: RunReport) -> memory.Verdict:
+def journal_verdict(raw: RawTabs, register: Register, policy: Policy) -> memory.Verdict:
     """Gather the evidence (the bot's record, the sent copies on disk); relance/core/memory.py decides."""
     from relance.adapters.backends.sent_copies import sent_keys
-    verdict = memory.check(memory.read(raw.get(memory.TAB)), register.journal,
-                           sent_keys(policy.resolve(policy.mail.outbox)))
+    return memory.check(memory.read(raw.get(memory.TAB)), register.journal,
+                        sent_keys(policy.resolve(policy.mail.outbox)))
+
+
+def journal_memory(raw: RawTabs, register: Register, policy: Policy, report: RunReport) -> memory.Verdict:
+    verdict = journal_verdict(raw, register, policy)
     if verdict.message:
         report.notes.append(verdict.message)
     if verdict.refused:
@@ -341,9 +345,7 @@ def journal_memory(raw: RawTabs, register: Register, policy: Policy, report: Run
 
 def journal_memory_problems(raw: RawTabs, register: Register, policy: Policy) -> list[RowProblem]:
     """For `relance check`: the journal-memory refusal a run would meet, as a problem."""
-    from relance.adapters.backends.sent_copies import sent_keys
-    verdict = memory.check(memory.read(raw.get(memory.TAB)), register.journal,
-                           sent_keys(policy.resolve(policy.mail.outbox)))
+    verdict = journal_verdict(raw, register, policy)
     return [RowProblem("Journal", None, None, verdict.message)] if verdict.refused else []
 
 
