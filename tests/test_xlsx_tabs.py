@@ -80,3 +80,14 @@ def test_tab_matching_rules():
     title, note = match_tab(["Log"], schema.JOURNAL)
     assert title == "Log" and "Log" in note
     assert match_tab(["Taches"], schema.TACHES) == ("Taches", None)  # accents aside, the canonical name
+
+
+def test_a_corrupt_sheet_inside_a_valid_zip_is_a_sentence_not_a_traceback(workdir):
+    path = xlsx_register(workdir, [inv("F1")])
+    with zipfile.ZipFile(path) as source:
+        items = [(info, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w") as out:
+        for info, data in items:
+            out.writestr(info, data[:len(data) // 2] if info.filename == "xl/worksheets/sheet1.xml" else data)
+    result = run(workdir)
+    assert result.exit_code == 1 and "Traceback" not in result.output and "registre.xlsx" in result.output

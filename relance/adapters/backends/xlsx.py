@@ -179,6 +179,15 @@ class XlsxBackend:
     def apply(self, changes: Changes) -> ApplyReport:
         if not changes:
             return ApplyReport()
+        try:
+            return self._apply(changes)
+        except (BackendError, OSError):
+            raise
+        except Exception as exc:  # a sheet part lxml cannot read, …: a sentence, never a traceback
+            raise BackendError(f"{self.path.name} : écriture impossible ({type(exc).__name__} : {exc}) ; le classeur "
+                               f"n'a pas été modifié, le prochain passage reprendra à partir du journal.") from None
+
+    def _apply(self, changes: Changes) -> ApplyReport:
         from relance.adapters.backends.xlsx_cells import TabWriter, merge_conflicts
         self.check_unlocked()
         current = self.load(WRITTEN_TABS, keys_only=True)
