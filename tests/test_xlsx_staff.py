@@ -182,3 +182,23 @@ def test_a_register_past_the_size_limit_is_refused_before_anything_is_read(workd
     result = invoke("run", "--config", workdir / "config.toml", "--date", TODAY.isoformat())
     assert result.exit_code == 1 and "RELANCE_XLSX_MAX_MB" in result.output and "Traceback" not in result.output
     assert not (workdir / "outbox").exists()
+
+
+def test_runs_after_runs_keep_the_package_whole_and_the_same_size(workdir):
+    """Synthèse's drawing and charts are replaced each run: no orphan part, no dangling relationship."""
+    path = xlsx_register(workdir, [inv("F1"), inv("F2", client="C2")])
+    counts = []
+    for day in (TODAY, TODAY + timedelta(days=1), TODAY + timedelta(days=2), TODAY + timedelta(days=5)):
+        assert invoke("run", "--config", workdir / "config.toml", "--date", day.isoformat()).exit_code == 0
+        found = parts(path)
+        counts.append(len(found))
+        for name in [n for n in found if n.endswith(".rels")]:
+            base = name.replace("_rels/", "").removesuffix(".rels")
+            folder = base.rsplit("/", 1)[0] if "/" in base else ""
+            for target, mode in re.findall(r'Target="([^"]+)"(?:\s+TargetMode="(\w+)")?', found[name].decode()):
+                if mode != "External":
+                    resolved = target.lstrip("/") if target.startswith("/") else \
+                        str(Path(folder, target)).replace("\\", "/")
+                    assert resolved in found, f"{name} -> {target}"
+    assert len(set(counts[1:])) == 1, counts
+    assert openpyxl.load_workbook(path)["Synthèse"]._charts  # the charts are there

@@ -159,7 +159,7 @@ class Package:
         """A free part name for `pattern` (with ``{n}``)."""
         existing = set(self.names) | set(self.changed)
         n = 1
-        while pattern.format(n=n) in existing - self.removed:
+        while pattern.format(n=n) in existing:  # never a name removed in this save: it would be skipped
             n += 1
         return pattern.format(n=n)
 
@@ -210,10 +210,11 @@ class Package:
         if self.rels_part in self.changed:
             self.changed[self.rels_part] = etree.tostring(self.rels, xml_declaration=True, encoding="UTF-8",
                                                           standalone=True)
+        removed = self.removed - set(self.changed)  # a replaced tab's rels part is removed, then rewritten
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
             written = set()
             for info in self.zip.infolist():
-                if info.filename in self.removed:
+                if info.filename in removed:
                     continue
                 data = self.changed.get(info.filename)
                 if data is None:
@@ -221,7 +222,7 @@ class Package:
                 out.writestr(info, data, compress_type=info.compress_type)
                 written.add(info.filename)
             for name, data in self.changed.items():
-                if name not in written and name not in self.removed:
+                if name not in written and name not in removed:
                     out.writestr(name, data)
 
 
