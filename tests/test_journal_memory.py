@@ -87,7 +87,7 @@ def test_journal_and_record_both_deleted_are_caught_by_the_sent_copies(workdir):
     checked = cli.invoke(app, ["check", "--config", str(workdir / "config.toml")])
     assert checked.exit_code == 1 and "Journal incomplet" in " ".join(checked.output.split())  # check says it too
     result = run(workdir, LATER)
-    assert "Journal incomplet" in " ".join(result.output.split()) and "absent(s) du journal" in result.output
+    assert "Journal incomplet" in " ".join(result.output.split()) and "absent(s) du journal" in " ".join(result.output.split())
     assert len(emls(workdir)) == 3
 
 

@@ -117,7 +117,7 @@ def test_a_formula_without_computed_value_makes_the_row_unknown_not_unpaid(workd
     assert "formule sans valeur calculée" in factures["F1"]["Alerte"]
     assert "Factures!G2" in factures["F1"]["Alerte"] or "G2" in factures["F1"]["Alerte"]
     assert "formule sans valeur calculée" in factures["F2"]["Alerte"]
-    assert "formule sans valeur" in result.output
+    assert "formule sans valeur" in " ".join(result.output.split())
 
 
 def test_bot_cells_are_written_raw_and_keep_staff_formatting(workdir):
@@ -180,7 +180,7 @@ def test_a_register_past_the_size_limit_is_refused_before_anything_is_read(workd
     xlsx_register(workdir, [inv("F1")])
     monkeypatch.setenv("RELANCE_XLSX_MAX_MB", "0.001")
     result = invoke("run", "--config", workdir / "config.toml", "--date", TODAY.isoformat())
-    assert result.exit_code == 1 and "RELANCE_XLSX_MAX_MB" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 1 and "RELANCE_XLSX_MAX_MB" in " ".join(result.output.split()) and "Traceback" not in result.output
     assert not (workdir / "outbox").exists()
 
 
