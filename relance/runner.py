@@ -294,6 +294,12 @@ def journal_memory(raw: RawTabs, register: Register, policy: Policy) -> memory.V
     return memory.check(record, register.journal, sent_keys(policy.resolve(policy.mail.outbox)))
 
 
+def journal_memory_problems(raw: RawTabs, register: Register, policy: Policy) -> list[RowProblem]:
+    """For `relance check`: the journal-memory refusal a run would meet, as a problem."""
+    verdict = journal_memory(raw, register, policy)
+    return [RowProblem("Journal", None, None, verdict.message)] if verdict.refused else []
+
+
 def remember(backend: Backend, raw: RawTabs, verdict: memory.Verdict, register: Register,
              report: RunReport) -> dict:
     """The « Mémoire » tab after this run, for backends that keep it (`keeps_memory`)."""

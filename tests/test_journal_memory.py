@@ -87,8 +87,10 @@ def test_journal_rows_removed_with_the_outbox_gone_are_caught_by_the_record(work
 def test_journal_and_record_both_deleted_are_caught_by_the_sent_copies(workdir):
     path = first_run(workdir)
     edit(path, lambda wb: (wb.remove(wb["Journal"]), wb.remove(wb[memory.TAB])))
+    checked = cli.invoke(app, ["check", "--config", str(workdir / "config.toml")])
+    assert checked.exit_code == 1 and "Journal incomplet" in " ".join(checked.output.split())  # check says it too
     result = run(workdir, LATER)
-    assert "Journal incomplet" in " ".join(result.output.split()) and "absent(s) du journal" in result.output
+    assert "Journal incomplet" in " ".join(result.output.split()) and "absent(s) du journal" in " ".join(result.output.split())
     assert len(emls(workdir)) == 3
 
 

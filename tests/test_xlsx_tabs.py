@@ -15,6 +15,11 @@ from test_xlsx_staff import inv
 cli = CliRunner()
 
 
+def flat(result):
+    """The output with rich's line wrapping undone."""
+    return " ".join(result.output.split())
+
+
 def run(workdir):
     return cli.invoke(app, ["run", "--config", str(workdir / "config.toml"), "--date", TODAY.isoformat()])
 
@@ -69,7 +74,7 @@ def test_an_ambiguous_register_is_refused_with_the_tabs_named(workdir):
     workbook.save(path)
     result = run(workdir)
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "'Journal'" in result.output and "'JOURNAL '" in result.output
+    assert "'Journal'" in flat(result) and "'JOURNAL '" in flat(result)
     assert not (workdir / "outbox").exists() or not list((workdir / "outbox").glob("*.eml"))
 
 
@@ -80,3 +85,15 @@ def test_tab_matching_rules():
     title, note = match_tab(["Log"], schema.JOURNAL)
     assert title == "Log" and "Log" in note
     assert match_tab(["Taches"], schema.TACHES) == ("Taches", None)  # accents aside, the canonical name
+
+
+def test_a_corrupt_sheet_inside_a_valid_zip_is_a_sentence_not_a_traceback(workdir):
+    path = xlsx_register(workdir, [inv("F1")])
+    with zipfile.ZipFile(path) as source:
+        items = [(info, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w") as out:
+        for info, data in items:
+            out.writestr(info, data[:len(data) // 2] if info.filename == "xl/worksheets/sheet1.xml" else data)
+    result = run(workdir)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "registre.xlsx" in "".join(result.output.split())  # rich wraps long paths

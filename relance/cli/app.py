@@ -101,10 +101,12 @@ def check(config: Path = ConfigOption,
     from relance.messages.check import (check_clients, check_company, check_identity, check_journal_stages,
                                         check_rates, check_templates)
     from relance.cli.console import console, print_problems
+    from relance.runner import journal_memory_problems
     policy = _policy(config)
-    _, register, problems = _load(policy)
+    _, raw, register, problems = _read(policy)
     today = _today(policy)
-    problems = (list(problems) + check_identity(policy) + check_company(policy) + check_templates(policy)
+    problems = (list(problems) + journal_memory_problems(raw, register, policy)  # a journal that went missing
+                + check_identity(policy) + check_company(policy) + check_templates(policy)
                 + check_rates(register, policy, today) + check_clients(policy, register, today)
                 + check_journal_stages(register, policy))
     if as_json:

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from lxml import etree
-from openpyxl.utils.cell import range_boundaries
-
 from relance.adapters.backends import ApplyReport, Row, cells_by_key
-from relance.adapters.backends.xlsx_patch import Package, q
+from relance.adapters.backends.xlsx_patch import Package
 from relance.core import cells, schema
 from relance.core.model import RawTab, RawTabs
 
@@ -24,16 +21,8 @@ EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 
 def merged_ranges(package: Package, title: str) -> list[tuple[str, tuple[int, int, int, int]]]:
-    """Merged ranges of a tab, read by streaming unless the tab is already parsed for patching."""
-    if title in package.sheets:
-        return package.sheets[title].merged_ranges()
-    found = []
-    with package.zip.open(package.part_of(title)) as source:
-        for _, element in etree.iterparse(source, tag=q("mergeCell"), huge_tree=True):
-            ref = element.get("ref")
-            if ref:
-                found.append((ref, range_boundaries(ref)))
-    return found
+    """Merged ranges of a tab (the sheet is split, not parsed whole: see `SheetPatch`)."""
+    return package.sheet(title).merged_ranges()
 
 
 def _header(raw: RawTab | None) -> list[Any]:

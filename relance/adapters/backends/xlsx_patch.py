@@ -18,228 +18,20 @@ Every other part is copied unchanged (same bytes once decompressed).
 from __future__ import annotations
 
 import posixpath
-import re
 import zipfile
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from lxml import etree
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import column_index_from_string, get_column_letter
-from openpyxl.utils.cell import range_boundaries
-from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, to_excel
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+from relance.adapters.backends.xlsx_sheet import _PARSER, SheetPatch, Styles, q  # noqa: F401 (re-exported)
+
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT = "http://schemas.openxmlformats.org/package/2006/content-types"
 WORKSHEET_REL = REL + "/worksheet"
 WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-MAX_CELL_TEXT = 32_000  # Excel's limit is 32 767 characters per cell
-
-DATE_FORMAT = "dd/mm/yyyy"
-DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
-MONEY_FORMAT = '#,##0.00 "€"'
-
-_PARSER = etree.XMLParser(huge_tree=True, remove_blank_text=False, resolve_entities=False)
-
-
-def q(tag: str) -> str:
-    return f"{{{MAIN}}}{tag}"
-
-
-def split_ref(ref: str) -> tuple[int, int]:
-    """'AB12' -> (12, 28)."""
-    match = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?(\d+)", ref)
-    if not match:
-        raise ValueError(ref)
-    return int(match.group(2)), column_index_from_string(match.group(1).upper())
-
-
-class Styles:
-    """``xl/styles.xml``: appends the cell formats typed values need, never renumbers existing ones."""
-
-    def __init__(self, xml: bytes | None):
-        self.tree = etree.fromstring(xml, _PARSER) if xml else None
-        self.cache: dict[tuple[int, str], int] = {}
-        self.changed = False
-
-    def style_for(self, base: int, number_format: str) -> int:
-        """A cell format like `base` (font, fill, border kept) showing `number_format`."""
-        if self.tree is None:
-            return base
-        if (base, number_format) in self.cache:
-            return self.cache[(base, number_format)]
-        xfs = self.tree.find(q("cellXfs"))
-        if xfs is None or not len(xfs):
-            return base
-        format_id = self._number_format(number_format)
-        template = xfs[base] if base < len(xfs) else xfs[0]
-        if template.get("numFmtId") == str(format_id):
-            self.cache[(base, number_format)] = base
-            return base
-        xf = etree.fromstring(etree.tostring(template))
-        xf.set("numFmtId", str(format_id))
-        xf.set("applyNumberFormat", "1")
-        xfs.append(xf)
-        xfs.set("count", str(len(xfs)))
-        self.changed = True
-        self.cache[(base, number_format)] = len(xfs) - 1
-        return len(xfs) - 1
-
-    def _number_format(self, code: str) -> int:
-        numfmts = self.tree.find(q("numFmts"))
-        if numfmts is None:
-            numfmts = etree.Element(q("numFmts"))
-            self.tree.insert(0, numfmts)
-        for item in numfmts:
-            if item.get("formatCode") == code:
-                return int(item.get("numFmtId"))
-        new_id = max([163] + [int(i.get("numFmtId")) for i in numfmts]) + 1
-        etree.SubElement(numfmts, q("numFmt"), numFmtId=str(new_id), formatCode=code)
-        numfmts.set("count", str(len(numfmts)))
-        self.changed = True
-        return new_id
-
-    def to_bytes(self) -> bytes:
-        return etree.tostring(self.tree, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-class SheetPatch:
-    """One worksheet part, parsed once; cells set in place, every other element untouched."""
-
-    def __init__(self, xml: bytes, styles: Styles, epoch: datetime):
-        self.tree = etree.fromstring(xml, _PARSER)
-        self.styles, self.epoch = styles, epoch
-        self.data = self.tree.find(q("sheetData"))
-        if self.data is None:
-            raise ValueError("feuille sans sheetData")
-        self.rows: dict[int, Any] = {}
-        number = 0
-        for row in self.data.iterchildren(q("row")):
-            number = int(row.get("r") or number + 1)
-            row.set("r", str(number))
-            self.rows[number] = row
-        self.last_row = number
-        self.formula_removed = False
-        self.max_row, self.max_col = 0, 0
-
-    # -- merged cells -------------------------------------------------------------------
-    def merged_ranges(self) -> list[tuple[str, tuple[int, int, int, int]]]:
-        """(ref, (min_col, min_row, max_col, max_row)) of every merged range."""
-        merges = self.tree.find(q("mergeCells"))
-        if merges is None:
-            return []
-        return [(m.get("ref"), range_boundaries(m.get("ref"))) for m in merges if m.get("ref")]
-
-    def unmerge(self, refs: Iterable[str]) -> None:
-        merges = self.tree.find(q("mergeCells"))
-        gone = set(refs)
-        if merges is None or not gone:
-            return
-        for item in list(merges):
-            if item.get("ref") in gone:
-                merges.remove(item)
-        if len(merges):
-            merges.set("count", str(len(merges)))
-        else:
-            self.tree.remove(merges)
-
-    # -- cells --------------------------------------------------------------------------
-    def _row(self, number: int):
-        row = self.rows.get(number)
-        if row is not None:
-            return row
-        row = etree.Element(q("row"), r=str(number))
-        if number > self.last_row:
-            self.data.append(row)
-            self.last_row = number
-        else:
-            following = min(n for n in self.rows if n > number)
-            self.rows[following].addprevious(row)
-        self.rows[number] = row
-        return row
-
-    def _cell(self, number: int, column: int, create: bool = True):
-        if not create and number not in self.rows:
-            return None
-        row = self._row(number)
-        row.attrib.pop("spans", None)  # a hint only; stale once a cell is added
-        position = 0
-        for index, cell in enumerate(row.iterchildren(q("c"))):
-            ref = cell.get("r")
-            at = split_ref(ref)[1] if ref else position + 1
-            if not ref:
-                cell.set("r", f"{get_column_letter(at)}{number}")
-            if at == column:
-                return cell
-            if at > column:
-                if not create:
-                    return None
-                new = etree.Element(q("c"), r=f"{get_column_letter(column)}{number}")
-                cell.addprevious(new)
-                return new
-            position = at
-        if not create:
-            return None
-        return etree.SubElement(row, q("c"), r=f"{get_column_letter(column)}{number}")
-
-    def set(self, number: int, column: int, value: Any) -> None:
-        """Store `value` at (row, column) as data; None or '' clears the value, the format stays."""
-        blank = value is None or value == ""
-        cell = self._cell(number, column, create=not blank)
-        if cell is None:  # clearing a cell that does not exist: nothing to do
-            return
-        for child in list(cell):
-            if child.tag == q("f"):
-                self.formula_removed = True
-            cell.remove(child)
-        cell.attrib.pop("t", None)
-        self.max_row, self.max_col = max(self.max_row, number), max(self.max_col, column)
-        base = int(cell.get("s") or 0)
-        if blank:
-            return
-        if isinstance(value, bool):
-            cell.set("t", "b")
-            etree.SubElement(cell, q("v")).text = "1" if value else "0"
-        elif isinstance(value, datetime):
-            self._number(cell, to_excel(value.replace(tzinfo=None), self.epoch), base, DATETIME_FORMAT)
-        elif isinstance(value, date):
-            self._number(cell, to_excel(value, self.epoch), base, DATE_FORMAT)
-        elif isinstance(value, Decimal):
-            self._number(cell, value, base, MONEY_FORMAT)
-        elif isinstance(value, (int, float)):
-            self._number(cell, value, base, None)
-        else:
-            text = ILLEGAL_CHARACTERS_RE.sub("", str(value))[:MAX_CELL_TEXT]
-            cell.set("t", "inlineStr")
-            t = etree.SubElement(etree.SubElement(cell, q("is")), q("t"))
-            t.text = text
-            if text != text.strip():
-                t.set(XML_SPACE, "preserve")
-
-    def _number(self, cell: Any, value: Any, base: int, number_format: str | None) -> None:
-        if number_format:
-            style = self.styles.style_for(base, number_format)
-            if style:
-                cell.set("s", str(style))
-        text = format(value, "f") if isinstance(value, Decimal) else repr(value)
-        etree.SubElement(cell, q("v")).text = text
-
-    def to_bytes(self) -> bytes:
-        dimension = self.tree.find(q("dimension"))
-        if dimension is not None and self.max_row:
-            try:
-                min_col, min_row, max_col, max_row = range_boundaries(dimension.get("ref", "A1"))
-            except (TypeError, ValueError):
-                min_col = min_row = max_col = max_row = 1
-            dimension.set("ref", f"{get_column_letter(min_col or 1)}{min_row or 1}:"
-                                 f"{get_column_letter(max(max_col or 1, self.max_col))}"
-                                 f"{max(max_row or 1, self.max_row)}")
-        return etree.tostring(self.tree, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 class Package:
@@ -367,7 +159,7 @@ class Package:
         """A free part name for `pattern` (with ``{n}``)."""
         existing = set(self.names) | set(self.changed)
         n = 1
-        while pattern.format(n=n) in existing - self.removed:
+        while pattern.format(n=n) in existing:  # never a name removed in this save: it would be skipped
             n += 1
         return pattern.format(n=n)
 
@@ -406,10 +198,10 @@ class Package:
 
     # -- save ---------------------------------------------------------------------------
     def save(self, target: str | Path) -> None:
-        if any(s.formula_removed for s in self.sheets.values()):
-            self.drop_calc_chain()
         for title, patch in self.sheets.items():
             self.changed[self.part_of(title)] = patch.to_bytes()
+        if any(s.formula_removed for s in self.sheets.values()):
+            self.drop_calc_chain()
         if self.styles.changed and self.styles_part:
             self.changed[self.styles_part] = self.styles.to_bytes()
         if self.workbook_part in self.changed:
@@ -418,10 +210,11 @@ class Package:
         if self.rels_part in self.changed:
             self.changed[self.rels_part] = etree.tostring(self.rels, xml_declaration=True, encoding="UTF-8",
                                                           standalone=True)
+        removed = self.removed - set(self.changed)  # a replaced tab's rels part is removed, then rewritten
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
             written = set()
             for info in self.zip.infolist():
-                if info.filename in self.removed:
+                if info.filename in removed:
                     continue
                 data = self.changed.get(info.filename)
                 if data is None:
@@ -429,7 +222,7 @@ class Package:
                 out.writestr(info, data, compress_type=info.compress_type)
                 written.add(info.filename)
             for name, data in self.changed.items():
-                if name not in written and name not in self.removed:
+                if name not in written and name not in removed:
                     out.writestr(name, data)
 
 

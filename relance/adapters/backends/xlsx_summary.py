@@ -35,7 +35,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from relance.core import schema
 from relance.dashboard.layout import BAR, NUMBER_FORMATS, ChartSpec, Column, Days, Percent, SheetLayout
 from relance.adapters.backends.xlsx import HEADER_FILL, rewrite_sheet, set_value
-from relance.adapters.backends.xlsx_patch import _PARSER, CT, PKG_REL, Package, q, rels_of
+from relance.adapters.backends.xlsx_patch import _PARSER, Package, q, rels_of
 
 PERCENT_FORMAT, DAYS_FORMAT, COUNT_FORMAT = NUMBER_FORMATS["percent"], NUMBER_FORMATS["days"], NUMBER_FORMATS["count"]
 
