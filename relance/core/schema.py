@@ -19,6 +19,8 @@ from functools import lru_cache
 
 STAFF = "staff"
 BOT = "bot"
+BOT_NOTE = "rempli par relance — ne pas modifier"  # note on every bot header, both backends
+BOT_HEADER_RGB = "E4DFEC"  # lavender: bot headers, distinct from staff blue (DDEBF7) and the stage colours
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +75,9 @@ FACTURES = Tab("Factures", (
     Column("client_note", "Note au client", ("Note to client", "Message au client"), width=30),
     Column("order_ref", "Référence commande", ("Order reference", "PO number", "Bon de commande", "Réf. commande"),
            width=16),
-    Column("stage", "Étape", ("Stage",), owner=BOT),
+    Column("stage", "Étape", ("Stage",), owner=BOT, width=24),
     Column("last_reminder", "Dernière relance", ("Last reminder",), owner=BOT, width=18),
-    Column("next_action", "Prochaine action", ("Next action",), owner=BOT, width=28),
+    Column("next_action", "Prochaine action", ("Next action",), owner=BOT, width=40),
     Column("reminders_sent", "Relances envoyées", ("Reminders sent",), owner=BOT, width=10),
     Column("penalties", "Pénalités", ("Penalties", "Late fees"), owner=BOT),
     Column("alert", "Alerte", ("Alert", "Problem"), owner=BOT, width=40),

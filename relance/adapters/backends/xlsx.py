@@ -22,6 +22,7 @@ from typing import Any, Iterable
 
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -38,7 +39,7 @@ DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 MONEY_FORMAT = '#,##0.00 "€"'
 MAX_CELL_TEXT = 32_000  # Excel's limit is 32 767 characters per cell
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-BOT_FILL = PatternFill("solid", fgColor="F2F2F2")
+BOT_FILL = PatternFill("solid", fgColor=schema.BOT_HEADER_RGB)
 
 
 def lock_files(path: Path) -> list[Path]:
@@ -274,6 +275,8 @@ def write_headers(sheet: Worksheet, tab: schema.Tab) -> None:
         set_value(cell, column.header)
         cell.font = Font(bold=True)
         cell.fill = BOT_FILL if column.owner == schema.BOT else HEADER_FILL
+        if column.owner == schema.BOT:
+            cell.comment = Comment(schema.BOT_NOTE, "relance", width=220, height=40)
         sheet.column_dimensions[get_column_letter(index)].width = max(column.width, len(column.header) + 2)
         if column.choices:
             validation = DataValidation(type="list", formula1='"' + ",".join(column.choices) + '"',
