@@ -220,7 +220,7 @@ def test_summary_command_prints_table_csv_and_json_without_writing(demo, tmp_pat
     out = tmp_path / "kpi.csv"
     written = cli.invoke(app, [*base, "--format", "csv", "--output", str(out)])
     assert written.exit_code == 0
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")), delimiter=";"))
     assert [r["key"] for r in rows if r["section"] == "indicateur"] == [k.key for k in KPIS]
     assert {r["section"] for r in rows} >= {"balance_agee", "etape", "debiteur", "tache", "derniere_execution"}
     assert register_file.read_bytes() == before

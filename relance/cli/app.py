@@ -23,9 +23,29 @@ DateOption = typer.Option(None, "--date", help="Act as of another day, YYYY-MM-D
 
 
 def _fail(message: str, code: int = 1) -> None:
+    """One sentence on stderr. The message is text, never rich markup (a ``[schedul]`` section or a path
+    with ``[/x]`` prints as typed), and long paths wrap between words, not inside a name."""
+    from rich.text import Text
+
     from relance.cli.console import err_console
-    err_console.print(f"[bold red]Erreur :[/] {message}")
+    err_console.print(Text.assemble(("Erreur :", "bold red"), " ", str(message)), soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            typer.echo(f"relance {version('relance')}")
+        except PackageNotFoundError:
+            typer.echo("relance (version inconnue : paquet non installé)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(show_version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                            help="Affiche la version de relance et quitte.")) -> None:
+    pass
 
 
 def _policy(path: Path):
@@ -51,18 +71,19 @@ def _today(policy) -> date:
     return local_today(policy.schedule, datetime.now().astimezone())
 
 
-def _load(policy):
+def _load(policy, read_only: bool = False):
     """Backend + parsed register, with user-facing errors."""
-    backend, _, register, problems = _read(policy)
+    backend, _, register, problems = _read(policy, read_only)
     return backend, register, problems
 
 
-def _read(policy):
-    """Backend, raw tabs as read, parsed register and problems, with user-facing errors."""
+def _read(policy, read_only: bool = False):
+    """Backend, raw tabs as read, parsed register and problems, with user-facing errors.
+    `read_only`: the command never writes, so a workbook open in Excel is read from a copy."""
     from relance.adapters.backends import BackendError, open_backend
     from relance.core.parse import RegisterError, parse_register
     try:
-        backend = open_backend(policy)
+        backend = open_backend(policy, read_only=read_only)
         raw = backend.load()
         register, problems = parse_register(raw, policy.schedule.timezone)
     except (BackendError, RegisterError) as exc:
@@ -145,7 +166,7 @@ def check(config: Path = ConfigOption,
     from relance.messages.check import check_clients, check_company, check_rates, check_templates
     from relance.cli.console import console, print_problems
     policy = _policy(config)
-    _, register, problems = _load(policy)
+    _, register, problems = _load(policy, read_only=True)
     problems = list(problems) + check_company(policy) + check_templates(policy) + check_rates(register, policy, _today(policy))
     problems += check_clients(policy, register, _today(policy))
     if as_json:
@@ -177,7 +198,7 @@ def plan(config: Path = ConfigOption, day: Optional[str] = DateOption,
     if fmt not in ("table", "csv", "json"):
         _fail(f"--format {fmt!r} : attendu table, csv ou json")
     policy = _policy(config)
-    _, register, problems = _load(policy)
+    _, register, problems = _load(policy, read_only=True)
     if start or end:
         from relance.core.forecast import simulate
         first, last = _day(start) or _today(policy), _day(end) or (_day(start) or _today(policy))
@@ -217,7 +238,7 @@ def preview(invoice: str = typer.Argument(..., help="Invoice number, e.g. F2026-
 
     from relance.messages.preview import PreviewError, preview as build_preview
     policy = _policy(config)
-    _, register, problems = _load(policy)
+    _, register, problems = _load(policy, read_only=True)
     try:
         shown = build_preview(register, policy, invoice, _day(day) or _today(policy), problems)
     except PreviewError as exc:
@@ -298,7 +319,7 @@ def summary(config: Path = ConfigOption,
     if output and fmt == "table":
         _fail("--output écrit du CSV ou du JSON : ajoutez --format csv ou --format json")
     policy = _policy(config)
-    _, raw, register, _ = _read(policy)
+    _, raw, register, _ = _read(policy, read_only=True)
     history = read_history(raw.get(HISTORIQUE), policy.schedule.timezone)
     result = kpi.compute(register, policy, _day(day) or _today(policy), history_rows=history)
     if fmt == "table":

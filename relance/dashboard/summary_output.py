@@ -11,8 +11,6 @@ structure. Both carry amounts and rates as exact decimal text ("1234.50",
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date, datetime
 from typing import Any
@@ -136,11 +134,8 @@ def _definitions(figures: tuple[Kpi, ...]) -> list[dict]:
 def dumps(summary: Summary, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(as_dict(summary), ensure_ascii=False, indent=2, default=_text)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS)
-    writer.writeheader()
-    writer.writerows(records(summary))
-    return buffer.getvalue()
+    from relance.adapters.csv_excel import to_csv
+    return to_csv(CSV_FIELDS, records(summary), numeric=("value", "count", "overdue", "days", "base"))
 
 
 def _table(title: str, headers: tuple[str, ...], rows: list[tuple[str, ...]], text_columns: int = 1) -> Table:

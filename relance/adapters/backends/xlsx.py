@@ -14,6 +14,7 @@ would be lost when the user saves, or would fail on Windows.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from datetime import date, datetime
 from decimal import Decimal
@@ -68,9 +69,10 @@ def set_value(cell: Cell, value: Any) -> None:
 
 
 class XlsxBackend:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, read_only: bool = False):
         self.path = Path(path)
         self.description = str(self.path)
+        self.read_only = read_only  # plan, summary, preview, check: a workbook open in Excel is read from a copy
 
     def run_lock(self, owner: str, ttl):
         """One run at a time: ``.relance.lock`` beside the workbook (see relance/lock.py)."""
@@ -88,6 +90,8 @@ class XlsxBackend:
         """Every tab of `tabs` found in the workbook (by name or alias), as cached values."""
         if not self.path.exists():
             raise BackendError(f"registre introuvable : {self.path} (créez-le avec `relance init {self.path.name}`)")
+        if self.read_only and lock_files(self.path):
+            return self._load_copy(tabs)
         self.check_unlocked()
         try:
             workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
@@ -106,6 +110,19 @@ class XlsxBackend:
             return found
         finally:
             workbook.close()
+
+    def _load_copy(self, tabs: tuple[schema.Tab, ...]) -> RawTabs:
+        """Read a temporary copy: Excel on Windows denies other programs the open file, and a read-only
+        command must work while staff have the register open (only writing runs refuse). The copy shows
+        the last *saved* state, as the file itself would."""
+        with tempfile.TemporaryDirectory(prefix="relance-") as folder:
+            copy = Path(folder) / self.path.name
+            try:
+                shutil.copyfile(self.path, copy)
+            except OSError as exc:
+                raise BackendError(f"{self.path} ouvert dans Excel ou LibreOffice et illisible même en copie : "
+                                   f"{exc.strerror or exc} ; fermez-le puis relancez.") from None
+            return XlsxBackend(copy, read_only=False).load(tabs)
 
     def redact(self, todo: Iterable[Redaction]) -> int:
         """Erase personal data in staff columns for `relance anonymise`; returns the cells changed.
