@@ -72,15 +72,16 @@ FACTURES = Tab("Factures", (
     Column("status", "Statut", ("Status",), choices=STATUSES),
     Column("payment_link", "Lien de paiement", ("Payment link",), width=30),
     Column("notes", "Notes", ("Note", "Comments"), width=30),
-    Column("client_note", "Note au client", ("Note to client", "Message au client"), width=30),
-    Column("order_ref", "Référence commande", ("Order reference", "PO number", "Bon de commande", "Réf. commande"),
-           width=16),
     Column("stage", "Étape", ("Stage",), owner=BOT, width=24),
     Column("last_reminder", "Dernière relance", ("Last reminder",), owner=BOT, width=18),
     Column("next_action", "Prochaine action", ("Next action",), owner=BOT, width=40),
     Column("reminders_sent", "Relances envoyées", ("Reminders sent",), owner=BOT, width=10),
     Column("penalties", "Pénalités", ("Penalties", "Late fees"), owner=BOT),
     Column("alert", "Alerte", ("Alert", "Problem"), owner=BOT, width=40),
+    # optional staff columns added later: at the end, so existing registers and positions are unchanged
+    Column("client_note", "Note au client", ("Note to client", "Message au client"), width=30),
+    Column("order_ref", "Référence commande", ("Order reference", "PO number", "Bon de commande", "Réf. commande"),
+           width=16),
 ), aliases=("Invoices",))
 
 CLIENTS = Tab("Clients", (
@@ -116,7 +117,7 @@ JOURNAL = Tab("Journal", (
     Column("channel", "Canal", ("Channel",), choices=("email", "courrier", "téléphone", "tâche", "note")),
     Column("recipient", "Destinataire", ("Recipient", "To"), width=28),
     Column("subject", "Objet", ("Subject",), width=40),
-    Column("status", "Statut", ("Status",), choices=("pending", "sent", "failed", "manual", "test")),
+    Column("status", "Statut", ("Status",), choices=("envoyé", "en cours", "échec", "manuel", "test")),
     Column("key", "Clé", ("Key", "Idempotency key"), width=30),
     Column("message_id", "Message-ID", ("Message ID",), width=30),
     Column("author", "Auteur", ("Author", "By"), ),
