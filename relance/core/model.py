@@ -13,6 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Mapping
 
+from relance.core.statuses import canonical as canonical_status
+
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 
@@ -114,6 +116,10 @@ class JournalEntry:
     author: str = ""
     comment: str = ""
     row: int = 0
+
+    def __post_init__(self) -> None:
+        # « envoyé » or the old « sent », typed or read: one constant for every comparison (statuses.py)
+        object.__setattr__(self, "status", canonical_status(self.status))
 
     @property
     def day(self) -> date | None:
