@@ -52,3 +52,12 @@ def test_every_label_and_legacy_value_reads_back():
 def test_next_action_agrees_in_gender():
     assert planned("Dossier de recouvrement") == "prévu"
     assert planned("Relance amiable") == "prévue" and planned("Mise en demeure") == "prévue"
+
+
+def test_confirmation_prompt_is_french_and_accepts_o(monkeypatch):
+    from relance.cli import console
+    answers = iter(["o", "", "non", "Oui", "y"])
+    asked = []
+    monkeypatch.setattr("typer.prompt", lambda text, **kw: asked.append(text) or next(answers))
+    assert [console.confirm("Effacer ?") for _ in range(5)] == [True, False, False, True, True]
+    assert asked[0] == "Effacer ? [o/N]"

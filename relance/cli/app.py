@@ -15,11 +15,11 @@ import typer
 
 app = typer.Typer(
     help="Relance les factures impayées depuis un registre partagé (Google Sheets ou .xlsx).\n\n"
-         "Start with `relance demo`, then `relance init registre.xlsx` for your own register.",
+         "Commencez par `relance demo`, puis `relance init registre.xlsx` pour votre propre registre.",
     no_args_is_help=True, rich_markup_mode="rich", add_completion=False)
 
-ConfigOption = typer.Option(Path("config.toml"), "--config", "-c", help="Config file (default ./config.toml).")
-DateOption = typer.Option(None, "--date", help="Act as of another day, YYYY-MM-DD (at its send-window opening).")
+ConfigOption = typer.Option(Path("config.toml"), "--config", "-c", help="Fichier de configuration (par défaut ./config.toml).")
+DateOption = typer.Option(None, "--date", help="Faire comme si l'on était ce jour-là, AAAA-MM-JJ (à l'ouverture du créneau d'envoi).")
 
 
 def _fail(message: str, code: int = 1) -> None:

@@ -133,6 +133,16 @@ def print_problems(problems: Iterable[RowProblem]) -> None:
     console.print(lines, soft_wrap=True, end="")
 
 
+YES = ("o", "oui", "y", "yes")  # « o » is French; « y » still works for fingers used to English prompts
+
+
+def confirm(question: str) -> bool:
+    """``question [o/N] :`` in French (typer.confirm prints « [y/N] »); anything but oui/o (or y) is no."""
+    import typer
+    answer = typer.prompt(f"{question} [o/N]", default="", show_default=False, prompt_suffix=" : ")
+    return answer.strip().casefold() in YES
+
+
 def dump(rows: list[dict], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2, default=str)
