@@ -10,7 +10,6 @@ from relance.cli import app
 from relance.core import schema
 from relance.dashboard.layout import ChartSpec
 
-from conftest import TODAY
 
 
 def test_every_bot_header_is_coloured_and_noted_in_every_tab_of_the_xlsx(tmp_path):

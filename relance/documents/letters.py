@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
