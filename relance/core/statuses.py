@@ -23,6 +23,7 @@ def _plain(text: str) -> str:
 
 
 _READ = {**{_plain(k): v for k, v in LEGACY.items()}, **{_plain(v): v for v in STATUSES}}
+_EXACT = {**LEGACY, **{v: v for v in STATUSES}}
 
 
 def canonical(text: str) -> str:
@@ -30,4 +31,7 @@ def canonical(text: str) -> str:
     anything else is returned folded to lower case, as before (and matches no constant)."""
     if not text:
         return ""
+    exact = _EXACT.get(text)  # the usual case, ~50 ns: a 500 000-row journal pays no normalisation
+    if exact is not None:
+        return exact
     return _READ.get(_plain(text), text.strip().lower())
