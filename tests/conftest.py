@@ -135,3 +135,12 @@ def sheet_rows(path: Path, tab: str) -> list[dict]:
     sheet = openpyxl.load_workbook(path)[tab]
     rows = list(sheet.iter_rows(values_only=True))
     return [dict(zip(rows[0], r)) for r in rows[1:] if any(v not in (None, "") for v in r)]
+
+
+def status_codes(values) -> list[str]:
+    """Journal « Statut » cells as stable codes (sent, pending, failed, manual, test), whatever label the bot
+    writes (« envoyé », « en cours »… since the French labels; old registers say « sent »): the one helper
+    tests compare statuses through."""
+    from relance.core.statuses import LEGACY, canonical
+    codes = {label: code for code, label in LEGACY.items()}
+    return [codes.get(canonical(v or ""), v) for v in values]

@@ -238,7 +238,7 @@ def test_import_is_idempotent_and_a_paid_invoice_is_never_reminded(reg, workdir)
 
     done = invoke("run", "--config", config, "--date", TODAY)
     assert done.exit_code == 0, done.output
-    sent = {r["N° facture"] for r in reg.rows("Journal") if r["Statut"] == "sent" and r["Canal"] == "email"}
+    sent = {r["N° facture"] for r in reg.rows("Journal") if r["Statut"] == "envoyé" and r["Canal"] == "email"}
     assert sent == {"F2026-002", "F2026-004"}  # 001, 003, 005 paid by the bank, 006 held until Validé
     bodies = [email.message_from_bytes(p.read_bytes()) for p in (workdir / "outbox").glob("*.eml")]
     text = " ".join(m.get_body(("plain",)).get_content() for m in map(_parsed, bodies))

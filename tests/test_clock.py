@@ -19,7 +19,7 @@ from relance.cli import app
 from relance.core.config import ScheduleConfig
 from relance.core.timing import local_today, run_instant
 
-from conftest import PARIS, TODAY, at
+from conftest import PARIS, TODAY, at, status_codes
 
 DUE = TODAY - timedelta(days=1)   # amiable is due on TODAY (J+1), renforcée on J+8
 
@@ -29,7 +29,7 @@ def run(config, day: date, *extra: str):
 
 
 def journal_days(rows: list[dict]) -> list[str]:
-    return [str(r["Horodatage"])[:10] for r in rows if r["Statut"] in ("sent", "envoyé")]
+    return [str(r["Horodatage"])[:10] for r in rows if status_codes([r["Statut"]])[0] == "sent"]
 
 
 def no_freshness_gate(workdir) -> None:
@@ -65,7 +65,7 @@ def test_a_rehearsed_fortnight_stamps_its_own_days_and_climbs_the_ladder(reg, wo
         assert again.exit_code == 0 and "1 message(s)" not in again.output, again.output
     journal = reg.rows("Journal")
     assert journal_days(journal) == [TODAY.isoformat(), (DUE + timedelta(days=8)).isoformat()]
-    assert all(str(r["Horodatage"])[11:16] == "09:00" for r in journal if r["Statut"] == "sent")
+    assert all(str(r["Horodatage"])[11:16] == "09:00" for r in journal if status_codes([r["Statut"]])[0] == "sent")
     invoice = reg.rows("Factures")[0]
     assert str(invoice["Dernière relance"]).startswith((DUE + timedelta(days=8)).isoformat())
     history = [str(r.get("Date") or r.get("Exécution") or next(iter(r.values()))) for r in reg.rows("Historique")]
@@ -82,7 +82,7 @@ def test_the_minimum_gap_counts_from_the_rehearsed_day(reg, workdir):
         assert "1 message(s)" in run(config, TODAY).output
         next_day = run(config, TODAY + timedelta(days=1))
     assert next_day.exit_code == 0 and "1 message(s)" not in next_day.output, next_day.output
-    assert len({r["Clé"] for r in reg.rows("Journal") if r["Statut"] in ("sent", "envoyé")}) == 1
+    assert len({r["Clé"] for r in reg.rows("Journal") if status_codes([r["Statut"]])[0] == "sent"}) == 1
 
 
 def test_smtp_refuses_another_day_but_a_dry_run_rehearses_it(workdir):

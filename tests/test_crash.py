@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import sheet_rows, xlsx_register
+from conftest import sheet_rows, xlsx_register, status_codes
 
 DAY = date(2026, 11, 25)
 CLIENTS = 100
@@ -79,8 +79,8 @@ def crash_and_finish(template: Path, folder: Path, n: int, expected: set[str]) -
     outcome = {"crashed": in_child(folder, crash_at=n), "finished": in_child(folder)}
     got = delivered(folder)
     journal = sheet_rows(folder / "registre.xlsx", "Journal")
-    refused = [r for r in journal if r["Statut"] == "failed" and "déjà parti" in (r["Commentaire"] or "")]
-    sent = [(r["Clé"], r["N° facture"]) for r in journal if r["Statut"] == "sent"]
+    refused = [r for r in journal if status_codes([r["Statut"]])[0] == "failed" and "déjà parti" in (r["Commentaire"] or "")]
+    sent = [(r["Clé"], r["N° facture"]) for r in journal if status_codes([r["Statut"]])[0] == "sent"]
     outcome.update(duplicates=len(refused) + sum(count - 1 for count in got.values()),
                    missing=len(expected - set(got)), double_journal=len(sent) - len(set(sent)))
     (folder.parent / f"result-{n}.json").write_text(json.dumps(outcome), encoding="utf-8")

@@ -16,6 +16,7 @@ import pytest
 
 from registers import ROBOT, SheetsRegister, register_tabs, sheet_dicts
 from test_crash import DAY, delivered, in_child
+from conftest import status_codes
 
 CLIENTS = 12
 
@@ -53,8 +54,8 @@ def test_kill_sheets_runs_at_every_point_then_finish(fake_sheets, robot_account,
         assert in_child(register.workdir) == 0, f"point {n}: the run after the crash failed"
         got = delivered(register.workdir)
         journal = sheet_dicts(fake_sheets.get_values(register.key, "Journal"))
-        refused = [r for r in journal if r["Statut"] == "failed" and "déjà parti" in (r.get("Commentaire") or "")]
-        sent = [(r["Clé"], r["N° facture"]) for r in journal if r["Statut"] == "sent"]
+        refused = [r for r in journal if status_codes([r["Statut"]])[0] == "failed" and "déjà parti" in (r.get("Commentaire") or "")]
+        sent = [(r["Clé"], r["N° facture"]) for r in journal if status_codes([r["Statut"]])[0] == "sent"]
         assert len(sent) == len(set(sent)), f"point {n} ({points[n - 1]}): a message journaled sent twice"
         duplicates += len(refused) + sum(count - 1 for count in got.values())
         missing += len(expected - set(got))

@@ -12,7 +12,7 @@ import pytest
 
 from relance.adapters.mailers import to_mime
 from relance.core.actions import INSTALMENT_DUE, INSTALMENT_PRE
-from relance.core.config import CompanyConfig, Policy, policy_from_dict
+from relance.core.config import CompanyConfig, Policy
 from relance.core.planner import Line, Reminder
 from relance.messages.check import sample_reminder
 from relance.messages.render import Renderer

@@ -12,7 +12,7 @@ from relance import runner
 from relance.cli import app
 from relance.adapters.mailers import outbox
 
-from conftest import TODAY, at, sheet_rows, xlsx_register
+from conftest import TODAY, at, sheet_rows, xlsx_register, status_codes
 from smtp_fake import SmtpServer
 
 
@@ -32,7 +32,7 @@ def test_a_full_disk_fails_the_messages_clearly_and_the_next_run_sends_them(work
     assert report.sent == [] and len(report.failed) == 2
     assert all("écriture impossible dans la boîte d'envoi" in error and "No space left" in error
                for _, error in report.failed)
-    assert [r["Statut"] for r in sheet_rows(path, "Journal")].count("failed") == 2
+    assert status_codes(r["Statut"] for r in sheet_rows(path, "Journal")).count("failed") == 2
     monkeypatch.setattr(outbox, "atomic_write", real)
     again = runner.run(workdir_policy, today=TODAY, now=at(TODAY, 11))
     assert sorted(m.client for m in again.sent) == ["C1", "C2"]

@@ -37,7 +37,7 @@ def test_any_cell_is_a_value_or_a_problem_never_an_exception(garbage, column):
     row = healthy("F-bad")
     index = COLUMNS.index(column)
     row[index] = garbage[index]
-    tabs = {"Factures": RawTab("Factures", [FACTURES.headers[:len(COLUMNS)], healthy("F-ok"), row]),
+    tabs = {"Factures": RawTab("Factures", [[FACTURES.column(k).header for k in COLUMNS], healthy("F-ok"), row]),
             "Clients": RawTab("Clients", [CLIENTS.headers, ["C1", "Client", "", "c1@example.com"] + [None] * 4
                                           + ["B2B"]])}
     register, problems = parse_register(tabs)

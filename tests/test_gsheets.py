@@ -16,7 +16,9 @@ from relance.adapters.mailers.outbox import OutboxMailer
 from relance.core.parse import parse_register
 from relance.core.schema import JOURNAL
 
-from conftest import PARIS, TODAY, at
+from relance.core.statuses import SENT
+
+from conftest import PARIS, TODAY, at, status_codes
 from registers import register_tabs, sheets_requests
 from tests.fakes.gspread_local import local_client
 
@@ -79,7 +81,7 @@ def test_a_run_costs_six_requests_whatever_the_number_of_invoices(sheets_reg, co
     factures = values(sheets_reg.fake, sheets_reg.key, "Factures")
     assert len(factures) == count and factures["F00000"]["Étape"] == "Relance amiable"
     assert factures[f"F{count - 1:05}"]["Prochaine action"].startswith("Pré-relance prévue le")
-    assert [r["Statut"] for r in sheets_reg.rows("Journal")].count("sent") == late
+    assert status_codes(r["Statut"] for r in sheets_reg.rows("Journal")).count("sent") == late
 
     sheets_reg.fake.reset_counts()
     assert run(sheets_reg.policy, now=at(TODAY, 15)).sent == []  # nothing to send: no re-check, no pending
@@ -173,7 +175,7 @@ def test_a_storm_of_five_429_is_survived_with_exponential_backoff(sheets_reg):
     statuses = [r.status for r in sheets_reg.fake.requests if r.kind != "oauth.token"]
     assert len(report.sent) == 2 and statuses[:6] == [429] * 5 + [200]
     assert len(slept) == 5 and all(2 ** i <= s <= 2 ** i + 1 for i, s in enumerate(slept))  # 1, 2, 4, 8, 16 s + jitter
-    assert [r["Statut"] for r in sheets_reg.rows("Journal")] == ["pending"] * 2 + ["sent"] * 2
+    assert status_codes(r["Statut"] for r in sheets_reg.rows("Journal")) == ["pending"] * 2 + ["sent"] * 2
 
 
 def test_a_run_that_still_fails_writes_nothing_half_done_to_factures(sheets_reg):
@@ -184,10 +186,10 @@ def test_a_run_that_still_fails_writes_nothing_half_done_to_factures(sheets_reg)
     with pytest.raises(BackendError, match="service indisponible, HTTP 503"):
         run(sheets_reg.policy, backend=sheets_reg.backend(retry=FAST))
     assert sheets_reg.rows("Factures") == before
-    assert [r["Statut"] for r in sheets_reg.rows("Journal")] == ["pending", "pending"]  # the next run settles them
+    assert status_codes(r["Statut"] for r in sheets_reg.rows("Journal")) == ["pending", "pending"]  # the next run settles them
     sheets_reg.fake.clear_faults()
     report = run(sheets_reg.policy, now=at(TODAY, 11))
-    assert report.sent == [] and sum("→ sent" in n for n in report.notes) == 2
+    assert report.sent == [] and sum(f"→ {SENT}" in n for n in report.notes) == 2
 
 
 @pytest.mark.parametrize("landed,appends", [(True, 1), (False, 2)])
@@ -239,7 +241,8 @@ def test_journal_rows_land_after_the_last_used_row_and_the_grid_grows(fake_sheet
                            start="A3")  # staff add a row during the run
     backend.apply(Changes(journal=tuple({"status": "sent", "key": f"k{i}"} for i in range(3)),
                           invoices={"F1": {"stage": "x"}}))
-    keys = [(r[7], r[8] if len(r) > 8 else "") for r in fake_sheets.get_values(key, "Journal")[1:]]
+    rows = fake_sheets.get_values(key, "Journal")[1:]
+    keys = list(zip(status_codes(r[7] for r in rows), [r[8] if len(r) > 8 else "" for r in rows]))
     assert keys == [("manual", ""), ("manual", ""), ("sent", "k0"), ("sent", "k1"), ("sent", "k2")]
     assert fake_sheets.sheet(key, "Journal").row_count == 6
 
@@ -285,7 +288,7 @@ def test_rows_deleted_by_staff_during_the_run_do_not_break_the_write(fake_sheets
     fake_sheets.delete_rows(key, "Journal", 3)
     backend.apply(Changes(journal=({"status": "sent", "key": "k0"}, {"status": "sent", "key": "k1"}),
                           invoices={"F1": {"stage": "x"}}))
-    assert [r[7] for r in fake_sheets.get_values(key, "Journal")[1:]] == ["manual", "sent", "sent"]
+    assert status_codes(r[7] for r in fake_sheets.get_values(key, "Journal")[1:]) == ["manual", "sent", "sent"]
     assert fake_sheets.sheet(key, "Journal").row_count == 4
 
 
@@ -301,7 +304,7 @@ def test_a_chart_deleted_by_hand_during_a_run_costs_the_summary_not_the_journal(
 
     report = run(sheets_reg.policy, today=later, now=at(later), mailer=ChartDeletingMailer(workdir / "outbox"))
     assert [m.stage for m in report.sent] == ["renforcee"]
-    assert [r["Statut"] for r in sheets_reg.rows("Journal")][-1] == "sent"
+    assert status_codes(r["Statut"] for r in sheets_reg.rows("Journal"))[-1] == "sent"
     assert sheets_reg.rows("Factures")[0]["Étape"] == "Relance renforcée"
     assert any(n.startswith("onglet Synthèse non mis à jour") for n in report.notes)
 

@@ -14,7 +14,7 @@ from relance.adapters.backends.gsheets_auth import spreadsheet_key
 from relance.adapters.backends.gsheets_lock import ABANDONED, SheetsRunLock
 from relance.cli import app
 
-from conftest import PARIS, TODAY
+from conftest import PARIS, TODAY, status_codes
 from registers import ROBOT, register_tabs, sheets_requests, use_own_identity
 
 cli = CliRunner()
@@ -135,7 +135,7 @@ def test_missing_tab_or_header_is_named_and_english_tabs_are_accepted(sheets_reg
     sheets_reg.create([], tabs={english.get(name, name): rows for name, rows in tabs.items()})
     result = cli.invoke(app, ["run", "--config", str(workdir / "config.toml"), "--date", TODAY.isoformat()])
     assert result.exit_code == 0 and "1 message(s)" in result.output
-    assert [r["Statut"] for r in sheets_reg.rows("Log")] == ["pending", "sent"]
+    assert status_codes(r["Statut"] for r in sheets_reg.rows("Log")) == ["pending", "sent"]
 
 
 @pytest.mark.parametrize("value,key", [

@@ -102,5 +102,5 @@ def test_a_restored_journal_lets_the_ladder_go_on(workdir):
     path.write_bytes(backup)  # « version précédente du classeur »
     result = run(workdir, LATER)
     assert result.exit_code == 0 and "Journal incomplet" not in result.output
-    stages = {r["Étape"] for r in sheet_rows(path, "Journal") if r["Statut"] == "sent"}
+    stages = {r["Étape"] for r in sheet_rows(path, "Journal") if r["Statut"] == "envoyé"}
     assert stages == {"amiable", "renforcee"}  # the next stage, never amiable twice

@@ -89,7 +89,7 @@ def registre(reg, workdir, imap):
         handle.write(imap.config())
     first = invoke("run", "--config", workdir / "config.toml", "--date", TODAY)
     assert first.exit_code == 0, first.output
-    ids = {r["Client"]: r["Message-ID"] for r in reg.rows("Journal") if r["Statut"] == "sent"}
+    ids = {r["Client"]: r["Message-ID"] for r in reg.rows("Journal") if r["Statut"] == "envoyé"}
     imap.deliver(fixture("reply.eml", OUR_ID=ids["C1"]))
     imap.deliver(fixture("bounce.eml", OUR_ID_C2=ids["C2"]))
     imap.deliver(fixture("auto-reply.eml", OUR_ID=ids["C3"]))
@@ -119,7 +119,7 @@ def test_replies_bounces_and_auto_replies_change_what_the_next_run_does(reg, wor
     later = TODAY + timedelta(days=7)  # Wednesday 02/12: renforcée is due for everyone
     run = invoke("run", "--config", config, "--date", later)
     assert run.exit_code == 0, run.output
-    emailed = {r["Client"] for r in reg.rows("Journal") if r["Statut"] == "sent" and r["Canal"] == "email"
+    emailed = {r["Client"] for r in reg.rows("Journal") if r["Statut"] == "envoyé" and r["Canal"] == "email"
                and str(r["Clé"]).startswith(later.isoformat())}
     assert emailed == {"C3"}  # C1 answered (paused), C2 bounced (letters), C3's out-of-office changes nothing
     factures = {r["N° facture"]: r for r in reg.rows("Factures")}

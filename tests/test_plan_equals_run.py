@@ -76,7 +76,7 @@ def test_run_does_exactly_what_plan_announced(reg, workdir, case):
 
     emails = {(r["message"], r["invoice"]) for r in announced if r["action"] == "email"}
     new_rows = reg.rows("Journal")[journal_before:]
-    sent = {(r["Clé"], r["N° facture"]) for r in new_rows if r["Canal"] == "email" and r["Statut"] in ("sent", "test")}
+    sent = {(r["Clé"], r["N° facture"]) for r in new_rows if r["Canal"] == "email" and r["Statut"] in ("sent", "envoyé", "test")}
     assert sent == emails
     recipients = {r["message"]: r["to"] for r in announced if r["action"] == "email"}
     outbox = [BytesParser(policy=email_policy.default).parse(p.open("rb")) for p in (workdir / "outbox").glob("*.eml")]

@@ -10,7 +10,9 @@ from email import policy as email_policy
 
 from relance import runner
 
-from conftest import TODAY, at
+from relance.core.statuses import FAILED, SENT
+
+from conftest import TODAY, at, status_codes
 
 
 def inv(number, client="C1", late=3, amount="100.00", **kw):
@@ -44,7 +46,7 @@ def test_a_run_sends_writes_back_and_a_second_run_sends_nothing(reg, workdir):
     assert factures["F1"]["Prochaine action"] == "Relance renforcée prévue le 02/12/2026"  # J+3 + the ladder's 7 days
     assert factures["F4"]["Étape"] is None and "Pré-relance prévue le" in factures["F4"]["Prochaine action"]
     journal = reg.rows("Journal")
-    assert [r["Statut"] for r in journal] == ["pending"] * 3 + ["sent"] * 3
+    assert status_codes(r["Statut"] for r in journal) == ["pending"] * 3 + ["sent"] * 3
     assert {r["Clé"] for r in journal} == {"2026-11-25/C1/amiable", "2026-11-25/C2/amiable"}
 
     second = run(reg.policy, now=at(TODAY, 15))
@@ -118,12 +120,12 @@ def test_a_run_killed_after_pending_is_finished_by_the_next(reg, workdir):
         run(reg.policy, backend=backend, mailer=CrashingMailer(OutboxMailer(workdir / "outbox")))
     except Crash:
         pass
-    assert [r["Statut"] for r in reg.rows("Journal")] == ["pending", "pending"]
+    assert status_codes(r["Statut"] for r in reg.rows("Journal")) == ["pending", "pending"]
     report = run(reg.policy, now=at(TODAY, 11))
     assert [m.client for m in report.sent] == ["C2"]  # only the one that never left
-    assert any("→ sent" in n for n in report.notes) and any("→ failed" in n for n in report.notes)
+    assert any(f"→ {SENT}" in n for n in report.notes) and any(f"→ {FAILED}" in n for n in report.notes)
     assert len(list((workdir / "outbox").glob("*.eml"))) == 2
-    statuses = [(r["Client"], r["Statut"]) for r in reg.rows("Journal")]
+    statuses = list(zip([r["Client"] for r in reg.rows("Journal")], status_codes(r["Statut"] for r in reg.rows("Journal"))))
     assert statuses.count(("C1", "sent")) == 1 and statuses.count(("C2", "sent")) == 1
 
 

@@ -46,7 +46,7 @@ def test_a_response_cut_mid_json_is_a_transport_error_retried_and_the_lock_is_re
     sheets_reg.fake.inject_cut(count=1, match="updateCells")  # the final write lands, its answer is cut
     report = run(sheets_reg.policy, backend=sheets_reg.backend(retry=FAST))
     assert len(report.sent) == 2
-    assert [r["Statut"] for r in sheets_reg.rows("Journal")].count("sent") == 2  # not written twice
+    assert [r["Statut"] for r in sheets_reg.rows("Journal")].count("envoyé") == 2  # not written twice
     assert [r for r in sheets_reg.fake.get_values(sheets_reg.key, "Verrou")[1:] if any(r)] == []
 
 

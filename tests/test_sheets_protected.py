@@ -33,7 +33,7 @@ def test_protections_the_robot_may_edit_or_that_only_warn_do_not_block(sheets_re
     sheets_reg.fake.protect(sheets_reg.key, "Journal", rows=(0, 1))      # the header row only
     report = run(sheets_reg.policy, backend=sheets_reg.backend(retry=FAST))
     assert len(report.sent) == 2
-    assert [r["Statut"] for r in sheets_reg.rows("Journal")] == ["pending", "pending", "sent", "sent"]
+    assert [r["Statut"] for r in sheets_reg.rows("Journal")] == ["en cours", "en cours", "envoyé", "envoyé"]
 
 
 def test_the_fake_refuses_a_write_into_a_range_the_account_may_not_edit(sheets_reg):

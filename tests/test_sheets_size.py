@@ -56,7 +56,7 @@ def test_a_run_too_big_for_one_request_is_written_in_parts_that_each_fit(sheets_
     factures = values(sheets_reg.fake, sheets_reg.key, "Factures")
     assert factures["F0000"]["Étape"] == "Relance amiable"
     assert all(factures[f"F{i:04}"]["Prochaine action"].startswith("Pré-relance") for i in range(40, 400))
-    assert [r["Statut"] for r in sheets_reg.rows("Journal")].count("sent") == 40
+    assert [r["Statut"] for r in sheets_reg.rows("Journal")].count("envoyé") == 40
 
 
 def test_a_part_that_cannot_fit_is_refused_before_anything_of_it_is_sent(fake_sheets):

@@ -18,7 +18,7 @@ from relance.cli import app
 from relance.adapters.mailers import MailError, Message
 from relance.adapters.mailers.smtp import PASSWORD_ENV, SmtpMailer, SmtpSettings
 
-from conftest import TODAY, at, sheet_rows, xlsx_register
+from conftest import TODAY, at, sheet_rows, xlsx_register, status_codes
 from smtp_fake import SmtpServer, self_signed
 
 pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"),
@@ -57,7 +57,9 @@ def inv(number, client="C1", late=3):
 
 
 def journal(path):
-    return [(r["Client"], r["Statut"], r["Commentaire"] or "") for r in sheet_rows(path, "Journal")]
+    rows = sheet_rows(path, "Journal")
+    return list(zip([r["Client"] for r in rows], status_codes(r["Statut"] for r in rows),
+                    [r["Commentaire"] or "" for r in rows]))
 
 
 def test_three_stages_of_one_invoice_thread_together_with_headers_and_attachments(workdir, workdir_policy,

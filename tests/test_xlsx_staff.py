@@ -90,7 +90,7 @@ def test_staff_formulas_keep_their_values_and_a_paid_client_is_never_reminded(wo
         assert result.exit_code == 0, result.output
     journal = sheet_rows(path, "Journal")
     assert {r["N° facture"] for r in journal} == {"F2"}  # F1 was paid (by formula) from the start
-    assert {r["Étape"] for r in journal if r["Statut"] == "sent"} == {"amiable", "renforcee"}
+    assert {r["Étape"] for r in journal if r["Statut"] == "envoyé"} == {"amiable", "renforcee"}
     after = parts(path)
     factures = after[FACTURES].decode()
     assert "<f>E2</f><v>100</v>" in factures  # formula and the value Excel computed, both kept

@@ -15,10 +15,26 @@ import typer
 
 app = typer.Typer(
     help="Relance les factures impayées depuis un registre partagé (Google Sheets ou .xlsx).\n\n"
-         "Start with `relance demo`, then `relance init registre.xlsx` for your own register.",
+         "Commencez par `relance demo`, puis `relance init registre.xlsx` pour votre propre registre.",
     no_args_is_help=True, rich_markup_mode="rich", add_completion=False)
 
 from relance.cli.options import ConfigOption, DateOption, _day, _fail, _load, _policy, _read, _today  # noqa: E402
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            typer.echo(f"relance {version('relance')}")
+        except PackageNotFoundError:
+            typer.echo("relance (version inconnue : paquet non installé)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(show_version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                            help="Affiche la version de relance et quitte.")) -> None:
+    pass
 
 
 @app.command()
@@ -103,7 +119,7 @@ def check(config: Path = ConfigOption,
     from relance.cli.console import console, print_problems
     from relance.runner import journal_memory_problems
     policy = _policy(config)
-    _, raw, register, problems = _read(policy)
+    _, raw, register, problems = _read(policy, read_only=True)
     today = _today(policy)
     problems = (list(problems) + journal_memory_problems(raw, register, policy)  # a journal that went missing
                 + check_identity(policy) + check_company(policy) + check_templates(policy)
@@ -145,7 +161,7 @@ def plan(config: Path = ConfigOption, day: Optional[str] = DateOption,
     if fmt not in ("table", "csv", "json"):
         _fail(f"--format {fmt!r} : attendu table, csv ou json")
     policy = _policy(config)
-    _, raw, register, problems = _read(policy, _day(end) or _day(day))
+    _, raw, register, problems = _read(policy, _day(end) or _day(day), read_only=True)
     inputs = gather_inputs(raw, policy, journal_memory(raw, register, policy))
     if start or end:
         from relance.core.forecast import simulate
@@ -193,7 +209,7 @@ def preview(invoice: str = typer.Argument(..., help="Invoice number, e.g. F2026-
 
     from relance.messages.preview import PreviewError, preview as build_preview
     policy = _policy(config)
-    _, register, problems = _load(policy, _day(day))
+    _, register, problems = _load(policy, _day(day), read_only=True)
     try:
         shown = build_preview(register, policy, invoice, _day(day) or _today(policy), problems)
     except PreviewError as exc:
@@ -274,7 +290,7 @@ def summary(config: Path = ConfigOption,
     if output and fmt == "table":
         _fail("--output écrit du CSV ou du JSON : ajoutez --format csv ou --format json")
     policy = _policy(config)
-    _, raw, register, _ = _read(policy, _day(day))
+    _, raw, register, _ = _read(policy, _day(day), read_only=True)
     history = read_history(raw.get(HISTORIQUE), policy.schedule.timezone)
     result = kpi.compute(register, policy, _day(day) or _today(policy), history_rows=history)
     if fmt == "table":

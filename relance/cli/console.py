@@ -6,8 +6,6 @@ printers serve `plan`, `run` and `demo`.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Iterable
 
@@ -105,12 +103,14 @@ def print_plan(plan: Plan, policy: Policy, *, show_skips: bool = False) -> None:
         table.add_column(header)
     lines = [(reminder, i, line) for reminder in plan.reminders for i, line in enumerate(reminder.lines)]
     for reminder, i, line in lines[:TABLE_ROWS]:
-        table.add_row(reminder.client.code if i == 0 else "", line.invoice.number, stage_label(policy, line.stage),
-                      f"J{line.days_late:+d}", money(line.remaining, line.invoice.currency),
-                      f"→ {', '.join(reminder.to)}" if i == 0 else "")
+        table.add_row(escape(reminder.client.code) if i == 0 else "", escape(line.invoice.number),
+                      escape(stage_label(policy, line.stage)), f"J{line.days_late:+d}",
+                      money(line.remaining, line.invoice.currency),
+                      f"→ {escape(', '.join(reminder.to))}" if i == 0 else "")
     _more(table, len(lines) - TABLE_ROWS, "facture(s) à relancer")
     for task in plan.tasks[:TABLE_ROWS]:
-        table.add_row(task.client, ", ".join(task.invoices), "[yellow]tâche[/]", "", "", task.reason)
+        table.add_row(escape(task.client), escape(", ".join(task.invoices)), "[yellow]tâche[/]", "", "",
+                      escape(task.reason))
     _more(table, len(plan.tasks) - TABLE_ROWS, "tâche(s)")
     if plan.reminders or plan.tasks:
         console.print(table)
@@ -125,7 +125,7 @@ def print_plan(plan: Plan, policy: Policy, *, show_skips: bool = False) -> None:
         skipped.add_column("Client")
         skipped.add_column("Pourquoi")
         for skip in plan.skips[:TABLE_ROWS]:
-            skipped.add_row(skip.invoice, skip.client, skip.reason)
+            skipped.add_row(escape(skip.invoice), escape(skip.client), escape(skip.reason))
         if len(plan.skips) > TABLE_ROWS:
             skipped.add_row(f"[dim]… {len(plan.skips) - TABLE_ROWS} de plus[/]", "", "[dim]relance plan --all "
                             "--format csv[/]")
@@ -179,15 +179,21 @@ def print_problems(problems: Iterable[RowProblem]) -> None:
     console.print(lines, soft_wrap=True, end="")
 
 
+YES = ("o", "oui", "y", "yes")  # « o » is French; « y » still works for fingers used to English prompts
+
+
+def confirm(question: str) -> bool:
+    """``question [o/N] :`` in French (typer.confirm prints « [y/N] »); anything but oui/o (or y) is no."""
+    import typer
+    answer = typer.prompt(f"{question} [o/N]", default="", show_default=False, prompt_suffix=" : ")
+    return answer.strip().casefold() in YES
+
+
 def dump(rows: list[dict], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2, default=str)
-    buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return buffer.getvalue()
+    from relance.dashboard.csv_excel import to_csv
+    return to_csv(list(rows[0]), rows, numeric=("remaining", "days_late")) if rows else ""
 
 
 def print_run(report, policy: Policy) -> None:
@@ -195,14 +201,19 @@ def print_run(report, policy: Policy) -> None:
     mode = "APERÇU (dry-run) — " if report.dry_run else ""
     if report.test_mode:
         mode += f"MODE TEST (tout part vers {policy.mail.test_recipient}) — "
-    console.print(f"[bold]{mode}Relances du {report.today:%d/%m/%Y}[/] · registre {report.register}")
+    console.print(f"[bold]{escape(mode)}Relances du {report.today:%d/%m/%Y}[/] · registre "
+                  f"{escape(str(report.register))}", soft_wrap=True)
     print_plan(report.plan, policy)
     verb = "écrit(s) dans" if report.dry_run or policy.mail.mailer == "outbox" else "envoyé(s), copie dans"
-    console.print(f"[green]{len(report.sent)} message(s) {verb} {report.outbox}[/]")
+    console.print(f"[green]{len(report.sent)} message(s) {verb} {escape(str(report.outbox))}[/]", soft_wrap=True)
     for message, error in report.failed:
-        console.print(f"[red]échec[/] {message.key} → {', '.join(message.to)} : {error}", markup=True)
-    if report.tasks:
+        console.print(f"[red]échec[/] {escape(message.key)} → {escape(', '.join(message.to))} : {escape(str(error))}",
+                      soft_wrap=True)
+    if report.tasks and report.dry_run:  # nothing is written in a dry run: say what would be, not what was
+        console.print(f"[yellow]{len(report.tasks)} tâche(s) à ouvrir dans l'onglet Tâches (aperçu : aucune n'est "
+                      f"écrite)[/]")
+    elif report.tasks:
         console.print(f"[yellow]{len(report.tasks)} tâche(s) ouverte(s) dans l'onglet Tâches[/]")
     for note in report.notes:
-        console.print(f"[cyan]•[/] {escape(note)}")  # a note may quote config: [penalties.rates."2026-H2"]
+        console.print(f"[cyan]•[/] {escape(str(note))}", soft_wrap=True)
     print_problems(report.problems)

@@ -21,6 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from relance.core import journal as jr
+
 D = Decimal
 
 CLIENTS = [
@@ -112,7 +114,7 @@ def sample_rows(ref: date, tz: str = "Europe/Paris") -> dict[str, list[dict]]:
         _sent(at(-11), "F2026-111", "C001", "amiable", "2026-x/C001/amiable-111"),  # then paid: amicable recovery
         _sent(at(-13), "F2026-103", "C003", "amiable", "2026-x/C003/amiable"),
         _sent(at(-9), "F2026-130", "C001", "amiable", "2026-x/C001/amiable"),
-        {"timestamp": at(-3), "invoice": "F2026-130", "client": "C001", "channel": "téléphone", "status": "manual",
+        {"timestamp": at(-3), "invoice": "F2026-130", "client": "C001", "channel": "téléphone", "status": jr.MANUAL,
          "author": "Julie (compta)", "comment": f"Promesse de paiement {j(4):%d/%m}"},
         _sent(at(-25), "F2026-105", "C005", "amiable", "2026-x/C005/amiable"),
         _sent(at(-32), "F2026-108", "C008", "amiable", "2026-x/C008/amiable"),
@@ -128,10 +130,10 @@ def sample_rows(ref: date, tz: str = "Europe/Paris") -> dict[str, list[dict]]:
         _sent(at(-29), "F2026-131", "C004", "amiable", "2026-x/C004/amiable-131"),
         _sent(at(-39), "F2026-132", "C001", "amiable", "2026-x/C001/amiable-132"),
         _sent(at(-32), "F2026-132", "C001", "renforcee", "2026-x/C001/renforcee-132"),
-        {"timestamp": at(-30), "invoice": "F2026-132", "client": "C001", "channel": "téléphone", "status": "manual",
+        {"timestamp": at(-30), "invoice": "F2026-132", "client": "C001", "channel": "téléphone", "status": jr.MANUAL,
          "author": "Julie (compta)", "comment": f"Promesse de paiement {j(-24):%d/%m}"},
         {"timestamp": at(-6), "invoice": "F2026-112", "client": "C002", "channel": "téléphone",
-         "status": "manual", "author": "Julie (compta)", "comment": "Appel : acompte de 400 € envoyé, solde fin de mois"},
+         "status": jr.MANUAL, "author": "Julie (compta)", "comment": "Appel : acompte de 400 € envoyé, solde fin de mois"},
     ]
     tasks = [
         {"created": j(-4), "client": "C010", "invoices": "F2026-109", "reason": "Mise en demeure à approuver : F2026-109",
@@ -153,7 +155,7 @@ def sample_rows(ref: date, tz: str = "Europe/Paris") -> dict[str, list[dict]]:
 
 def _sent(when: datetime, invoice: str, client: str, stage: str, key: str) -> dict:
     return {"timestamp": when, "invoice": invoice, "client": client, "stage": stage, "channel": "email",
-            "recipient": "", "subject": f"Relance {invoice}", "status": "sent", "key": key, "author": "bot"}
+            "recipient": "", "subject": f"Relance {invoice}", "status": jr.SENT, "key": key, "author": "bot"}
 
 
 def sample_history(ref: date, tz: str = "Europe/Paris") -> tuple:

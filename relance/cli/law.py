@@ -122,7 +122,8 @@ def anonymise(before: str = typer.Option(..., "--before", help="Erase clients wh
                       f"supprimez-les à la main si leur durée de conservation est dépassée.", soft_wrap=True)
     if dry_run or not changes:
         return
-    if not yes and not typer.confirm(f"Effacer définitivement ces {len(changes)} cellule(s) ?", default=False):
+    from relance.cli.console import confirm
+    if not yes and not confirm(f"Effacer définitivement ces {len(changes)} cellule(s) ?"):
         _fail("rien n'a été effacé.")
     from relance.adapters.backends import BackendError
     try:

@@ -11,13 +11,17 @@ from typing import Optional
 
 import typer
 
-ConfigOption = typer.Option(Path("config.toml"), "--config", "-c", help="Config file (default ./config.toml).")
-DateOption = typer.Option(None, "--date", help="Act as of another day, YYYY-MM-DD (at its send-window opening).")
+ConfigOption = typer.Option(Path("config.toml"), "--config", "-c", help="Fichier de configuration (par défaut ./config.toml).")
+DateOption = typer.Option(None, "--date", help="Faire comme si l'on était ce jour-là, AAAA-MM-JJ (à l'ouverture du créneau d'envoi).")
 
 
 def _fail(message: str, code: int = 1) -> None:
+    """One sentence on stderr. The message is text, never rich markup (a ``[schedul]`` section or a path
+    with ``[/x]`` prints as typed), and long paths wrap between words, not inside a name."""
+    from rich.text import Text
+
     from relance.cli.console import err_console
-    err_console.print(f"[bold red]Erreur :[/] {message}")
+    err_console.print(Text.assemble(("Erreur :", "bold red"), " ", str(message)), soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -44,18 +48,19 @@ def _today(policy) -> date:
     return local_today(policy.schedule, datetime.now().astimezone())
 
 
-def _load(policy, day: Optional[date] = None):
+def _load(policy, day: Optional[date] = None, read_only: bool = False):
     """Backend + parsed register, with user-facing errors; `day` (--date) is the register's "today"."""
-    backend, _, register, problems = _read(policy, day)
+    backend, _, register, problems = _read(policy, day, read_only)
     return backend, register, problems
 
 
-def _read(policy, day: Optional[date] = None):
-    """Backend, raw tabs as read, parsed register and problems, with user-facing errors."""
+def _read(policy, day: Optional[date] = None, read_only: bool = False):
+    """Backend, raw tabs as read, parsed register and problems, with user-facing errors.
+    `read_only`: the command never writes, so a workbook open in Excel is read from a copy."""
     from relance.adapters.backends import BackendError, open_backend
     from relance.core.parse import RegisterError, parse_register
     try:
-        backend = open_backend(policy)
+        backend = open_backend(policy, read_only=read_only)
         raw = backend.load()
         register, problems = parse_register(raw, policy.schedule.timezone, day or _today(policy))
     except (BackendError, RegisterError) as exc:

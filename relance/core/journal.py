@@ -1,7 +1,8 @@
 """The journal: the only source of truth for what was sent (design §4).
 
-The Journal tab is append-only. For each message the bot appends a ``pending`` row
-before sending and a ``sent`` (or ``failed``) row after, both carrying the same
+The Journal tab is append-only. For each message the bot appends an ``en cours`` row
+before sending and an ``envoyé`` (or ``échec``) row after (older registers say ``pending``,
+``sent``, ``failed``, ``manual``: still read, see statuses.py), both carrying the same
 deterministic key and Message-ID. Everything the Factures bot columns show (stage,
 count, last reminder) is recomputed from these rows each run, so a garbled or
 deleted bot cell loses nothing, and a key already ``sent`` is never sent again.
@@ -22,7 +23,7 @@ from datetime import date, datetime, timedelta
 
 from relance.core.model import JournalEntry
 
-PENDING, SENT, FAILED, MANUAL, TEST = "pending", "sent", "failed", "manual", "test"
+from relance.core.statuses import FAILED, MANUAL, PENDING, SENT, STATUSES, TEST  # noqa: F401 (re-exported)
 INSTALMENT_STAGES = ("echeance", "echeance_pre")  # actions.INSTALMENT_DUE / INSTALMENT_PRE, journaled with ":n@due"
 BOT = "bot"
 

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from relance.core import cells, schema
+from relance.core.statuses import SENT
 from relance.core.model import JournalEntry, RawTab
 
 TAB = "Mémoire"
@@ -104,7 +105,7 @@ def after_run(journal: tuple[JournalEntry, ...], accepted: int, sent_keys: Itera
     for key in sent_keys:
         last = key
     if not last:
-        sent = [e.key for e in journal if e.key and e.status == "sent" and e.channel == "email"]
+        sent = [e.key for e in journal if e.key and e.status == SENT and e.channel == "email"]
         last = sent[-1] if sent else ""
     return Memory(len(journal_keys(journal)), last, accepted)
 

@@ -13,6 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Mapping
 
+from relance.core.statuses import canonical as canonical_status
+
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 
@@ -126,6 +128,10 @@ class JournalEntry:
     row: int = 0
     promised: date | None = None  # Promesse (date), filled by staff on a manual row
     promised_cell: str = ""  # that cell's text when it is not a readable date (the promise then waits for a human)
+
+    def __post_init__(self) -> None:
+        # « envoyé » or the old « sent », typed or read: one constant for every comparison (statuses.py)
+        object.__setattr__(self, "status", canonical_status(self.status))
 
     @property
     def day(self) -> date | None:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from relance.core import cells, schema
 from relance.core.perf import paused_gc
+from relance.core.statuses import MANUAL, STATUSES, canonical as canonical_status
 from relance.core.model import (
     ZERO,
     Client,
@@ -292,8 +293,7 @@ def _timestamp(row: _Row, tz: ZoneInfo) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=tz)
 
 
-_JOURNAL_STATUSES = {"pending": "pending", "sent": "sent", "failed": "failed", "manual": "manual", "test": "test",
-                     "manuel": "manual", "manuelle": "manual"}
+KNOWN_STATUSES = set(STATUSES)
 
 
 def _journal(tabs: RawTabs, problems: list[RowProblem], tz: ZoneInfo, owners: dict[str, str],
@@ -314,11 +314,10 @@ def _journal(tabs: RawTabs, problems: list[RowProblem], tz: ZoneInfo, owners: di
             row.problem("timestamp", f"date improbable « {timestamp:%d/%m/%Y} » (plus de {cells.FUTURE_YEARS} ans "
                         f"après aujourd'hui) : ligne ignorée pour les délais entre relances", fatal=False)
             timestamp = None  # a contact « in 2090 » would hold the client's reminders for ever
-        status, key, client = row.text("status").lower(), row.text("key"), row.text("client")
-        status = _JOURNAL_STATUSES.get(schema.normalise(status), status)
-        if status not in _JOURNAL_STATUSES.values() and not key and not row.text("message_id"):
-            status = "manual"
-        if status == "manual":
+        status, key, client = canonical_status(row.text("status")), row.text("key"), row.text("client")
+        if status not in KNOWN_STATUSES and not key and not row.text("message_id"):
+            status = MANUAL  # a staff row: « Manuel », « appel fait », blank…
+        if status == MANUAL:
             client = owners.get(row.text("invoice")) or client
             if client not in codes:
                 row.problem("invoice" if row.invoice else "client", "ligne manuelle rattachée à aucune facture ni "

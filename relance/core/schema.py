@@ -19,6 +19,8 @@ from functools import lru_cache
 
 STAFF = "staff"
 BOT = "bot"
+BOT_NOTE = "rempli par relance — ne pas modifier"  # note on every bot header, both backends
+BOT_HEADER_RGB = "E4DFEC"  # lavender: bot headers, distinct from staff blue (DDEBF7) and the stage colours
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,15 +73,16 @@ FACTURES = Tab("Factures", (
     Column("status", "Statut", ("Status",), choices=STATUSES, decisive=True),
     Column("payment_link", "Lien de paiement", ("Payment link",), width=30),
     Column("notes", "Notes", ("Note", "Comments"), width=30),
-    Column("client_note", "Note au client", ("Note to client", "Message au client"), width=30),
-    Column("order_ref", "Référence commande", ("Order reference", "PO number", "Bon de commande", "Réf. commande"),
-           width=16),
-    Column("stage", "Étape", ("Stage",), owner=BOT),
+    Column("stage", "Étape", ("Stage",), owner=BOT, width=24),
     Column("last_reminder", "Dernière relance", ("Last reminder",), owner=BOT, width=18),
-    Column("next_action", "Prochaine action", ("Next action",), owner=BOT, width=28),
+    Column("next_action", "Prochaine action", ("Next action",), owner=BOT, width=40),
     Column("reminders_sent", "Relances envoyées", ("Reminders sent",), owner=BOT, width=10),
     Column("penalties", "Pénalités", ("Penalties", "Late fees"), owner=BOT),
     Column("alert", "Alerte", ("Alert", "Problem"), owner=BOT, width=40),
+    # optional staff columns added later: at the end, so existing registers and positions are unchanged
+    Column("client_note", "Note au client", ("Note to client", "Message au client"), width=30),
+    Column("order_ref", "Référence commande", ("Order reference", "PO number", "Bon de commande", "Réf. commande"),
+           width=16),
 ), aliases=("Invoices",))
 
 CLIENTS = Tab("Clients", (
@@ -117,7 +120,7 @@ JOURNAL = Tab("Journal", (
     Column("channel", "Canal", ("Channel",), choices=("email", "courrier", "téléphone", "tâche", "note")),
     Column("recipient", "Destinataire", ("Recipient", "To"), width=28),
     Column("subject", "Objet", ("Subject",), width=40),
-    Column("status", "Statut", ("Status",), choices=("pending", "sent", "failed", "manual", "test", "reçu")),
+    Column("status", "Statut", ("Status",), choices=("envoyé", "en cours", "échec", "manuel", "test", "reçu")),
     Column("key", "Clé", ("Key", "Idempotency key"), width=30),
     Column("message_id", "Message-ID", ("Message ID",), width=30),
     Column("author", "Auteur", ("Author", "By"), ),

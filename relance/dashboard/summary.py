@@ -35,6 +35,7 @@ import pandas as pd
 from babel.numbers import format_currency
 
 from relance.core.config import Policy
+from relance.dashboard.disputes import Disputes, measure_disputes
 from relance.dashboard.effectiveness import Promises, StageEffect, measure
 from relance.dashboard.figures import COUNT, DAY_STEP, DAYS, MONEY, PERCENT, RATE_STEP, Kpi, ratio
 from relance.core.journal import JournalIndex
@@ -161,6 +162,7 @@ class Summary:
     notes: tuple[str, ...] = ()
     stage_effects: tuple[StageEffect, ...] = ()  # per ladder stage: paid ≤ 7 / 14 days, open there now
     promises: Promises = Promises()              # promises to pay kept, broken, pending
+    disputes: Disputes = Disputes()              # litiges (count, amount, age) and the first-reminder delay
 
     @property
     def open_tasks_count(self) -> int:
@@ -273,7 +275,8 @@ def compute(register: Register, policy: Policy, today: date, last_run: RunResult
         aging=_aging(open_, open_eur), stages=stages, top_debtors=_debtors(open_eur, register),
         open_tasks=tuple(sorted((t for t in register.tasks if t.done_on is None),
                                 key=lambda t: (t.created or date.max, t.client, t.row))),
-        notes=_notes(frame, open_), stage_effects=effects, promises=promises)
+        notes=_notes(frame, open_), stage_effects=effects, promises=promises,
+        disputes=measure_disputes(frame, register, index, reminder_rank, today))
     history_rows = sorted(history_rows, key=lambda r: r.day)
     if last_run is None:
         last_run = next((r.run() for r in reversed(history_rows) if r.day <= today and r.run()), None)

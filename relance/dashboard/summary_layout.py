@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from relance.core import cells, schema
 from relance.dashboard.layout import BAR, LINE, ChartSpec, Column, Days, Percent, SheetLayout
 from relance.core.config import Policy
+from relance.dashboard.disputes import DISPUTE_FIGURES
 from relance.dashboard.effectiveness import PROMISE_FIGURES, STAGE_FIGURES
 from relance.dashboard.figures import Kpi
 from relance.core.guards import FRESHNESS_LABEL
@@ -135,6 +136,8 @@ def synthese_layout(summary: Summary, history_first_row: int | None = None,
     _stage_table(out, summary)
     out.title("Promesses de paiement (lignes « promesse » du Journal)")
     out.figures(summary.promises, PROMISE_FIGURES)
+    out.title("Litiges et délai de relance")
+    out.figures(summary.disputes, DISPUTE_FIGURES)
 
     out.title("10 principaux débiteurs")
     out.header("Client", "Raison sociale", "Reste dû", "Dont échu", "Factures", "Retard max (j)")

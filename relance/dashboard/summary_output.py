@@ -11,8 +11,6 @@ structure. Both carry amounts and rates as exact decimal text ("1234.50",
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date, datetime
 from typing import Any
@@ -22,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from relance.dashboard.disputes import DISPUTE_FIGURES
 from relance.dashboard.effectiveness import PROMISE_FIGURES, STAGE_FIGURES
 from relance.dashboard.figures import Kpi
 from relance.dashboard.summary import COUNT, DAYS, KPIS, MONEY, PERCENT, Summary
@@ -85,6 +84,8 @@ def records(summary: Summary) -> list[dict]:
              for key in ("kept", "broken", "pending")]
     f = figure["kept_rate"]
     rows.append(row("promesses", f.key, f.label, p.kept_rate, p.kept, formula=f.formula, base=p.kept + p.broken))
+    rows += [row("litiges", f.key, f.label, getattr(summary.disputes, f.key), formula=f.formula)
+             for f in DISPUTE_FIGURES]
     rows += [row("debiteur", d.client, d.name, d.amount, d.invoices, d.overdue, d.max_days_late)
              for d in summary.top_debtors]
     rows += [row("tache", t.key or ", ".join(t.invoices), t.reason, t.created, formula=t.assignee)
@@ -114,6 +115,8 @@ def as_dict(summary: Summary) -> dict:
         "promises": {"kept": summary.promises.kept, "broken": summary.promises.broken,
                      "pending": summary.promises.pending, "kept_rate": summary.promises.kept_rate,
                      "definitions": _definitions(PROMISE_FIGURES)},
+        "disputes": {**{f.key: getattr(summary.disputes, f.key) for f in DISPUTE_FIGURES},
+                     "definitions": _definitions(DISPUTE_FIGURES)},
         "top_debtors": [{"client": d.client, "name": d.name, "amount": d.amount, "overdue": d.overdue,
                          "invoices": d.invoices, "max_days_late": d.max_days_late} for d in summary.top_debtors],
         "open_tasks": [{"created": t.created, "client": t.client, "invoices": list(t.invoices), "reason": t.reason,
@@ -131,11 +134,8 @@ def _definitions(figures: tuple[Kpi, ...]) -> list[dict]:
 def dumps(summary: Summary, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(as_dict(summary), ensure_ascii=False, indent=2, default=_text)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS)
-    writer.writeheader()
-    writer.writerows(records(summary))
-    return buffer.getvalue()
+    from relance.dashboard.csv_excel import to_csv
+    return to_csv(CSV_FIELDS, records(summary), numeric=("value", "count", "overdue", "days", "base"))
 
 
 def _table(title: str, headers: tuple[str, ...], rows: list[tuple[str, ...]], text_columns: int = 1) -> Table:
@@ -181,6 +181,7 @@ def print_summary(summary: Summary, console: Console) -> None:
     for figure in STAGE_FIGURES:
         console.print(f"[dim]{figure.label} : {escape(figure.formula)}[/]")
     console.print(_figures("Promesses de paiement", summary.promises, PROMISE_FIGURES))
+    console.print(_figures("Litiges et délai de relance", summary.disputes, DISPUTE_FIGURES))
     if summary.top_debtors:
         console.print(_table("10 principaux débiteurs",
                              ("Client", "Raison sociale", "Reste dû", "Dont échu", "Factures", "Retard max"),

@@ -37,6 +37,7 @@ from pathlib import Path
 
 from relance.core import cells, schema
 from relance.core.law.prescription import add_years
+from relance.core.statuses import SENT
 from relance.core.model import Invoice, RawTabs, Register, RowProblem
 
 ANONYMOUS_NAME = "Client anonymisé"
@@ -117,7 +118,7 @@ def kept_clients(register: Register, codes: Iterable[str], today: date, b2b_year
         invoices = [i for i in register.invoices if i.client == code]
         numbers = {i.number for i in invoices}
         entries = [e for e in register.journal if e.client == code or e.invoice in numbers]
-        open_notice = next((e for e in entries if e.stage in formal and e.status == "sent"
+        open_notice = next((e for e in entries if e.stage in formal and e.status == SENT
                             and e.invoice and (e.invoice not in numbers or _closed_on(
                                 next(i for i in invoices if i.number == e.invoice)) is None)), None)
         if open_notice:

@@ -23,7 +23,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal
 from importlib.resources import files
 from zoneinfo import ZoneInfo

@@ -130,10 +130,11 @@ class Backend(Protocol):
         ...
 
 
-def open_backend(policy: Policy) -> Backend:
-    """The backend named in the policy; nothing is opened at import time."""
+def open_backend(policy: Policy, read_only: bool = False) -> Backend:
+    """The backend named in the policy; nothing is opened at import time. `read_only`: for commands
+    that never write (an xlsx open in Excel is then read from a copy instead of refused)."""
     if policy.register.backend == "xlsx":
         from relance.adapters.backends.xlsx import XlsxBackend
-        return XlsxBackend(policy.resolve(policy.register.path))
+        return XlsxBackend(policy.resolve(policy.register.path), read_only=read_only)
     from relance.adapters.backends.gsheets import GoogleSheetsBackend  # type: ignore[import-not-found]
     return GoogleSheetsBackend.from_policy(policy)

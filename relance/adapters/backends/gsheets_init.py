@@ -23,7 +23,7 @@ from relance.adapters.backends import BackendError
 from relance.adapters.backends.gsheets_write import Meta, quote
 
 HEADER_BLUE = {"red": 0.867, "green": 0.922, "blue": 0.969}   # #DDEBF7, as in the xlsx register
-BOT_GREY = {"red": 0.949, "green": 0.949, "blue": 0.949}      # #F2F2F2
+BOT_GREY = {"red": 0.894, "green": 0.875, "blue": 0.925}      # #E4DFEC (schema.BOT_HEADER_RGB), as in xlsx
 PIXELS_PER_CHAR = 7
 DEFAULT_TAB = re.compile(r"^(sheet|feuille|feuil|hoja|blatt|tabelle|foglio)\s*\d+$", re.I)
 STAGE_COLOURS = {  # background, and white text for the last one
@@ -85,10 +85,11 @@ def init_requests(meta: Meta, removable: list) -> list[dict]:
 def tab_requests(tab: schema.Tab, sheet_id: int) -> list[dict]:
     """Header, formats, validations, protections (and Factures' stage colours) for one data tab."""
     width = len(tab.columns)
-    header = [{"userEnteredValue": {"stringValue": c.header}} for c in tab.columns]
+    header = [{"userEnteredValue": {"stringValue": c.header}, **({"note": schema.BOT_NOTE} if c.owner == schema.BOT else {})}
+              for c in tab.columns]
     requests: list[dict] = [
         {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
-                         "rows": [{"values": header}], "fields": "userEnteredValue"}},
+                         "rows": [{"values": header}], "fields": "userEnteredValue,note"}},
         {"repeatCell": {"range": _grid(sheet_id, 0, 1, 0, width),
                         "cell": {"userEnteredFormat": {"textFormat": {"bold": True}, "backgroundColor": HEADER_BLUE}},
                         "fields": "userEnteredFormat(textFormat,backgroundColor)"}},

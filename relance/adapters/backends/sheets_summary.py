@@ -138,7 +138,9 @@ def _source(column: Column, sheet_ids: Mapping[str, int]) -> dict:
 
 def chart_request(spec: ChartSpec, sheet_id: int, sheet_ids: Mapping[str, int]) -> dict:
     """``addChart`` with a basicChart spec: COLUMN (aging, €) or LINE (DSO, days), no legend."""
-    axes = [{"position": "BOTTOM_AXIS", "title": spec.x_title}, {"position": "LEFT_AXIS", "title": spec.y_title}]
+    axes = [{"position": "BOTTOM_AXIS", "title": spec.x_title},
+            {"position": "LEFT_AXIS", "title": spec.y_title,  # from 0, as in xlsx: no cliff from a 3-day change
+             "viewWindowOptions": {"viewWindowMode": "EXPLICIT", "viewWindowMin": 0}}]
     row, col = spec.anchor
     return {"addChart": {"chart": {
         "spec": {"title": spec.title, "basicChart": {

@@ -14,6 +14,7 @@ would be lost when the user saves, or would fail on Windows.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,6 +23,7 @@ from typing import Any, Iterable
 
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -40,7 +42,7 @@ MONEY_FORMAT = '#,##0.00 "€"'
 MAX_REGISTER_MB = 20  # measured 6.5 MB (60 000 invoices): 26 s CPU, 0.5 GB peak (benchmarks/xlsx_cost.py)
 MAX_CELL_TEXT = 32_000  # Excel's limit is 32 767 characters per cell
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-BOT_FILL = PatternFill("solid", fgColor="F2F2F2")
+BOT_FILL = PatternFill("solid", fgColor=schema.BOT_HEADER_RGB)
 
 
 def lock_files(path: Path) -> list[Path]:
@@ -69,12 +71,13 @@ def set_value(cell: Cell, value: Any) -> None:
 
 
 class XlsxBackend:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, read_only: bool = False):
         self.path = Path(path)
         self.description = str(self.path)
         self.notes: list[str] = []  # the Backend protocol: nothing to say after a local write
         self.can_redact = True
         self.keeps_memory = True  # the « Mémoire » tab (relance/core/memory.py)
+        self.read_only = read_only  # plan, summary, preview, check: a workbook open in Excel is read from a copy
 
     def run_lock(self, owner: str, ttl):
         """One run at a time: ``.relance.lock`` beside the workbook (see relance/lock.py)."""
@@ -106,6 +109,8 @@ class XlsxBackend:
         """Every tab of `tabs` found in the workbook (by name, else by alias), as cached values.
 
         `keys_only` (what a write needs): the header, the rows' places and the key column only."""
+        if self.read_only and self.path.exists() and lock_files(self.path):
+            return self._load_copy(tabs)
         self.check_unlocked()
         workbook = self._open_read()
         try:
@@ -125,6 +130,19 @@ class XlsxBackend:
                                f"{exc}") from None
         finally:
             workbook.close()
+
+    def _load_copy(self, tabs: tuple[schema.Tab, ...]) -> RawTabs:
+        """Read a temporary copy: Excel on Windows denies other programs the open file, and a read-only
+        command must work while staff have the register open (only writing runs refuse). The copy shows
+        the last *saved* state, as the file itself would."""
+        with tempfile.TemporaryDirectory(prefix="relance-") as folder:
+            copy = Path(folder) / self.path.name
+            try:
+                shutil.copyfile(self.path, copy)
+            except OSError as exc:
+                raise BackendError(f"{self.path} ouvert dans Excel ou LibreOffice et illisible même en copie : "
+                                   f"{exc.strerror or exc} ; fermez-le puis relancez.") from None
+            return XlsxBackend(copy, read_only=False).load(tabs)
 
     def redact(self, todo: Iterable[Redaction]) -> int:
         """Erase personal data in staff columns for `relance anonymise`; returns the cells changed.
@@ -305,6 +323,8 @@ def write_headers(sheet: Worksheet, tab: schema.Tab) -> None:
         set_value(cell, column.header)
         cell.font = Font(bold=True)
         cell.fill = BOT_FILL if column.owner == schema.BOT else HEADER_FILL
+        if column.owner == schema.BOT:
+            cell.comment = Comment(schema.BOT_NOTE, "relance", width=220, height=40)
         sheet.column_dimensions[get_column_letter(index)].width = max(column.width, len(column.header) + 2)
         if column.choices:
             validation = DataValidation(type="list", formula1='"' + ",".join(column.choices) + '"',

@@ -110,6 +110,7 @@ def build_chart(workbook: openpyxl.Workbook, spec: ChartSpec) -> BarChart | Line
     chart.x_axis.title = spec.x_title or None
     chart.y_axis.title = spec.y_title or None
     chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl ≥ 3.1 hides axes unless told
+    chart.y_axis.scaling.min = 0  # from 0: a DSO going from 41 to 44 days must not look like a cliff
     chart.width, chart.height = spec.width_cm, spec.height_cm
     return chart
 

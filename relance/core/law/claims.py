@@ -43,6 +43,7 @@ from babel.dates import format_date
 
 from relance.core.config import Policy, Stage
 from relance.core.model import CENT, ZERO, Client, Invoice, JournalEntry, Register
+from relance.core.statuses import MANUAL, SENT
 from relance.core.law.penalties import DAY_COUNT, Penalty, RateTable, RateTableOutOfDate, describe, late_penalty
 
 NOT_CLAIMED = ("Annulée", "Échéancier")
@@ -50,7 +51,7 @@ ZERO_CENTS = Decimal("0.00")
 _DAY = timedelta(days=1)
 _CONTEXT = Context(prec=34)  # late_penalty's context: prec 34 over Python's default (ROUND_HALF_EVEN)
 _DENOMINATOR = 100 * DAY_COUNT
-_NOTICE_STATUSES = ("sent", "manual")
+_NOTICE_STATUSES = (SENT, MANUAL)
 
 
 @dataclass(frozen=True, slots=True)

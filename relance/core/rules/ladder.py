@@ -87,6 +87,18 @@ def _direct_debit(ctx: Context, invoice: Invoice, client: Client, decision: Deci
     return True
 
 
+MASCULINE_HEADS = frozenset({"dossier", "appel", "rappel", "courrier", "envoi", "contentieux", "recouvrement",
+                             "avis", "dernier", "premier", "second", "deuxième"})
+
+
+def planned(label: str) -> str:
+    """« prévue » or « prévu », agreeing with the label's first word (« Relance amiable prévue »,
+    « Dossier de recouvrement prévu »); labels are staff-named, so unknown heads keep the feminine
+    of every default stage but one."""
+    head = label.split()[0].casefold() if label.split() else ""
+    return "prévu" if head in MASCULINE_HEADS else "prévue"
+
+
 def next_stage(ctx: Context, invoice: Invoice, history: jr.History, segment: str) -> tuple[Stage, date] | None:
     """The stage after the highest one sent, and the first business day it may go."""
     stages, policy = ctx.policy.stages, ctx.policy
@@ -183,7 +195,8 @@ def decide(ctx: Context, invoice: Invoice) -> Decision:
     stage, day = found
     decision.next_stage, decision.next_day = stage.key, day
     if day > ctx.today or not ctx.business_today:
-        decision.reason = f"{stage.label} prévue le {fmt_day(max(day, ctx.calendar.next_business_day(ctx.today)))}"
+        decision.reason = (f"{stage.label} {planned(stage.label)} le "
+                           f"{fmt_day(max(day, ctx.calendar.next_business_day(ctx.today)))}")
         return decision
     key = jr.task_key(invoice.number, stage.key)
     if stage.channel == "task" or _by_a_human(ctx, invoice, client, stage):
