@@ -6,8 +6,10 @@
 The journal is written *before* anything leaves (``pending``) and again after
 (``sent``), so a run killed at any point is finished by the next one: a pending
 key whose .eml exists is marked sent, one that never left is planned again, and
-one the mailer cannot vouch for (SMTP) is marked sent with a task asking a human
-to check, because sending a formal notice twice is worse than asking.
+one the mailer cannot vouch for (SMTP: the end of DATA left, no 250 on record) is
+marked ``incertain`` with a task asking a human to check and its invoices held,
+because sending a formal notice twice is worse than asking, and counting one that
+never arrived as sent would start the next stage on nothing.
 
 Everything else (rules, wording, formats) lives in pure modules; this file wires
 adapters (`open_backend`, `open_mailer`) and moves data between them.
@@ -49,6 +51,7 @@ class RunReport:
     plan: planner.Plan
     sent: list[Message] = field(default_factory=list)
     failed: list[tuple[Message, str]] = field(default_factory=list)
+    uncertain: list[Message] = field(default_factory=list)  # left, no answer from the server: a task each
     tasks: list[planner.NewTask] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -122,7 +125,12 @@ def with_journal(register: Register, rows: list[dict]) -> Register:
 
 def resolve_interrupted(register: Register, policy: Policy, mailer: Mailer, now: datetime,
                         report: RunReport) -> list[dict]:
-    """Finish what a killed run left ``pending``; returns the journal rows that settle it."""
+    """Finish what a killed run left ``pending``; returns the journal rows that settle it.
+
+    ``sent`` only with evidence that it left (the outbox file; over SMTP the server's 250 recorded in
+    the receipt ledger). Never reached the server: ``failed``, planned again. No way to know (the end
+    of DATA left, no answer recorded): ``incertain`` + a task, the invoice's ladder held until staff
+    settle it — unless ``mail.on_uncertain = "resend"``."""
     index = jr.JournalIndex(register.journal, [(s.key, s.label) for s in policy.stages])
     rows: list[dict] = []
     for entry in index.unresolved():
@@ -131,10 +139,10 @@ def resolve_interrupted(register: Register, policy: Policy, mailer: Mailer, now:
         if sent is None and policy.mail.on_uncertain == "resend":
             status, comment = jr.FAILED, "envoi interrompu, réception incertaine : renvoyé (on_uncertain = resend)"
         elif sent is None:
-            status, comment = jr.SENT, "envoi interrompu, réception incertaine : vérifiez auprès du client"
+            status, comment = jr.UNCERTAIN, UNCERTAIN_NOTE
             report.tasks.append(uncertain_task(entry.key, entry.client, tuple(e.invoice for e in group)))
         elif sent:
-            status, comment = jr.SENT, "confirmé à la reprise après interruption"
+            status, comment = jr.SENT, "confirmé à la reprise après interruption (accusé du serveur enregistré)"
         else:
             status, comment = jr.FAILED, "interrompu avant l'envoi : replanifié"
         for e in group:
@@ -145,10 +153,15 @@ def resolve_interrupted(register: Register, policy: Policy, mailer: Mailer, now:
     return rows
 
 
+UNCERTAIN_NOTE = ("envoi interrompu, réception incertaine : relances de ces factures suspendues ; vérifiez auprès "
+                  "du client puis mettez Statut = sent (reçu) ou failed (à renvoyer) sur ces lignes")
+
+
 def uncertain_task(key: str, client: str, invoices: tuple[str, ...]) -> planner.NewTask:
     """A message that may or may not have arrived: a human checks, the bot never sends it twice."""
     return planner.NewTask(jr.task_key(key, "incertain"), client, invoices, "Envoi incertain " + key,
-                           "Vérifier si le message a été reçu ; sinon le renvoyer")
+                           "Vérifier si le message a été reçu ; au Journal, mettre Statut = sent (reçu) ou "
+                           "failed (il repartira au prochain passage) sur ses lignes « incertain »")
 
 
 def _test_mode(message: Message, recipient: str) -> Message:
@@ -261,10 +274,11 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
                 outcome += journal_rows(message, lines, sent_status, now,
                                         " · ".join(filter(None, (letter_notes[message.key], receipt.detail))))
                 report.sent.append(message)
-            except MailUncertain as exc:  # may have arrived: never sent twice, a human checks
-                outcome += journal_rows(message, lines, sent_status, now,
+            except MailUncertain as exc:  # may have arrived: never sent twice, never counted as sent, a human checks
+                status = jr.TEST if test_recipient else jr.UNCERTAIN
+                outcome += journal_rows(message, lines, status, now,
                                         " · ".join(filter(None, (letter_notes[message.key], str(exc)))))
-                report.sent.append(message)
+                report.uncertain.append(message)
                 report.tasks.append(uncertain_task(message.key, message.client, message.invoices))
             except MailError as exc:
                 outcome += journal_rows(message, lines, jr.FAILED, now, str(exc))

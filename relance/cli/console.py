@@ -152,6 +152,9 @@ def print_run(report, policy: Policy) -> None:
     print_plan(report.plan, policy)
     verb = "écrit(s) dans" if report.dry_run or policy.mail.mailer == "outbox" else "envoyé(s), copie dans"
     console.print(f"[green]{len(report.sent)} message(s) {verb} {report.outbox}[/]")
+    for message in getattr(report, "uncertain", ()):
+        console.print(f"[yellow]incertain[/] {message.key} → {', '.join(message.to)} : parti sans réponse du "
+                      f"serveur ; non renvoyé, tâche ouverte", markup=True)
     for message, error in report.failed:
         console.print(f"[red]échec[/] {message.key} → {', '.join(message.to)} : {error}", markup=True)
     if report.tasks:

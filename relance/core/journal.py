@@ -23,6 +23,7 @@ from datetime import date, datetime
 from relance.core.model import JournalEntry
 
 PENDING, SENT, FAILED, MANUAL, TEST = "pending", "sent", "failed", "manual", "test"
+UNCERTAIN = "incertain"  # may have reached the client, no proof: the invoice waits for a human (runner.py)
 BOT = "bot"
 
 
@@ -65,6 +66,7 @@ class JournalIndex:
         self._rank = {name.casefold(): i for i, pair in enumerate(stages) for name in pair}
         self.sent_keys: set[str] = set()
         self.final_keys: set[str] = set()
+        uncertain: list[JournalEntry] = []
         self._by_invoice: dict[str, list[JournalEntry]] = defaultdict(list)
         self._contacts: dict[str, list[date]] = defaultdict(list)
         self.manual: dict[str, list[JournalEntry]] = defaultdict(list)  # client -> staff rows
@@ -73,12 +75,17 @@ class JournalIndex:
                 self.manual[entry.client].append(entry)
             if entry.status == SENT and entry.key:
                 self.sent_keys.add(entry.key)
-            if entry.status in (SENT, FAILED, TEST) and entry.key:
+            if entry.status in (SENT, FAILED, TEST, UNCERTAIN) and entry.key:
                 self.final_keys.add(entry.key)
+            if entry.status == UNCERTAIN and entry.key:
+                uncertain.append(entry)
             if entry.status == SENT and entry.invoice:
                 self._by_invoice[entry.invoice].append(entry)
             if entry.status in (SENT, MANUAL) and entry.client and entry.timestamp:
                 self._contacts[entry.client].append(entry.timestamp.date())
+        # message keys staff have not settled yet (they set the row's Statut to sent or failed), and their invoices
+        self.uncertain_keys = {e.key for e in uncertain if e.key not in self.sent_keys}
+        self.uncertain = {e.invoice: e.key for e in uncertain if e.key in self.uncertain_keys and e.invoice}
         self._last_manual: dict[str, date | None] | None = None
         self._history: dict[str, History] = {}  # folded on first use: most invoices are never asked about
 

@@ -140,6 +140,11 @@ def decide(ctx: Context, invoice: Invoice) -> Decision:
         return decision
     if _direct_debit(ctx, invoice, client, decision):
         return decision
+    if held := ctx.journal.uncertain.get(invoice.number):  # never a second copy, never counted as sent
+        decision.reason = f"envoi incertain ({held}) : relances suspendues jusqu'à vérification (onglet Tâches)"
+        decision.alerts.append(f"envoi incertain {held} : vérifiez s'il a été reçu, puis mettez Statut = sent "
+                               f"(reçu) ou failed (à renvoyer) sur ses lignes « incertain » du Journal")
+        return decision
     if not client.email:
         decision.alerts.append(f"client {client.code} sans email valide : relances par courrier ou téléphone")
     promise = promises.latest_promise(ctx, invoice)
