@@ -128,3 +128,9 @@ def test_an_unexpected_mailer_error_is_that_message_s_failure_and_hides_the_pass
     assert [s for s, _ in emails(path)] == ["pending", "pending", "failed", "failed"]
     assert all("erreur inattendue ValueError" in c and secret not in c for s, c in emails(path) if s == "failed")
     assert secret not in result.output
+
+
+def test_an_unexpected_crash_never_prints_locals(workdir, monkeypatch):
+    """typer's pretty tracebacks print every local variable (the password among them) unless told not to."""
+    from relance.cli.app import app as typer_app
+    assert typer_app.pretty_exceptions_show_locals is False

@@ -16,7 +16,8 @@ import typer
 app = typer.Typer(
     help="Relance les factures impayées depuis un registre partagé (Google Sheets ou .xlsx).\n\n"
          "Start with `relance demo`, then `relance init registre.xlsx` for your own register.",
-    no_args_is_help=True, rich_markup_mode="rich", add_completion=False)
+    no_args_is_help=True, rich_markup_mode="rich", add_completion=False,
+    pretty_exceptions_show_locals=False)  # a traceback's locals would print the SMTP password
 
 ConfigOption = typer.Option(Path("config.toml"), "--config", "-c", help="Config file (default ./config.toml).")
 DateOption = typer.Option(None, "--date", help="Act as of another day, YYYY-MM-DD (at its send-window opening).")
