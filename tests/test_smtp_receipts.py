@@ -134,3 +134,12 @@ def test_an_unexpected_crash_never_prints_locals(workdir, monkeypatch):
     """typer's pretty tracebacks print every local variable (the password among them) unless told not to."""
     from relance.cli.app import app as typer_app
     assert typer_app.pretty_exceptions_show_locals is False
+
+
+def test_the_smtp_summary_names_the_copy_folder_never_none(workdir):
+    xlsx_register(workdir, [inv("F1")])
+    with SmtpServer() as server:
+        smtp_config(workdir, server.port)
+        result = cli_run(workdir)
+    assert result.exit_code == 0 and "None" not in result.output
+    assert "1 message(s) envoyé(s), copie dans" in result.output and "outbox" in result.output

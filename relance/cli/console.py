@@ -150,8 +150,11 @@ def print_run(report, policy: Policy) -> None:
         mode += f"MODE TEST (tout part vers {policy.mail.test_recipient}) — "
     console.print(f"[bold]{mode}Relances du {report.today:%d/%m/%Y}[/] · registre {report.register}")
     print_plan(report.plan, policy)
-    verb = "écrit(s) dans" if report.dry_run or policy.mail.mailer == "outbox" else "envoyé(s), copie dans"
-    console.print(f"[green]{len(report.sent)} message(s) {verb} {report.outbox}[/]")
+    if report.dry_run or policy.mail.mailer == "outbox":
+        done = f"écrit(s) dans {report.outbox}"
+    else:
+        done = "envoyé(s)" + (f", copie dans {report.outbox}" if report.outbox else "")
+    console.print(f"[green]{len(report.sent)} message(s) {done}[/]")
     for message in getattr(report, "uncertain", ()):
         console.print(f"[yellow]incertain[/] {message.key} → {', '.join(message.to)} : parti sans réponse du "
                       f"serveur ; non renvoyé, tâche ouverte", markup=True)

@@ -170,6 +170,11 @@ class SmtpMailer:
         return cls(settings, environ.get(PASSWORD_ENV, ""), outbox=policy.resolve(mail.outbox), **options)
 
     @property
+    def folder(self) -> Path | None:
+        """Where the copies of the messages sent go (the run summary names it)."""
+        return self.outbox.folder if self.outbox else None
+
+    @property
     def where(self) -> str:
         return f"{self.settings.host}:{self.settings.port}"
 
