@@ -33,7 +33,7 @@ from relance.adapters.faults import crashpoint
 from relance.core.config import Policy
 from relance.documents.letters import LetterError, attach_letter
 from relance.adapters.lock import run_lock
-from relance.adapters.mailers import MailError, Mailer, MailUncertain, Message
+from relance.adapters.mailers import MailError, Mailer, MailRefused, MailUncertain, Message
 from relance.core.model import JournalEntry, RawTabs, Register, RowProblem, Task
 from relance.core.parse import parse_register
 from relance.documents.postal import letters_for_tasks
@@ -164,6 +164,15 @@ def uncertain_task(key: str, client: str, invoices: tuple[str, ...]) -> planner.
                            "failed (il repartira au prochain passage) sur ses lignes « incertain »")
 
 
+def refusal_fallback(register: Register, policy: Policy, today: date, problems, clients: set[str],
+                     known: list[planner.NewTask]) -> list[planner.NewTask]:
+    """Addresses refused for good this run: the same day, the planner's no-email channel (letter + task)
+    and a task to fix the address, exactly as the next run would decide from the journal."""
+    keys = {t.key for t in known}
+    again = planner.plan(register, policy, today, None, problems)
+    return [t for t in again.tasks if t.client in clients and t.key not in keys]
+
+
 def _test_mode(message: Message, recipient: str) -> Message:
     return dataclasses.replace(message, key="TEST/" + message.key, to=(recipient,), cc=(),
                                subject="[TEST] " + message.subject)
@@ -266,6 +275,7 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
         backend.apply(Changes(journal=tuple(settled + pending)))
         crashpoint("journal pending écrit")
     outcome: list[dict] = []
+    refused: set[str] = set()  # clients whose address the server refused for good
     try:
         for i, (message, lines) in enumerate(messages, start=1):
             try:
@@ -283,11 +293,15 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
             except MailError as exc:
                 outcome += journal_rows(message, lines, jr.FAILED, now, str(exc))
                 report.failed.append((message, str(exc)))
+                if isinstance(exc, MailRefused):
+                    refused.add(message.client)
             if progress:
                 progress("envoi", i, len(messages))
     finally:
         mailer.close()
     tasks = list(plan.tasks) + report.tasks
+    if refused:
+        tasks += refusal_fallback(with_journal(register, outcome), policy, today, problems, refused, tasks)
     report.tasks = tasks
     letter_folder = None if test_recipient else policy.resolve(policy.paths.letters)
     postal = letters_for_tasks(register, policy, renderer, tasks, today, letter_folder)  # clients without email

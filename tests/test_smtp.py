@@ -123,17 +123,18 @@ def test_one_connection_for_all_the_messages_of_a_run(server):
     assert all("250 2.0.0 Ok: queued as 42" in r.detail for r in receipts)
 
 
-def test_a_refused_recipient_fails_only_that_message_and_is_retried_next_run(workdir, workdir_policy, server,
-                                                                             monkeypatch):
+def test_a_temporarily_refused_recipient_fails_only_that_message_and_is_retried_next_run(
+        workdir, workdir_policy, server, monkeypatch):
+    """4xx: retried on the next run (a 5xx is a permanent refusal: tests/test_refusal.py)."""
     monkeypatch.setenv(PASSWORD_ENV, "s3cret")
-    server.refuse["c2@example.com"] = "550 5.1.1 <c2@example.com>: Utilisateur inconnu"
+    server.refuse["c2@example.com"] = "450 4.2.1 <c2@example.com>: Boîte occupée"
     path = xlsx_register(workdir, [inv("F1"), inv("F2", client="C2"), inv("F3", client="C3")])
     policy = smtp_policy(workdir_policy, server)
     report = runner.run(policy, today=TODAY, now=at(TODAY))
     assert sorted(m.client for m in report.sent) == ["C1", "C3"]
     assert [(m.client, why) for m, why in report.failed] == [
-        ("C2", "destinataire(s) refusé(s) par le serveur : c2@example.com : 550 5.1.1 <c2@example.com>: "
-               "Utilisateur inconnu")]
+        ("C2", "destinataire(s) refusé(s) temporairement par le serveur (nouvel essai au prochain passage) : "
+               "c2@example.com : 450 4.2.1 <c2@example.com>: Boîte occupée")]
     assert ("C2", "failed", report.failed[0][1]) in journal(path)
     assert len(server.messages) == 2 and len(server.peers) == 1
 
@@ -146,7 +147,7 @@ def test_a_partly_refused_message_is_sent_and_says_who_was_refused(server):
     server.refuse["old@example.com"] = "550 5.1.1 gone"
     receipt = mailer(server).send(message(1, cc=("old@example.com",)))
     assert server.envelopes == [("compta@example.fr", ["c1@example.com"])]
-    assert "refusé(s) : old@example.com : 550 5.1.1 gone" in receipt.detail
+    assert "adresse refusée par le serveur : old@example.com (550 5.1.1 gone)" in receipt.detail
 
 
 @pytest.mark.parametrize("where, answer", [("mail_answer", "421 4.7.0 Trop de connexions, réessayez"),

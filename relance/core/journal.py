@@ -16,6 +16,7 @@ Keys: ``2026-11-25/C001/amiable`` for a message (one per client, stage and day),
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,6 +24,8 @@ from datetime import date, datetime
 from relance.core.model import JournalEntry
 
 PENDING, SENT, FAILED, MANUAL, TEST = "pending", "sent", "failed", "manual", "test"
+REFUSED_NOTE = "adresse refusée par le serveur : "  # mailers.refusal_note writes it into Commentaire
+_REFUSED_ADDRESS = re.compile(r"(\S+@\S+) \((5\d\d[^)]*)\)")
 UNCERTAIN = "incertain"  # may have reached the client, no proof: the invoice waits for a human (runner.py)
 BOT = "bot"
 
@@ -67,6 +70,7 @@ class JournalIndex:
         self.sent_keys: set[str] = set()
         self.final_keys: set[str] = set()
         uncertain: list[JournalEntry] = []
+        self.refused: dict[str, dict[str, str]] = defaultdict(dict)  # client -> refused address (casefold) -> answer
         self._by_invoice: dict[str, list[JournalEntry]] = defaultdict(list)
         self._contacts: dict[str, list[date]] = defaultdict(list)
         self.manual: dict[str, list[JournalEntry]] = defaultdict(list)  # client -> staff rows
@@ -79,6 +83,10 @@ class JournalIndex:
                 self.final_keys.add(entry.key)
             if entry.status == UNCERTAIN and entry.key:
                 uncertain.append(entry)
+            if entry.client and entry.status in (FAILED, SENT) and REFUSED_NOTE in entry.comment:
+                note = entry.comment[entry.comment.index(REFUSED_NOTE):]
+                for address, reply in _REFUSED_ADDRESS.findall(note):
+                    self.refused[entry.client][address.casefold()] = reply
             if entry.status == SENT and entry.invoice:
                 self._by_invoice[entry.invoice].append(entry)
             if entry.status in (SENT, MANUAL) and entry.client and entry.timestamp:
@@ -145,6 +153,12 @@ class JournalIndex:
     def last_contact(self, client: str) -> date | None:
         days = self._contacts.get(client)
         return max(days) if days else None
+
+    def refusal(self, client: str, address: str) -> str:
+        """The server's permanent refusal of `address` for `client` ('' when none): until the address
+        in Clients changes, the planner uses the no-email channel (letter + task)."""
+        found = self.refused.get(client)
+        return found.get(address.strip().casefold(), "") if found and address else ""
 
     def unresolved(self) -> list[JournalEntry]:
         """``pending`` rows whose key never reached ``sent`` or ``failed`` (a crash mid-send)."""

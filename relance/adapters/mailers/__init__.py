@@ -28,6 +28,25 @@ class MailUncertain(MailError):
     human to check, because sending it again could make the client receive it twice."""
 
 
+class MailRefused(MailError):
+    """The server refused the recipient(s) for good (5xx to RCPT): sending again tomorrow would fail again.
+
+    `addresses` maps each refused address to the server's answer. The runner journals it with
+    `refusal_note`, and the planner (journal.JournalIndex.refused) stops emailing that address."""
+
+    def __init__(self, message: str, addresses: dict[str, str]):
+        super().__init__(message)
+        self.addresses = addresses
+
+
+REFUSED = "adresse refusée par le serveur : "
+
+
+def refusal_note(addresses: dict[str, str]) -> str:
+    """``adresse refusée par le serveur : a@b.fr (550 5.1.1 Utilisateur inconnu)``: what the journal keeps."""
+    return REFUSED + " ; ".join(f"{address} ({reply})" for address, reply in addresses.items())
+
+
 @dataclass(frozen=True, slots=True)
 class Attachment:
     filename: str

@@ -51,7 +51,7 @@ from tenacity.wait import wait_base
 
 from relance.core.config import Policy
 from relance.adapters.faults import crashpoint
-from relance.adapters.mailers import MailError, MailUncertain, Message, SendReceipt, to_mime
+from relance.adapters.mailers import MailError, MailRefused, MailUncertain, Message, SendReceipt, refusal_note, to_mime
 from relance.adapters.mailers.outbox import OutboxMailer
 from relance.adapters.mailers.receipts import ACCEPTED, DATA, ReceiptLedger
 
@@ -242,8 +242,11 @@ class SmtpMailer:
             raise MailError(f"registre des accusés SMTP ({self.receipts.path if self.receipts else '?'}) "
                             f"impossible à écrire : {exc} ; message non envoyé") from None
         except smtplib.SMTPRecipientsRefused as exc:
-            raise MailError("destinataire(s) refusé(s) par le serveur : " + "; ".join(
-                f"{address} : {answer(*reply)}" for address, reply in exc.recipients.items())) from None
+            replies = {address: answer(*reply) for address, reply in exc.recipients.items()}
+            if all(code >= 500 for code, _ in exc.recipients.values()):  # for good: not tried again tomorrow
+                raise MailRefused(refusal_note(replies), replies) from None
+            raise MailError("destinataire(s) refusé(s) temporairement par le serveur (nouvel essai au prochain "
+                            "passage) : " + "; ".join(f"{a} : {r}" for a, r in replies.items())) from None
         except smtplib.SMTPResponseException as exc:  # sender refused, DATA refused, 421…: an answer, not a doubt
             raise MailError(f"refusé par le serveur {self.where} : {answer(exc.smtp_code, exc.smtp_error)}") from None
         except smtplib.SMTPNotSupportedError as exc:  # e.g. an accented address and no SMTPUTF8
@@ -271,7 +274,9 @@ class SmtpMailer:
                 self._broken = error
             raise error from None
         except MailError as exc:
-            raise type(exc)(self._scrub(str(exc))) from None
+            if self._password and self._password in str(exc):  # never the password in a journal row
+                raise MailError(self._scrub(str(exc))) from None
+            raise
         except Exception as exc:  # anything else is this message's failure, never a crash of the run
             self._forget_connection()
             raise MailError(self._scrub(f"envoi impossible par {self.where} : erreur inattendue "
@@ -283,8 +288,10 @@ class SmtpMailer:
                 reply += f" (accusé local non écrit : {exc.strerror or exc})"
             crashpoint("smtp : acceptation enregistrée")
         detail = f"accepté par {self.where} : {reply}"
-        if refused:
-            detail += " ; refusé(s) : " + "; ".join(f"{a} : {answer(*r)}" for a, r in refused.items())
+        if refused:  # some recipients (a Cc) refused: the message left to the others
+            permanent = {a: answer(*r) for a, r in refused.items() if r[0] >= 500}
+            detail += " ; " + (refusal_note(permanent) if permanent else "refusé(s) : " + "; ".join(
+                f"{a} : {answer(*r)}" for a, r in refused.items()))
         path = ""
         if self.outbox is not None:
             try:
