@@ -28,7 +28,7 @@ from relance.core import guards
 from relance.core import journal as jr
 from relance.core import planner
 from relance.adapters.attachments import attach_invoices
-from relance.adapters.backends import Backend, Changes, open_backend
+from relance.adapters.backends import Backend, BackendError, Changes, open_backend
 from relance.adapters.faults import crashpoint
 from relance.core.config import Policy
 from relance.documents.letters import LetterError, attach_letter
@@ -58,10 +58,11 @@ class RunReport:
     outbox: Path | None = None
     register: str = ""
     stale_payments: bool = False
+    unsaved: str = ""  # the final write failed after messages left: why (the next run settles the journal)
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.unsaved
 
 
 def open_mailer(policy: Policy, dry_run: bool) -> Mailer:
@@ -315,11 +316,27 @@ def _run(policy: Policy, *, today: date | None = None, now: datetime | None = No
     updates = {u.key: {"invoices": ", ".join(u.invoices), "reason": u.reason} for u in plan.task_updates}
     crashpoint("avant l'écriture finale")
     bot_columns = {n: v for n, v in invoice_updates(after).items() if n not in held}  # staff changed them: hands off
-    backend.apply(Changes(invoices=bot_columns, journal=tuple(outcome + task_journal),
-                          tasks=tuple(new_tasks), task_updates=updates,
-                          layouts=summary_layouts(raw, register, policy, report, banner, paid_up_to)))
+    try:
+        backend.apply(Changes(invoices=bot_columns, journal=tuple(outcome + task_journal),
+                              tasks=tuple(new_tasks), task_updates=updates,
+                              layouts=summary_layouts(raw, register, policy, report, banner, paid_up_to)))
+    except Exception as exc:  # messages already left: never "nothing was sent" (see `unsaved_reason`)
+        report.unsaved = unsaved_reason(exc)
+        return report
     report.notes.extend(getattr(backend, "notes", ()))  # e.g. Sheets: Synthèse left as it was
     return report
+
+
+def unsaved_reason(exc: Exception) -> str:
+    """Why the final write failed, for a report that goes on to say what did leave.
+
+    The ``pending`` rows were saved before anything left, and each message that left has its
+    evidence (the outbox file; over SMTP the server's 250 in the receipt ledger), so the next run
+    settles every one of them (`resolve_interrupted`) and sends nothing twice."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    for sentence in ("Rien n'a été envoyé.", "Rien n'a été envoyé ;", "Rien n'a été envoyé"):
+        text = text.replace(sentence, "").strip()
+    return text if isinstance(exc, (BackendError, OSError)) else f"{type(exc).__name__} : {text}"
 
 
 def check_guards(raw: RawTabs, register: Register, policy: Policy, today: date,

@@ -236,6 +236,7 @@ def run(config: Path = ConfigOption, day: Optional[str] = DateOption,
     """Send today's reminders, open tasks, and write stage, dates and alerts back.
 
     Exit codes: 0 done, 1 error (nothing sent), 2 some messages failed (journaled, retried next run),
+    3 messages left but the register could not be saved (the next run settles it, sends nothing twice),
     75 another run holds the lock (try again later).
 
     Example: relance run --dry-run
@@ -244,7 +245,10 @@ def run(config: Path = ConfigOption, day: Optional[str] = DateOption,
     policy = _policy(config)
     report = _run(policy, _day(day), dry_run)
     print_run(report, policy)
-    raise typer.Exit(0 if report.ok else 2)
+    raise typer.Exit(EXIT_UNSAVED if report.unsaved else 0 if report.ok else 2)
+
+
+EXIT_UNSAVED = 3  # messages left, the register was not saved: the next run settles it
 
 
 def _run(policy, today: Optional[date], dry_run: bool, now: Optional[datetime] = None):

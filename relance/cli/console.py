@@ -165,3 +165,18 @@ def print_run(report, policy: Policy) -> None:
     for note in report.notes:
         console.print(f"[cyan]•[/] {note}")
     print_problems(report.problems)
+    if getattr(report, "unsaved", ""):
+        print_unsaved(report)
+
+
+def print_unsaved(report) -> None:
+    """The final write failed after messages left: what left, what was not saved, what happens next."""
+    left = [m.key for m in report.sent] + [m.key for m in getattr(report, "uncertain", ())]
+    err_console.print(f"[bold red]Registre non mis à jour[/] : {report.unsaved}", markup=True, highlight=False)
+    what = (f"{len(left)} message(s) sont bien partis : {', '.join(left)}." if left
+            else "Aucun message n'est parti pendant cette exécution.")
+    err_console.print(what, markup=False, highlight=False)
+    err_console.print(f"Non enregistré dans le registre : les lignes sent/failed du Journal, {len(report.tasks)} "
+                      f"tâche(s), les colonnes du robot et la Synthèse. Le prochain passage régularisera : il "
+                      f"retrouve les messages partis (boîte d'envoi, accusés du serveur) et ne les renvoie pas.",
+                      markup=False, highlight=False)
