@@ -143,3 +143,18 @@ def test_the_smtp_summary_names_the_copy_folder_never_none(workdir):
         result = cli_run(workdir)
     assert result.exit_code == 0 and "None" not in result.output
     assert "1 message(s) envoyé(s), copie dans" in result.output and "outbox" in result.output
+
+
+def test_a_refusal_at_the_end_of_data_is_recorded_as_not_sent(tmp_path):
+    """A 554 to the end of DATA: the server does not have it; after a crash it is resent, not 'uncertain'."""
+    from tenacity import wait_none
+    from relance.adapters.mailers import MailError
+    from relance.adapters.mailers.smtp import SmtpMailer, SmtpSettings
+    from test_smtp import message
+    with SmtpServer() as server:
+        server.data_answer.append("554 5.7.1 Message refusé")
+        smtp = SmtpMailer(SmtpSettings("127.0.0.1", server.port, "", "none"), outbox=tmp_path, wait=wait_none())
+        with pytest.raises(MailError):
+            smtp.send(message(1))
+    fresh = SmtpMailer(SmtpSettings("127.0.0.1", 1, "", "none"), outbox=tmp_path)
+    assert fresh.was_sent("<m1@example.fr>", message(1).key) is False

@@ -8,7 +8,9 @@ the next step:
 
 - ``{"event": "data", "key": …}`` just before the end-of-data marker leaves: from
   then on the server may hold the message;
-- ``{"event": "accepted", "key": …, "reply": "250 …"}`` right after the server's 250.
+- ``{"event": "accepted", "key": …, "reply": "250 …"}`` right after the server's 250;
+- ``{"event": "rejected", …}`` when the server answered the end of DATA with a refusal
+  (4xx/5xx): it does not have the message.
 
 After a crash: ``accepted`` -> sent (proof); ``data`` without ``accepted`` -> the
 server may or may not have it (uncertain: a human checks, never resent, never
@@ -26,7 +28,7 @@ import os
 from pathlib import Path
 
 NAME = ".smtp-receipts.jsonl"
-DATA, ACCEPTED = "data", "accepted"
+DATA, ACCEPTED, REJECTED = "data", "accepted", "rejected"
 
 
 class ReceiptLedger:
@@ -65,7 +67,7 @@ class ReceiptLedger:
                 event = json.loads(line)
             except ValueError:  # a line torn by a crash
                 continue
-            if not isinstance(event, dict) or event.get("event") not in (DATA, ACCEPTED):
+            if not isinstance(event, dict) or event.get("event") not in (DATA, ACCEPTED, REJECTED):
                 continue
             key = str(event.get("key"))
             if states.get(key) != ACCEPTED:

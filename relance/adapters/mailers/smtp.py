@@ -53,7 +53,7 @@ from relance.core.config import Policy
 from relance.adapters.faults import crashpoint
 from relance.adapters.mailers import MailError, MailRefused, MailUncertain, Message, SendReceipt, refusal_note, to_mime
 from relance.adapters.mailers.outbox import OutboxMailer
-from relance.adapters.mailers.receipts import ACCEPTED, DATA, ReceiptLedger
+from relance.adapters.mailers.receipts import ACCEPTED, DATA, REJECTED, ReceiptLedger
 
 PASSWORD_ENV = "RELANCE_SMTP_PASSWORD"
 ATTEMPTS = 3
@@ -248,6 +248,11 @@ class SmtpMailer:
             raise MailError("destinataire(s) refusé(s) temporairement par le serveur (nouvel essai au prochain "
                             "passage) : " + "; ".join(f"{a} : {r}" for a, r in replies.items())) from None
         except smtplib.SMTPResponseException as exc:  # sender refused, DATA refused, 421…: an answer, not a doubt
+            if smtp.data_sent and self.receipts is not None:  # the server answered the end of DATA: no
+                try:
+                    self.receipts.record(REJECTED, data.key, data.message_id, answer(exc.smtp_code, exc.smtp_error))
+                except OSError:
+                    pass  # then a later crash reads it as uncertain: the safe side
             raise MailError(f"refusé par le serveur {self.where} : {answer(exc.smtp_code, exc.smtp_error)}") from None
         except smtplib.SMTPNotSupportedError as exc:  # e.g. an accented address and no SMTPUTF8
             raise MailError(f"envoi impossible par {self.where} : {exc}") from None
