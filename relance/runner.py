@@ -32,7 +32,7 @@ from relance.adapters.backends import Backend, BackendError, Changes, open_backe
 from relance.adapters.faults import crashpoint
 from relance.core.config import Policy
 from relance.documents.letters import LetterError, attach_letter
-from relance.adapters.lock import run_lock
+from relance.adapters.lock import held
 from relance.adapters.mailers import MailError, Mailer, MailRefused, MailUncertain, Message
 from relance.core.model import JournalEntry, RawTabs, Register, RowProblem, Task
 from relance.core.parse import parse_register
@@ -200,12 +200,8 @@ def run(policy: Policy, *, dry_run: bool = False, backend: Backend | None = None
     backend = backend or open_backend(policy)
     if dry_run:
         return _run(policy, dry_run=True, backend=backend, **options)
-    lock = run_lock(backend)
-    note = lock.acquire()
-    try:
+    with held(backend, policy.schedule.timezone) as note:  # refreshed while the run lasts (lock.Heartbeat)
         report = _run(policy, backend=backend, **options)
-    finally:
-        lock.release()
     if note:
         report.notes.insert(0, note)
     return report

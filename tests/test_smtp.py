@@ -275,4 +275,4 @@ def test_a_missing_password_stops_before_anything_is_sent(workdir, workdir_polic
     assert f"mot de passe SMTP absent : définissez la variable d'environnement {PASSWORD_ENV}" in said
     assert "Rien n'a été envoyé" in said
     assert sheet_rows(path, "Journal") == []
-    assert not (workdir / ".relance.lock").exists()
+    assert not (workdir / ".registre.xlsx.relance.lock").exists()

@@ -72,9 +72,9 @@ class XlsxBackend:
         self.description = str(self.path)
 
     def run_lock(self, owner: str, ttl):
-        """One run at a time: ``.relance.lock`` beside the workbook (see relance/lock.py)."""
-        from relance.adapters.lock import LOCK_NAME, FileLock
-        return FileLock(self.path.with_name(LOCK_NAME), owner, ttl)
+        """One run at a time: ``.<workbook>.relance.lock`` beside the workbook (see relance/lock.py)."""
+        from relance.adapters.lock import FileLock, lock_path
+        return FileLock(lock_path(self.path), owner, ttl)  # one per register, not per folder
 
     def check_unlocked(self) -> None:
         locks = lock_files(self.path)
