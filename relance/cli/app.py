@@ -13,7 +13,46 @@ from typing import Optional
 
 import typer
 
-app = typer.Typer(
+class _App(typer.Typer):
+    """The typer app, with a last safety net: an error nobody foresaw is one French sentence and exit 1,
+    never a traceback on a staff member's screen (``RELANCE_DEBUG=1`` shows it, for a developer)."""
+
+    def __call__(self, *args, **kwargs):
+        import os
+        import sys
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:
+            if os.environ.get("RELANCE_DEBUG"):
+                raise
+            from relance.cli.console import err_console
+            err_console.print(f"[bold red]Erreur :[/] {unexpected(exc)}", highlight=False, soft_wrap=True)
+            sys.exit(1)
+
+
+def unexpected(exc: BaseException) -> str:
+    """One line for an error with no better message (the type tells a developer where to look)."""
+    text = " ".join(str(exc).split())[:300]
+    return (f"erreur inattendue ({type(exc).__name__}{' : ' + text if text else ''}). Le prochain passage reprend "
+            f"là où celui-ci s'est arrêté, sans rien envoyer deux fois ; RELANCE_DEBUG=1 montre le détail technique.")
+
+
+def unreadable_register(exc: BaseException, policy) -> str | None:
+    """A damaged workbook (a valid zip whose sheet XML is cut or garbled) or a register the user may not
+    read: what it is and what to do, or None when `exc` is something else."""
+    import zipfile
+    from xml.etree.ElementTree import ParseError
+    where = policy.resolve(policy.register.path) if policy.register.backend == "xlsx" else policy.register.spreadsheet
+    if isinstance(exc, (ParseError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError)):
+        return (f"registre illisible : {where} est endommagé ({type(exc).__name__} : {exc}). Ouvrez-le dans Excel "
+                f"ou LibreOffice et enregistrez-le à nouveau, ou restaurez la dernière sauvegarde. Rien n'a été envoyé.")
+    if isinstance(exc, PermissionError):
+        return (f"accès refusé à {exc.filename or where} : vérifiez les droits du dossier et du fichier pour "
+                f"l'utilisateur qui lance relance. Rien n'a été envoyé.")
+    return None
+
+
+app = _App(
     help="Relance les factures impayées depuis un registre partagé (Google Sheets ou .xlsx).\n\n"
          "Start with `relance demo`, then `relance init registre.xlsx` for your own register.",
     no_args_is_help=True, rich_markup_mode="rich", add_completion=False,
@@ -25,7 +64,7 @@ DateOption = typer.Option(None, "--date", help="Act as of another day, YYYY-MM-D
 
 def _fail(message: str, code: int = 1) -> None:
     from relance.cli.console import err_console
-    err_console.print(f"[bold red]Erreur :[/] {message}")
+    err_console.print(f"[bold red]Erreur :[/] {message}", soft_wrap=True)  # one line, whatever the terminal
     raise typer.Exit(code)
 
 
@@ -68,6 +107,8 @@ def _read(policy):
         register, problems = parse_register(raw, policy.schedule.timezone)
     except (BackendError, RegisterError) as exc:
         _fail(str(exc))
+    except Exception as exc:
+        _fail(unreadable_register(exc, policy) or unexpected(exc))
     return backend, raw, register, problems
 
 
@@ -274,6 +315,8 @@ def _run(policy, today: Optional[date], dry_run: bool, now: Optional[datetime] =
             _fail(str(exc))
         except (BackendError, RegisterError, MailError) as exc:
             _fail(str(exc))
+        except Exception as exc:  # before anything left (after, the runner reports it: RunReport.unsaved)
+            _fail(unreadable_register(exc, policy) or unexpected(exc))
 
 
 @app.command()

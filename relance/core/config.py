@@ -12,6 +12,7 @@ run from any working directory.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -61,12 +62,48 @@ def _bool(value: Any) -> bool:
     return value
 
 
+def did_you_mean(value: Any, known: Any) -> str:
+    """`` ; vouliez-vous dire « renforcee » ?`` when a known name is close to `value` ('' otherwise).
+    Accents and case are forgiven in the comparison (« renforcée » finds ``renforcee``)."""
+    import unicodedata
+
+    def plain(text: str) -> str:
+        return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+    names = {plain(str(k)): str(k) for k in known}
+    close = difflib.get_close_matches(plain(str(value)), list(names), n=1, cutoff=0.6)
+    return f" ; vouliez-vous dire « {names[close[0]]} » ?" if close else ""
+
+
 def _choice(*choices: str) -> Callable[[Any], str]:
     def convert(value: Any) -> str:
         if value not in choices:
-            raise ValueError(f"expected one of {', '.join(repr(c) for c in choices)}, got {value!r}")
+            raise ValueError(f"expected one of {', '.join(repr(c) for c in choices)}, got {value!r}"
+                             + did_you_mean(value, choices))
         return value
     return convert
+
+
+def _timezone(value: Any) -> str:
+    """An IANA zone such as "Europe/Paris": a misspelt one used to crash every command with a traceback."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+    text = _str(value)
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"fuseau horaire inconnu « {text} » (attendu un nom IANA comme \"Europe/Paris\")"
+                         + did_you_mean(text, available_timezones())) from None
+    return text
+
+
+def _country(value: Any) -> str:
+    """A country code the `holidays` package knows ("FR"); "XX" used to crash every plan with a traceback."""
+    import holidays
+    text = _str(value)
+    supported = holidays.list_supported_countries()
+    if text not in supported:
+        raise ValueError(f"pays inconnu « {text} » pour les jours fériés (attendu un code comme \"FR\", \"BE\", "
+                         f"\"CH\", \"LU\")" + did_you_mean(text, supported)) from None
+    return text
 
 
 def _hhmm(value: Any) -> time:
@@ -145,10 +182,10 @@ class CompanyConfig:
 
 @dataclass(frozen=True, slots=True)
 class ScheduleConfig:
-    timezone: str = opt("Europe/Paris", _str)
+    timezone: str = opt("Europe/Paris", _timezone)
     send_window: tuple[time, time] = opt((time(9), time(18)), _window, "local hours when mail may go out")
     business_days_only: bool = opt(True, _bool)
-    holidays: str = opt("FR", _str, "country code for public holidays (holidays package)")
+    holidays: str = opt("FR", _country, "country code for public holidays (holidays package)")
     min_days_between_contacts: int = opt(3, _int(0, 365))
     daily_limit: int = opt(200, _int(1, 100_000))
     max_payment_data_age: int = opt(5, _int(0, 60), "business days; older payment data stops sending (0 = off)")
@@ -304,7 +341,8 @@ def _build(cls: type, raw: Any, where: str, source: str) -> Any:
     for name, value in raw.items():
         if name not in known:
             expected = ", ".join(sorted(known))
-            raise ConfigError(f"{source}: unknown key {where}.{name} (expected one of: {expected})")
+            raise ConfigError(f"{source}: unknown key {where}.{name} (expected one of: {expected})"
+                              + did_you_mean(name, known))
         fld = known[name]
         try:
             values[fld.name] = fld.metadata["convert"](value)
@@ -337,10 +375,21 @@ def policy_from_dict(data: dict, *, base_dir: Path = Path("."), source: str = "c
         for name, raw in raw_segments.items():
             if name not in SEGMENT_NAMES:
                 raise ConfigError(f"{source}: unknown segment [segments.{name}] (expected one of: "
-                                  f"{', '.join(SEGMENT_NAMES)})")
+                                  f"{', '.join(SEGMENT_NAMES)})" + did_you_mean(name, SEGMENT_NAMES))
             segments[name] = _build(SegmentConfig, raw, f"segments.{name}", source)
             _check_segment(name, segments[name], stages, source)
+    _check_names(sections, stages, source)
     return Policy(**sections, stages=stages, segments=segments, base_dir=base_dir, source=source)
+
+
+def _check_names(sections: dict, stages: tuple[Stage, ...], source: str) -> None:
+    """Values that name a stage must name one of the ladder: `human_stage = "renforcée"` (the key is
+    ``renforcee``) silently sent robot emails to the accounts meant for a human."""
+    keys = [s.key for s in stages]
+    human = sections["escalation"].human_stage
+    if human and human not in keys:
+        raise ConfigError(f"{source}: escalation.human_stage : étape inconnue « {human} » (étapes : "
+                          f"{', '.join(keys)})" + did_you_mean(human, keys + [s.label for s in stages]))
 
 
 def _check_segment(name: str, segment: SegmentConfig, stages: tuple[Stage, ...], source: str) -> None:
@@ -348,7 +397,7 @@ def _check_segment(name: str, segment: SegmentConfig, stages: tuple[Stage, ...],
     for stage_key in segment.offsets:
         if stage_key not in keys:
             raise ConfigError(f"{source}: segments.{name}.offsets.{stage_key}: no such stage "
-                              f"(expected one of: {', '.join(keys)})")
+                              f"(expected one of: {', '.join(keys)})" + did_you_mean(stage_key, keys))
     offsets = [segment.offsets.get(s.key, s.offset_days) for s in stages]
     if offsets != sorted(offsets) or len(set(offsets)) != len(offsets):
         raise ConfigError(f"{source}: segments.{name}.offsets: the ladder's days must still increase, got {offsets}")
