@@ -151,3 +151,31 @@ def test_a_folder_the_user_cannot_write_is_one_french_sentence_and_exit_1(workdi
     result = CliRunner().invoke(app, ["run", "--config", str(workdir / "config.toml"), "--date", TODAY.isoformat()])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "n'est pas accessible en écriture" in " ".join(result.output.split())
+
+
+def test_a_register_marked_read_only_is_refused_not_rewritten(workdir):
+    path = xlsx_register(workdir, [inv()])
+    before = path.read_bytes()
+    path.chmod(0o444)
+    try:
+        result = CliRunner().invoke(app, ["run", "--config", str(workdir / "config.toml"), "--date",
+                                          TODAY.isoformat()])
+    finally:
+        path.chmod(0o644)
+    assert result.exit_code == 1 and "en lecture seule" in " ".join(result.output.split())
+    assert path.read_bytes() == before and not (workdir / "outbox").exists()
+
+
+def test_files_relance_creates_respect_the_umask_not_0600(workdir):
+    old = os.umask(0o022)
+    try:
+        path = xlsx_register(workdir, [inv()])
+        path.chmod(0o664)  # a shared folder's group-writable register keeps its mode
+        result = CliRunner().invoke(app, ["run", "--config", str(workdir / "config.toml"), "--date",
+                                          TODAY.isoformat()])
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert path.stat().st_mode & 0o777 == 0o664
+    emails = list((workdir / "outbox").glob("*.eml"))
+    assert emails and all(e.stat().st_mode & 0o777 == 0o644 for e in emails)

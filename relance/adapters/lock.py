@@ -126,8 +126,9 @@ class FileLock:
     `refresh` (the heartbeat) rewrites the file atomically with a later expiry."""
 
     def __init__(self, path: Path, owner: str | None = None, ttl: timedelta = TTL,
-                 clock: Callable[[], datetime] = local_now):
+                 clock: Callable[[], datetime] = local_now, register: Path | None = None):
         self.path = Path(path)
+        self.register = Path(register) if register else None  # refused when marked read-only
         self.owner = owner or default_owner()
         self.ttl, self.clock = ttl, clock
         self._mine: dict[str, Any] | None = None
@@ -166,6 +167,7 @@ class FileLock:
                 "created": now.isoformat(), "expires": (now + self.ttl).isoformat()}
 
     def acquire(self) -> str:
+        refuse_read_only(self.register)
         note = ""
         for _ in range(3):
             try:
@@ -216,6 +218,17 @@ class FileLock:
         if self._still_mine():  # not taken over by someone who found ours dead
             self.path.unlink(missing_ok=True)
         self._mine = None
+
+
+def refuse_read_only(register: Path | None) -> None:
+    """A register marked read-only (no write permission bit, or not writable by this user) is somebody's
+    decision: a writing command refuses it before reading it, instead of replacing the file anyway
+    (an atomic save renames a new file over it, which the folder's permissions alone allow)."""
+    if register is None or not register.exists():
+        return
+    if register.stat().st_mode & 0o222 == 0 or not os.access(register, os.W_OK):
+        raise BackendError(f"{register} est en lecture seule : relance ne le réécrit pas. Retirez la lecture "
+                           f"seule (propriétés du fichier) si c'est voulu, puis relancez. Rien n'a été envoyé.")
 
 
 class Heartbeat:

@@ -30,6 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from relance.core import cells, schema
 from relance.documents.anonymise import Redaction, grouped, matching_rows
 from relance.adapters.faults import crashpoint
+from relance.adapters.files import umask_mode
 from relance.core.model import RawTab, RawTabs
 from relance.adapters.backends import ApplyReport, BackendError, Changes, RegisterLocked, Row, cells_by_key
 
@@ -74,7 +75,7 @@ class XlsxBackend:
     def run_lock(self, owner: str, ttl):
         """One run at a time: ``.<workbook>.relance.lock`` beside the workbook (see relance/lock.py)."""
         from relance.adapters.lock import FileLock, lock_path
-        return FileLock(lock_path(self.path), owner, ttl)  # one per register, not per folder
+        return FileLock(lock_path(self.path), owner, ttl, register=self.path)  # one per register; no read-only
 
     def check_unlocked(self) -> None:
         locks = lock_files(self.path)
@@ -173,8 +174,7 @@ def save_atomically(workbook: openpyxl.Workbook, path: Path) -> None:
     try:
         workbook.save(tmp)
         crashpoint("classeur écrit (temporaire)")
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.chmod(tmp, umask_mode(path))  # the file's own mode, or the umask's for a new one (never 0600)
         os.replace(tmp, path)
         crashpoint("classeur remplacé")
     except OSError as exc:
