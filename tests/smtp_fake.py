@@ -96,10 +96,12 @@ class RecordingHandler:
 class SmtpServer:
     """`with SmtpServer() as server:` a running server; `server.port`, `server.handler`."""
 
-    def __init__(self, *, tls: ssl.SSLContext | None = None, implicit_tls: bool = False, auth: bool = False):
+    def __init__(self, *, tls: ssl.SSLContext | None = None, implicit_tls: bool = False, auth: bool = False,
+                 smtputf8: bool = True):
         self.handler = RecordingHandler()
         self.port = free_port()
-        options = {"hostname": "127.0.0.1", "port": self.port, "server_hostname": "smtp.test"}
+        options = {"hostname": "127.0.0.1", "port": self.port, "server_hostname": "smtp.test",
+                   "enable_SMTPUTF8": smtputf8}  # False: a server without it (and ASCII answers only)
         if implicit_tls:
             options["ssl_context"] = tls
         elif tls:

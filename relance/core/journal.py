@@ -25,7 +25,7 @@ from relance.core.model import JournalEntry
 
 PENDING, SENT, FAILED, MANUAL, TEST = "pending", "sent", "failed", "manual", "test"
 REFUSED_NOTE = "adresse refusée par le serveur : "  # mailers.refusal_note writes it into Commentaire
-_REFUSED_ADDRESS = re.compile(r"(\S+@\S+) \((5\d\d[^)]*)\)")
+_REFUSED_ADDRESS = re.compile(r"(\S+@\S+) \(([^)]*)\)")
 UNCERTAIN = "incertain"  # may have reached the client, no proof: the invoice waits for a human (runner.py)
 BOT = "bot"
 

@@ -97,14 +97,38 @@ def one_line(text: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f\u2028\u2029]+", " ", text).strip()
 
 
+def ascii_domain(address: str) -> str:
+    """``jean@société.fr`` -> ``jean@xn--socit-esab.fr`` (IDNA, UTS 46): an accented domain travels in
+    plain ASCII, in the envelope and in the headers. ValueError when the domain cannot be encoded."""
+    import idna
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+    except idna.IDNAError as exc:
+        raise ValueError(f"domaine « {domain} » impossible à encoder (IDNA) : {exc}") from None
+
+
+def needs_smtputf8(address: str) -> bool:
+    """An accented local part (``josé@…``) can only travel with SMTPUTF8 (RFC 6531)."""
+    return not ascii_domain(address).isascii()
+
+
 def _address(text: str) -> str:
     name, addr = parseaddr(one_line(text))
+    try:
+        addr = ascii_domain(addr)
+    except ValueError:
+        pass  # left as is: the SMTP mailer refuses it before sending, with the reason
     return formataddr((name, addr)) if name else addr
 
 
 def to_mime(message: Message) -> EmailMessage:
-    """The RFC 5322 message both mailers send or store."""
-    mime = EmailMessage()
+    """The RFC 5322 message both mailers send or store (RFC 6532 UTF-8 headers when an address needs it)."""
+    from email import policy
+    international = any(needs_smtputf8(parseaddr(a)[1]) for a in (message.sender, *message.to, *message.cc))
+    mime = EmailMessage(policy=policy.SMTPUTF8) if international else EmailMessage()
     mime["From"] = _address(message.sender)
     mime["To"] = ", ".join(_address(a) for a in message.to)
     if message.cc:

@@ -51,7 +51,8 @@ from tenacity.wait import wait_base
 
 from relance.core.config import Policy
 from relance.adapters.faults import crashpoint
-from relance.adapters.mailers import MailError, MailRefused, MailUncertain, Message, SendReceipt, refusal_note, to_mime
+from relance.adapters.mailers import (MailError, MailRefused, MailUncertain, Message, SendReceipt, ascii_domain,
+                                     needs_smtputf8, refusal_note, to_mime)
 from relance.adapters.mailers.outbox import OutboxMailer
 from relance.adapters.mailers.receipts import ACCEPTED, DATA, REJECTED, ReceiptLedger
 
@@ -228,6 +229,11 @@ class SmtpMailer:
 
     def _deliver(self, data: Message, sender: str, recipients: list[str]) -> tuple[str, dict]:
         smtp = self._connection()
+        if not smtp.has_extn("smtputf8"):  # before MAIL FROM: an address this server cannot carry is unusable
+            unusable = {a: "inutilisable : partie locale accentuée et le serveur ne propose pas SMTPUTF8"
+                        for a in recipients if needs_smtputf8(a)}
+            if unusable:
+                raise MailRefused(refusal_note(unusable), unusable)
         smtp.data_sent = False
         if self.receipts is not None:
             receipts = self.receipts
@@ -267,8 +273,12 @@ class SmtpMailer:
     def send(self, message: Message) -> SendReceipt:
         if self._broken is not None:
             raise MailError(f"{self._broken} (pas de nouvel essai pendant cette exécution)")
-        sender = parseaddr(message.sender)[1]
-        recipients = list(dict.fromkeys(parseaddr(a)[1] for a in message.to + message.cc))
+        try:
+            sender = ascii_domain(parseaddr(message.sender)[1])
+            given = {ascii_domain(parseaddr(a)[1]): parseaddr(a)[1] for a in message.to + message.cc}
+        except ValueError as exc:
+            raise MailError(f"adresse inutilisable : {exc}") from None
+        recipients = list(given)
         retrying = Retrying(stop=stop_after_attempt(self.attempts), wait=self.wait,
                             retry=retry_if_exception_type(_Dropped), reraise=True)
         try:
@@ -278,6 +288,9 @@ class SmtpMailer:
             if exc.connecting:  # the last attempt could not even connect: the server is out for this run
                 self._broken = error
             raise error from None
+        except MailRefused as exc:  # journaled with the address as typed in Clients (the planner compares it)
+            typed = {given.get(a, a): reply for a, reply in exc.addresses.items()}
+            raise MailRefused(refusal_note(typed), typed) from None
         except MailError as exc:
             if self._password and self._password in str(exc):  # never the password in a journal row
                 raise MailError(self._scrub(str(exc))) from None
