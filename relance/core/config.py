@@ -12,7 +12,6 @@ run from any working directory.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -20,6 +19,8 @@ from datetime import time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Callable, Mapping
+
+from relance.core.config_names import country as _country, did_you_mean, stage_name, timezone as _timezone
 
 
 class ConfigError(Exception):
@@ -62,18 +63,6 @@ def _bool(value: Any) -> bool:
     return value
 
 
-def did_you_mean(value: Any, known: Any) -> str:
-    """`` ; vouliez-vous dire « renforcee » ?`` when a known name is close to `value` ('' otherwise).
-    Accents and case are forgiven in the comparison (« renforcée » finds ``renforcee``)."""
-    import unicodedata
-
-    def plain(text: str) -> str:
-        return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
-    names = {plain(str(k)): str(k) for k in known}
-    close = difflib.get_close_matches(plain(str(value)), list(names), n=1, cutoff=0.6)
-    return f" ; vouliez-vous dire « {names[close[0]]} » ?" if close else ""
-
-
 def _choice(*choices: str) -> Callable[[Any], str]:
     def convert(value: Any) -> str:
         if value not in choices:
@@ -81,29 +70,6 @@ def _choice(*choices: str) -> Callable[[Any], str]:
                              + did_you_mean(value, choices))
         return value
     return convert
-
-
-def _timezone(value: Any) -> str:
-    """An IANA zone such as "Europe/Paris": a misspelt one used to crash every command with a traceback."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
-    text = _str(value)
-    try:
-        ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"fuseau horaire inconnu « {text} » (attendu un nom IANA comme \"Europe/Paris\")"
-                         + did_you_mean(text, available_timezones())) from None
-    return text
-
-
-def _country(value: Any) -> str:
-    """A country code the `holidays` package knows ("FR"); "XX" used to crash every plan with a traceback."""
-    import holidays
-    text = _str(value)
-    supported = holidays.list_supported_countries()
-    if text not in supported:
-        raise ValueError(f"pays inconnu « {text} » pour les jours fériés (attendu un code comme \"FR\", \"BE\", "
-                         f"\"CH\", \"LU\")" + did_you_mean(text, supported)) from None
-    return text
 
 
 def _hhmm(value: Any) -> time:
@@ -378,18 +344,11 @@ def policy_from_dict(data: dict, *, base_dir: Path = Path("."), source: str = "c
                                   f"{', '.join(SEGMENT_NAMES)})" + did_you_mean(name, SEGMENT_NAMES))
             segments[name] = _build(SegmentConfig, raw, f"segments.{name}", source)
             _check_segment(name, segments[name], stages, source)
-    _check_names(sections, stages, source)
+    try:  # a value naming a stage must name one of the ladder (config_names.py)
+        stage_name(sections["escalation"].human_stage, [(st.key, st.label) for st in stages])
+    except ValueError as exc:
+        raise ConfigError(f"{source}: escalation.human_stage : {exc}") from None
     return Policy(**sections, stages=stages, segments=segments, base_dir=base_dir, source=source)
-
-
-def _check_names(sections: dict, stages: tuple[Stage, ...], source: str) -> None:
-    """Values that name a stage must name one of the ladder: `human_stage = "renforcée"` (the key is
-    ``renforcee``) silently sent robot emails to the accounts meant for a human."""
-    keys = [s.key for s in stages]
-    human = sections["escalation"].human_stage
-    if human and human not in keys:
-        raise ConfigError(f"{source}: escalation.human_stage : étape inconnue « {human} » (étapes : "
-                          f"{', '.join(keys)})" + did_you_mean(human, keys + [s.label for s in stages]))
 
 
 def _check_segment(name: str, segment: SegmentConfig, stages: tuple[Stage, ...], source: str) -> None:
