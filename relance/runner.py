@@ -10,8 +10,10 @@
 The journal is written *before* anything leaves (``pending``) and again after
 (``sent``), so a run killed at any point is finished by the next one: a pending
 key whose .eml exists is marked sent, one that never left is planned again, and
-one the mailer cannot vouch for (SMTP) is marked sent with a task asking a human
-to check, because sending a formal notice twice is worse than asking.
+one the mailer cannot vouch for (SMTP: the end of DATA left, no 250 on record) is
+marked ``incertain`` with a task asking a human to check and its invoices held,
+because sending a formal notice twice is worse than asking, and counting one that
+never arrived as sent would start the next stage on nothing.
 
 Everything else (rules, wording, formats) lives in pure modules; this file wires
 adapters (`open_backend`, `open_mailer`) and moves data between them.
@@ -30,14 +32,14 @@ from relance.core import journal as jr
 from relance.core import planner
 from relance.core import records
 from relance.adapters.attachments import attach_invoices
-from relance.adapters.backends import Backend, Changes, open_backend
+from relance.adapters.backends import Backend, BackendError, Changes, open_backend
 from relance.adapters.faults import crashpoint
 from relance.core.config import Policy
 from relance.adapters.files import save_document as save_letter
 from relance.documents.letters import Letter, LetterError, attach_letter
-from relance.adapters.lock import run_lock
-from relance.adapters.mailers import MailError, Mailer, MailUncertain, Message
-from relance.core.model import RawTabs, Register, RowProblem
+from relance.adapters.lock import held, run_lock
+from relance.adapters.mailers import MailError, Mailer, MailRefused, MailUncertain, Message
+from relance.core.model import JournalEntry, RawTabs, Register, RowProblem, Task
 from relance.core.parse import parse_register
 from relance.documents.postal import letters_for_tasks, unmade_note
 from relance.messages.render import Renderer, RenderError
@@ -54,16 +56,18 @@ class RunReport:
     plan: planner.Plan
     sent: list[Message] = field(default_factory=list)
     failed: list[tuple[Message, str]] = field(default_factory=list)
+    uncertain: list[Message] = field(default_factory=list)  # left, no answer from the server: a task each
     tasks: list[planner.NewTask] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     outbox: Path | None = None
     register: str = ""
     stale_payments: bool = False
+    unsaved: str = ""  # the final write failed after messages left: why (the next run settles the journal)
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.unsaved
 
 
 def open_mailer(policy: Policy, dry_run: bool) -> Mailer:
@@ -108,7 +112,12 @@ with_journal = records.with_journal
 
 def resolve_interrupted(register: Register, policy: Policy, mailer: Mailer, now: datetime,
                         report: RunReport) -> list[dict]:
-    """Finish what a killed run left ``pending``; returns the journal rows that settle it."""
+    """Finish what a killed run left ``pending``; returns the journal rows that settle it.
+
+    ``sent`` only with evidence that it left (the outbox file; over SMTP the server's 250 recorded in
+    the receipt ledger). Never reached the server: ``failed``, planned again. No way to know (the end
+    of DATA left, no answer recorded): ``incertain`` + a task, the invoice's ladder held until staff
+    settle it — unless ``mail.on_uncertain = "resend"``."""
     index = jr.JournalIndex(register.journal, policy.stage_names())
     rows: list[dict] = []
     for entry in index.unresolved():
@@ -117,10 +126,10 @@ def resolve_interrupted(register: Register, policy: Policy, mailer: Mailer, now:
         if sent is None and policy.mail.on_uncertain == "resend":
             status, comment = jr.FAILED, "envoi interrompu, réception incertaine : renvoyé (on_uncertain = resend)"
         elif sent is None:
-            status, comment = jr.SENT, "envoi interrompu, réception incertaine : vérifiez auprès du client"
+            status, comment = jr.UNCERTAIN, UNCERTAIN_NOTE
             report.tasks.append(uncertain_task(entry.key, entry.client, tuple(e.invoice for e in group)))
         elif sent:
-            status, comment = jr.SENT, "confirmé à la reprise après interruption"
+            status, comment = jr.SENT, "confirmé à la reprise après interruption (accusé du serveur enregistré)"
         else:
             status, comment = jr.FAILED, "interrompu avant l'envoi : replanifié"
         for e in group:
@@ -131,10 +140,24 @@ def resolve_interrupted(register: Register, policy: Policy, mailer: Mailer, now:
     return rows
 
 
+UNCERTAIN_NOTE = ("envoi interrompu, réception incertaine : relances de ces factures suspendues ; vérifiez auprès "
+                  "du client puis mettez Statut = envoyé (reçu) ou échec (à renvoyer) sur ces lignes")
+
+
 def uncertain_task(key: str, client: str, invoices: tuple[str, ...]) -> planner.NewTask:
     """A message that may or may not have arrived: a human checks, the bot never sends it twice."""
     return planner.NewTask(jr.task_key(key, "incertain"), client, invoices, "Envoi incertain " + key,
-                           "Vérifier si le message a été reçu ; sinon le renvoyer")
+                           "Vérifier si le message a été reçu ; au Journal, mettre Statut = envoyé (reçu) ou "
+                           "échec (il repartira au prochain passage) sur ses lignes « incertain »")
+
+
+def refusal_fallback(register: Register, policy: Policy, today: date, problems, clients: set[str],
+                     known: list[planner.NewTask]) -> list[planner.NewTask]:
+    """Addresses refused for good this run: the same day, the planner's no-email channel (letter + task)
+    and a task to fix the address, exactly as the next run would decide from the journal."""
+    keys = {t.key for t in known}
+    again = planner.plan(register, policy, today, None, problems)
+    return [t for t in again.tasks if t.client in clients and t.key not in keys]
 
 
 invoice_updates = records.bot_cells
@@ -148,12 +171,8 @@ def run(policy: Policy, *, dry_run: bool = False, backend: Backend | None = None
     backend = backend or open_backend(policy)
     if dry_run:
         return _run(policy, dry_run=True, backend=backend, **options)
-    lock = run_lock(backend)
-    note = lock.acquire()
-    try:
+    with held(backend, policy.schedule.timezone) as note:  # refreshed while the run lasts (lock.Heartbeat)
         report = _run(policy, backend=backend, **options)
-    finally:
-        lock.release()
     if note:
         report.notes.insert(0, note)
     return report
@@ -243,6 +262,7 @@ def _apply(policy: Policy, day: planner.Plan, raw: RawTabs, register: Register, 
         backend.apply(Changes(journal=tuple(settled + pending)))
         crashpoint("journal pending écrit")
     outcome: list[dict] = []
+    refused: set[str] = set()  # clients whose address the server refused for good
     try:
         for i, (message, lines) in enumerate(messages, start=1):
             try:
@@ -251,19 +271,24 @@ def _apply(policy: Policy, day: planner.Plan, raw: RawTabs, register: Register, 
                 outcome += journal_rows(message, lines, sent_status, now,
                                         " · ".join(filter(None, (letter_notes[message.key], receipt.detail))))
                 report.sent.append(message)
-            except MailUncertain as exc:  # may have arrived: never sent twice, a human checks
-                outcome += journal_rows(message, lines, sent_status, now,
+            except MailUncertain as exc:  # may have arrived: never sent twice, never counted as sent, a human checks
+                status = jr.TEST if day.test_mode else jr.UNCERTAIN
+                outcome += journal_rows(message, lines, status, now,
                                         " · ".join(filter(None, (letter_notes[message.key], str(exc)))))
-                report.sent.append(message)
+                report.uncertain.append(message)
                 report.tasks.append(uncertain_task(message.key, message.client, message.invoices))
             except MailError as exc:
                 outcome += journal_rows(message, lines, jr.FAILED, now, str(exc))
                 report.failed.append((message, str(exc)))
+                if isinstance(exc, MailRefused):
+                    refused.add(message.client)
             if progress:
                 progress("envoi", i, len(messages))
     finally:
         mailer.close()
     tasks = list(day.tasks) + report.tasks
+    if refused:
+        tasks += refusal_fallback(with_journal(register, outcome), policy, today, problems, refused, tasks)
     report.tasks = tasks
     postal = save_postal(policy, letters_for_tasks(register, policy, renderer, tasks, today, keep_letters))
     new_tasks, task_journal = [], []
@@ -278,12 +303,28 @@ def _apply(policy: Policy, day: planner.Plan, raw: RawTabs, register: Register, 
     bot_columns = {n: v for n, v in invoice_updates(after).items() if n not in day.held}  # staff changed them
     if recall.refused:
         bot_columns = {}  # a cache of a journal known to be incomplete: leave the last good one
-    backend.apply(Changes(invoices=bot_columns, journal=tuple(outcome + task_journal),
-                          tasks=tuple(new_tasks), task_updates=updates,
-                          sheets=remember(backend, raw, recall, register, report),
-                          layouts=summary_layouts(raw, register, policy, report, day.banner, day.paid_up_to)))
+    try:
+        backend.apply(Changes(invoices=bot_columns, journal=tuple(outcome + task_journal),
+                              tasks=tuple(new_tasks), task_updates=updates,
+                              sheets=remember(backend, raw, recall, register, report),
+                              layouts=summary_layouts(raw, register, policy, report, day.banner, day.paid_up_to)))
+    except Exception as exc:  # messages already left: never "nothing was sent" (see `unsaved_reason`)
+        report.unsaved = unsaved_reason(exc)
+        return report
     report.notes.extend(backend.notes)  # e.g. Sheets: Synthèse left as it was
     return report
+
+
+def unsaved_reason(exc: Exception) -> str:
+    """Why the final write failed, for a report that goes on to say what did leave.
+
+    The ``pending`` rows were saved before anything left, and each message that left has its
+    evidence (the outbox file; over SMTP the server's 250 in the receipt ledger), so the next run
+    settles every one of them (`resolve_interrupted`) and sends nothing twice."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    for sentence in ("Rien n'a été envoyé.", "Rien n'a été envoyé ;", "Rien n'a été envoyé"):
+        text = text.replace(sentence, "").strip()
+    return text if isinstance(exc, (BackendError, OSError)) else f"{type(exc).__name__} : {text}"
 
 
 def journal_memory(raw: RawTabs, register: Register, policy: Policy) -> memory.Verdict:

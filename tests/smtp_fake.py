@@ -44,6 +44,7 @@ class RecordingHandler:
         self.data_answer: list[str] = []
         self.drop_at: set[tuple[str, int]] = set()
         self.counts = {"MAIL": 0, "RCPT": 0, "DATA": 0}
+        self.password = b"s3cret"  # the one password AUTH accepts (bytes as they arrive: UTF-8)
 
     def _drop(self, server, command: str) -> bool:
         self.counts[command] += 1
@@ -86,7 +87,7 @@ class RecordingHandler:
         return "250 2.0.0 Ok: queued as 42"
 
     def authenticate(self, server, session, envelope, mechanism, auth_data):
-        if isinstance(auth_data, LoginPassword) and auth_data.password == b"s3cret":
+        if isinstance(auth_data, LoginPassword) and auth_data.password == self.password:
             self.logins.append(auth_data.login.decode())
             return AuthResult(success=True)
         return AuthResult(success=False, handled=False)
@@ -95,10 +96,12 @@ class RecordingHandler:
 class SmtpServer:
     """`with SmtpServer() as server:` a running server; `server.port`, `server.handler`."""
 
-    def __init__(self, *, tls: ssl.SSLContext | None = None, implicit_tls: bool = False, auth: bool = False):
+    def __init__(self, *, tls: ssl.SSLContext | None = None, implicit_tls: bool = False, auth: bool = False,
+                 smtputf8: bool = True):
         self.handler = RecordingHandler()
         self.port = free_port()
-        options = {"hostname": "127.0.0.1", "port": self.port, "server_hostname": "smtp.test"}
+        options = {"hostname": "127.0.0.1", "port": self.port, "server_hostname": "smtp.test",
+                   "enable_SMTPUTF8": smtputf8}  # False: a server without it (and ASCII answers only)
         if implicit_tls:
             options["ssl_context"] = tls
         elif tls:

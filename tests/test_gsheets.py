@@ -183,8 +183,8 @@ def test_a_run_that_still_fails_writes_nothing_half_done_to_factures(sheets_reg)
     add_lock_tab(sheets_reg)
     before = sheets_reg.rows("Factures")
     sheets_reg.fake.inject(status=503, count=FAST.attempts, match="updateCells")  # the final write
-    with pytest.raises(BackendError, match="service indisponible, HTTP 503"):
-        run(sheets_reg.policy, backend=sheets_reg.backend(retry=FAST))
+    report = run(sheets_reg.policy, backend=sheets_reg.backend(retry=FAST))
+    assert "service indisponible, HTTP 503" in report.unsaved and len(report.sent) == 2  # they left: said so
     assert sheets_reg.rows("Factures") == before
     assert status_codes(r["Statut"] for r in sheets_reg.rows("Journal")) == ["pending", "pending"]  # the next run settles them
     sheets_reg.fake.clear_faults()

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from relance import runner
 from relance.cli import app
-from relance.adapters.lock import EXIT_LOCKED, FileLock, RunLocked
+from relance.adapters.lock import EXIT_LOCKED, FileLock, RunLocked, lock_path
 
 from conftest import PARIS, TODAY, at, sheet_rows, xlsx_register
 
@@ -46,14 +46,18 @@ def test_a_second_run_is_refused_with_the_owner_and_the_expiry(tmp_path):
     assert lock(tmp_path, "cron@serveur pid 7", clock).acquire() == ""
 
 
-def test_a_stale_lock_is_taken_over_and_its_owner_cannot_remove_the_new_one(tmp_path):
+def test_a_stale_lock_is_taken_over_and_its_owner_cannot_remove_the_new_one(tmp_path, monkeypatch):
+    """Another machine's run whose heartbeat stopped for a whole TTL (on this machine: tests below)."""
+    import socket
     clock = Clock()
     old = lock(tmp_path, "julie@poste-compta pid 4242", clock)
+    monkeypatch.setattr(socket, "gethostname", lambda: "poste-compta")
     old.acquire()
+    monkeypatch.undo()
     clock.now = T0 + timedelta(minutes=31)
     new = lock(tmp_path, "cron@serveur pid 7", clock)
     note = new.acquire()
-    assert note == "verrou abandonné repris (julie@poste-compta pid 4242, expiré depuis le 25/11/2026 09:45)"
+    assert note == "verrou abandonné repris (julie@poste-compta pid 4242, plus prolongé depuis le 25/11/2026 09:45)"
     old.release()  # the late first run finishing must not free the lock it lost
     assert json.loads((tmp_path / ".relance.lock").read_text())["owner"] == "cron@serveur pid 7"
     new.release()
@@ -87,7 +91,7 @@ def test_the_runner_holds_the_lock_while_it_runs_and_frees_it_even_on_a_crash(wo
         folder = workdir / "outbox"
 
         def send(self, message):
-            seen.append((workdir / ".relance.lock").exists())
+            seen.append(lock_path(workdir / "registre.xlsx").exists())
             raise KeyboardInterrupt
 
         def was_sent(self, mid, key):
@@ -98,13 +102,13 @@ def test_the_runner_holds_the_lock_while_it_runs_and_frees_it_even_on_a_crash(wo
 
     with pytest.raises(KeyboardInterrupt):
         runner.run(workdir_policy, today=TODAY, now=at(TODAY), mailer=Watching())
-    assert seen == [True] and not (workdir / ".relance.lock").exists()
+    assert seen == [True] and not lock_path(workdir / "registre.xlsx").exists()
 
 
 def test_the_cli_exits_75_when_another_run_holds_the_lock_but_a_dry_run_still_works(workdir):
     path = xlsx_register(workdir, [{"invoice": "F1", "client": "C1", "due": TODAY - timedelta(days=3),
                                     "amount": Decimal("100")}])
-    holder = FileLock(workdir / ".relance.lock", "julie@poste-compta pid 4242")
+    holder = FileLock(lock_path(path), "julie@poste-compta pid 4242")
     holder.acquire()
     cli = CliRunner()
     config = str(workdir / "config.toml")
@@ -116,4 +120,4 @@ def test_the_cli_exits_75_when_another_run_holds_the_lock_but_a_dry_run_still_wo
     assert dry.exit_code == 0 and len(list((workdir / "outbox" / "dry-run").glob("*.eml"))) == 1
     holder.release()
     assert cli.invoke(app, ["run", "--config", config, "--date", TODAY.isoformat()]).exit_code == 0
-    assert os.listdir(workdir).count(".relance.lock") == 0
+    assert not lock_path(path).exists()

@@ -129,7 +129,7 @@ def test_a_run_killed_after_pending_is_finished_by_the_next(reg, workdir):
     assert statuses.count(("C1", "sent")) == 1 and statuses.count(("C2", "sent")) == 1
 
 
-def test_uncertain_send_is_counted_as_sent_and_asks_a_human(reg, workdir):
+def test_uncertain_send_is_never_counted_as_sent_asks_a_human_and_holds_the_ladder(reg, workdir):
     reg.create([inv("F1")], journal=[{
         "timestamp": at(TODAY, 9), "invoice": "F1", "client": "C1", "stage": "amiable", "channel": "email",
         "status": "pending", "key": "2026-11-25/C1/amiable", "message_id": "<x@y>", "author": "bot"}])
@@ -150,6 +150,12 @@ def test_uncertain_send_is_counted_as_sent_and_asks_a_human(reg, workdir):
     assert report.sent == []
     tasks = reg.rows("Tâches")
     assert len(tasks) == 1 and "incertain" in tasks[0]["Motif"]
+    rows = reg.rows("Journal")
+    assert [r["Statut"] for r in rows if r["Canal"] == "email"] == ["pending", "incertain"]  # no proof it left
+    later = TODAY + timedelta(days=10)  # renforcée would be due: the ladder waits for a human
+    report = run(reg.policy, today=later, now=at(later), mailer=Unsure())
+    assert report.sent == [] and "envoi incertain" in report.plan.states["F1"].alert
+    assert reg.rows("Factures")[0]["Étape"] in (None, "")  # not counted as amiable sent
 
 
 def test_test_mode_sends_everything_to_the_sandbox_without_advancing_the_ladder(reg, workdir):

@@ -125,17 +125,18 @@ def test_one_connection_for_all_the_messages_of_a_run(server):
     assert all("250 2.0.0 Ok: queued as 42" in r.detail for r in receipts)
 
 
-def test_a_refused_recipient_fails_only_that_message_and_is_retried_next_run(workdir, workdir_policy, server,
-                                                                             monkeypatch):
+def test_a_temporarily_refused_recipient_fails_only_that_message_and_is_retried_next_run(
+        workdir, workdir_policy, server, monkeypatch):
+    """4xx: retried on the next run (a 5xx is a permanent refusal: tests/test_refusal.py)."""
     monkeypatch.setenv(PASSWORD_ENV, "s3cret")
-    server.refuse["c2@example.com"] = "550 5.1.1 <c2@example.com>: Utilisateur inconnu"
+    server.refuse["c2@example.com"] = "450 4.2.1 <c2@example.com>: Boîte occupée"
     path = xlsx_register(workdir, [inv("F1"), inv("F2", client="C2"), inv("F3", client="C3")])
     policy = smtp_policy(workdir_policy, server)
     report = runner.run(policy, today=TODAY, now=at(TODAY))
     assert sorted(m.client for m in report.sent) == ["C1", "C3"]
     assert [(m.client, why) for m, why in report.failed] == [
-        ("C2", "destinataire(s) refusé(s) par le serveur : c2@example.com : 550 5.1.1 <c2@example.com>: "
-               "Utilisateur inconnu")]
+        ("C2", "destinataire(s) refusé(s) temporairement par le serveur (nouvel essai au prochain passage) : "
+               "c2@example.com : 450 4.2.1 <c2@example.com>: Boîte occupée")]
     assert ("C2", "failed", report.failed[0][1]) in journal(path)
     assert len(server.messages) == 2 and len(server.peers) == 1
 
@@ -148,7 +149,7 @@ def test_a_partly_refused_message_is_sent_and_says_who_was_refused(server):
     server.refuse["old@example.com"] = "550 5.1.1 gone"
     receipt = mailer(server).send(message(1, cc=("old@example.com",)))
     assert server.envelopes == [("compta@example.fr", ["c1@example.com"])]
-    assert "refusé(s) : old@example.com : 550 5.1.1 gone" in receipt.detail
+    assert "adresse refusée par le serveur : old@example.com (550 5.1.1 gone)" in receipt.detail
 
 
 @pytest.mark.parametrize("where, answer", [("mail_answer", "421 4.7.0 Trop de connexions, réessayez"),
@@ -184,8 +185,8 @@ def test_a_drop_after_the_whole_message_left_is_never_resent_and_asks_a_human(wo
     policy = smtp_policy(workdir_policy, server)
     report = runner.run(policy, today=TODAY, now=at(TODAY), mailer=mailer(server))
     assert len(server.messages) == 2 and len({m["Message-ID"] for m in server.messages}) == 2
-    assert len(report.sent) == 2 and not report.failed
-    uncertain = [row for row in journal(path) if row[1] == "sent" and "incertaine" in row[2]]
+    assert len(report.sent) == 1 and len(report.uncertain) == 1 and not report.failed  # no 250: not "sent"
+    uncertain = [row for row in journal(path) if row[1] == "uncertain" and "incertaine" in row[2]]
     assert len(uncertain) == 1
     tasks = sheet_rows(path, "Tâches")
     assert len(tasks) == 1 and tasks[0]["Motif"].startswith("Envoi incertain 2026-11-25/")
@@ -260,7 +261,7 @@ def test_the_outbox_copy_answers_was_sent(server, tmp_path):
     receipt = smtp.send(message(1))
     assert receipt.path and (tmp_path / "outbox").joinpath(receipt.path).exists()
     assert smtp.was_sent("<m1@example.fr>", message(1).key) is True
-    assert smtp.was_sent("<m2@example.fr>", message(2).key) is None  # only the client's mailbox knows
+    assert smtp.was_sent("<m2@example.fr>", message(2).key) is False  # never reached the end of DATA
 
 
 def test_a_missing_password_stops_before_anything_is_sent(workdir, workdir_policy, monkeypatch):
@@ -276,4 +277,4 @@ def test_a_missing_password_stops_before_anything_is_sent(workdir, workdir_polic
     assert f"mot de passe SMTP absent : définissez la variable d'environnement {PASSWORD_ENV}" in said
     assert "Rien n'a été envoyé" in said
     assert sheet_rows(path, "Journal") == []
-    assert not (workdir / ".relance.lock").exists()
+    assert not (workdir / ".registre.xlsx.relance.lock").exists()

@@ -16,6 +16,20 @@ from relance.documents.names import safe_name
 __all__ = ["safe_name", "atomic_write", "save_document"]
 
 
+def umask_mode(existing: Path | None = None) -> int:
+    """The mode a new file gets from the umask (``0o644`` under the usual 022): temporary files are
+    created 0600, and a register, letter or message renamed from one must stay readable by colleagues
+    on a shared folder. An existing file keeps its own mode."""
+    if existing is not None:
+        try:
+            return existing.stat().st_mode & 0o777
+        except OSError:
+            pass
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write(path: Path, content: bytes) -> Path:
     """Write `content` to `path` so that the file is either absent or complete; returns `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -24,6 +38,7 @@ def atomic_write(path: Path, content: bytes) -> Path:
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
             handle.flush()
+            os.fchmod(handle.fileno(), umask_mode(path))
             os.fsync(handle.fileno())
         crashpoint(f"{path.suffix} écrit (temporaire)")
         os.replace(tmp, path)

@@ -13,12 +13,31 @@ from typing import Optional
 
 import typer
 
-app = typer.Typer(
+class _App(typer.Typer):
+    """The typer app, with a last safety net: an error nobody foresaw is one French sentence and exit 1,
+    never a traceback on a staff member's screen (``RELANCE_DEBUG=1`` shows it, for a developer)."""
+
+    def __call__(self, *args, **kwargs):
+        import os
+        import sys
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:
+            if os.environ.get("RELANCE_DEBUG"):
+                raise
+            from relance.cli.console import err_console
+            err_console.print(f"[bold red]Erreur :[/] {unexpected(exc)}", highlight=False, soft_wrap=True)
+            sys.exit(1)
+
+
+app = _App(
     help="Relance les factures impayées depuis un registre partagé (Google Sheets ou .xlsx).\n\n"
          "Commencez par `relance demo`, puis `relance init registre.xlsx` pour votre propre registre.",
-    no_args_is_help=True, rich_markup_mode="rich", add_completion=False)
+    no_args_is_help=True, rich_markup_mode="rich", add_completion=False,
+    pretty_exceptions_show_locals=False)  # a traceback's locals would print the SMTP password
 
-from relance.cli.options import ConfigOption, DateOption, _day, _fail, _load, _policy, _read, _today  # noqa: E402
+from relance.cli.options import (ConfigOption, DateOption, _day, _fail, _load, _policy, _read,  # noqa: E402
+                                 _today, unexpected, unreadable_register)
 
 
 def _version(value: bool) -> None:
@@ -232,6 +251,7 @@ def run(config: Path = ConfigOption, day: Optional[str] = DateOption,
     """Send today's reminders, open tasks, and write stage, dates and alerts back.
 
     Exit codes: 0 done, 1 error (nothing sent), 2 some messages failed (journaled, retried next run),
+    3 messages left but the register could not be saved (the next run settles it, sends nothing twice),
     75 another run holds the lock (try again later).
 
     Example: relance run --dry-run
@@ -240,7 +260,10 @@ def run(config: Path = ConfigOption, day: Optional[str] = DateOption,
     policy = _policy(config)
     report = _run(policy, _day(day), dry_run)
     print_run(report, policy)
-    raise typer.Exit(0 if report.ok else 2)
+    raise typer.Exit(EXIT_UNSAVED if report.unsaved else 0 if report.ok else 2)
+
+
+EXIT_UNSAVED = 3  # messages left, the register was not saved: the next run settles it
 
 
 def _run(policy, today: Optional[date], dry_run: bool, now: Optional[datetime] = None):
@@ -266,6 +289,8 @@ def _run(policy, today: Optional[date], dry_run: bool, now: Optional[datetime] =
             _fail(str(exc))
         except (BackendError, RegisterError, MailError) as exc:
             _fail(str(exc))
+        except Exception as exc:  # before anything left (after, the runner reports it: RunReport.unsaved)
+            _fail(unreadable_register(exc, policy) or unexpected(exc))
 
 
 @app.command()

@@ -204,8 +204,14 @@ def print_run(report, policy: Policy) -> None:
     console.print(f"[bold]{escape(mode)}Relances du {report.today:%d/%m/%Y}[/] · registre "
                   f"{escape(str(report.register))}", soft_wrap=True)
     print_plan(report.plan, policy)
-    verb = "écrit(s) dans" if report.dry_run or policy.mail.mailer == "outbox" else "envoyé(s), copie dans"
-    console.print(f"[green]{len(report.sent)} message(s) {verb} {escape(str(report.outbox))}[/]", soft_wrap=True)
+    if report.dry_run or policy.mail.mailer == "outbox":
+        done = f"écrit(s) dans {escape(str(report.outbox))}"
+    else:
+        done = "envoyé(s)" + (f", copie dans {escape(str(report.outbox))}" if report.outbox else "")
+    console.print(f"[green]{len(report.sent)} message(s) {done}[/]", soft_wrap=True)
+    for message in report.uncertain:
+        console.print(f"[yellow]incertain[/] {escape(message.key)} → {escape(', '.join(message.to))} : parti sans "
+                      f"réponse du serveur ; non renvoyé, tâche ouverte", soft_wrap=True)
     for message, error in report.failed:
         console.print(f"[red]échec[/] {escape(message.key)} → {escape(', '.join(message.to))} : {escape(str(error))}",
                       soft_wrap=True)
@@ -217,3 +223,18 @@ def print_run(report, policy: Policy) -> None:
     for note in report.notes:
         console.print(f"[cyan]•[/] {escape(str(note))}", soft_wrap=True)
     print_problems(report.problems)
+    if report.unsaved:
+        print_unsaved(report)
+
+
+def print_unsaved(report) -> None:
+    """The final write failed after messages left: what left, what was not saved, what happens next."""
+    left = [m.key for m in report.sent] + [m.key for m in report.uncertain]
+    err_console.print(f"[bold red]Registre non mis à jour[/] : {report.unsaved}", markup=True, highlight=False)
+    what = (f"{len(left)} message(s) sont bien partis : {', '.join(left)}." if left
+            else "Aucun message n'est parti pendant cette exécution.")
+    err_console.print(what, markup=False, highlight=False)
+    err_console.print(f"Non enregistré dans le registre : les lignes sent/failed du Journal, {len(report.tasks)} "
+                      f"tâche(s), les colonnes du robot et la Synthèse. Le prochain passage régularisera : il "
+                      f"retrouve les messages partis (boîte d'envoi, accusés du serveur) et ne les renvoie pas.",
+                      markup=False, highlight=False)

@@ -92,15 +92,33 @@ def anonymise(before: str = typer.Option(..., "--before", help="Erase clients wh
 
     Example: relance anonymise --before 2021-01-01 --dry-run
     """
-    from relance.documents import anonymise as anon
-    from relance.cli.console import console
+    from relance.adapters.backends import open_backend
+    from relance.adapters.lock import EXIT_LOCKED, RunLocked, held
     policy = _policy(config)
     cutoff = _day(before)
+    from relance.documents import anonymise as anon
     retention = policy.retention
     try:
         anon.check_cutoff(cutoff, _today(policy), retention.b2b_years, retention.b2c_years)
     except anon.CutoffError as exc:
         _fail(str(exc))
+    if dry_run:
+        _anonymise(policy, cutoff, dry_run, yes)
+        return
+    from relance.adapters.backends import BackendError
+    try:  # it writes the register: never beside a run (it would wipe that run's final write, or the reverse)
+        with held(open_backend(policy), policy.schedule.timezone):
+            _anonymise(policy, cutoff, dry_run, yes)
+    except RunLocked as exc:
+        _fail(str(exc), EXIT_LOCKED)
+    except BackendError as exc:
+        _fail(str(exc))
+
+
+def _anonymise(policy, cutoff, dry_run: bool, yes: bool) -> None:
+    from relance.documents import anonymise as anon
+    from relance.cli.console import console
+    retention = policy.retention
     backend, register, problems = _load(policy)
     if not backend.can_redact:
         _fail("relance anonymise ne sait effacer que dans un registre .xlsx pour l'instant.")

@@ -65,4 +65,28 @@ def _read(policy, day: Optional[date] = None, read_only: bool = False):
         register, problems = parse_register(raw, policy.schedule.timezone, day or _today(policy))
     except (BackendError, RegisterError) as exc:
         _fail(str(exc))
+    except Exception as exc:
+        _fail(unreadable_register(exc, policy) or unexpected(exc))
     return backend, raw, register, problems
+
+
+def unexpected(exc: BaseException) -> str:
+    """One line for an error with no better message (the type tells a developer where to look)."""
+    text = " ".join(str(exc).split())[:300]
+    return (f"erreur inattendue ({type(exc).__name__}{' : ' + text if text else ''}). Le prochain passage reprend "
+            f"là où celui-ci s'est arrêté, sans rien envoyer deux fois ; RELANCE_DEBUG=1 montre le détail technique.")
+
+
+def unreadable_register(exc: BaseException, policy) -> str | None:
+    """A damaged workbook (a valid zip whose sheet XML is cut or garbled) or a register the user may not
+    read: what it is and what to do, or None when `exc` is something else."""
+    import zipfile
+    from xml.etree.ElementTree import ParseError
+    where = policy.resolve(policy.register.path) if policy.register.backend == "xlsx" else policy.register.spreadsheet
+    if isinstance(exc, (ParseError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError)):
+        return (f"registre illisible : {where} est endommagé ({type(exc).__name__} : {exc}). Ouvrez-le dans Excel "
+                f"ou LibreOffice et enregistrez-le à nouveau, ou restaurez la dernière sauvegarde. Rien n'a été envoyé.")
+    if isinstance(exc, PermissionError):
+        return (f"accès refusé à {exc.filename or where} : vérifiez les droits du dossier et du fichier pour "
+                f"l'utilisateur qui lance relance. Rien n'a été envoyé.")
+    return None

@@ -20,6 +20,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from relance.core.config_names import country as _country, did_you_mean, stage_name, timezone as _timezone
+
 
 class ConfigError(Exception):
     """A config problem, already phrased for the user."""
@@ -64,7 +66,8 @@ def _bool(value: Any) -> bool:
 def _choice(*choices: str) -> Callable[[Any], str]:
     def convert(value: Any) -> str:
         if value not in choices:
-            raise ValueError(f"expected one of {', '.join(repr(c) for c in choices)}, got {value!r}")
+            raise ValueError(f"expected one of {', '.join(repr(c) for c in choices)}, got {value!r}"
+                             + did_you_mean(value, choices))
         return value
     return convert
 
@@ -159,10 +162,10 @@ class CompanyConfig:
 
 @dataclass(frozen=True, slots=True)
 class ScheduleConfig:
-    timezone: str = opt("Europe/Paris", _str)
+    timezone: str = opt("Europe/Paris", _timezone)
     send_window: tuple[time, time] = opt((time(9), time(18)), _window, "local hours when mail may go out")
     business_days_only: bool = opt(True, _bool)
-    holidays: str = opt("FR", _str, "country code for public holidays (holidays package)")
+    holidays: str = opt("FR", _country, "country code for public holidays (holidays package)")
     min_days_between_contacts: int = opt(3, _int(0, 365))
     daily_limit: int = opt(200, _int(1, 100_000))
     max_payment_data_age: int = opt(5, _int(0, 60), "business days; older payment data stops sending (0 = off)")
@@ -394,7 +397,8 @@ def _build(cls: type, raw: Any, where: str, source: str) -> Any:
     for name, value in raw.items():
         if name not in known:
             expected = ", ".join(sorted(known))
-            raise ConfigError(f"{source}: unknown key {where}.{name} (expected one of: {expected})")
+            raise ConfigError(f"{source}: unknown key {where}.{name} (expected one of: {expected})"
+                              + did_you_mean(name, known))
         fld = known[name]
         try:
             values[fld.name] = fld.metadata["convert"](value)
@@ -427,9 +431,13 @@ def policy_from_dict(data: dict, *, base_dir: Path = Path("."), source: str = "c
         for name, raw in raw_segments.items():
             if name not in SEGMENT_NAMES:
                 raise ConfigError(f"{source}: unknown segment [segments.{name}] (expected one of: "
-                                  f"{', '.join(SEGMENT_NAMES)})")
+                                  f"{', '.join(SEGMENT_NAMES)})" + did_you_mean(name, SEGMENT_NAMES))
             segments[name] = _build(SegmentConfig, raw, f"segments.{name}", source)
             _check_segment(name, segments[name], stages, source)
+    try:  # a value naming a stage must name one of the ladder (config_names.py)
+        stage_name(sections["escalation"].human_stage, [(st.key, st.label) for st in stages])
+    except ValueError as exc:
+        raise ConfigError(f"{source}: escalation.human_stage : {exc}") from None
     return Policy(**sections, stages=stages, segments=segments, base_dir=base_dir, source=source)
 
 
@@ -438,7 +446,7 @@ def _check_segment(name: str, segment: SegmentConfig, stages: tuple[Stage, ...],
     for stage_key in segment.offsets:
         if stage_key not in keys:
             raise ConfigError(f"{source}: segments.{name}.offsets.{stage_key}: no such stage "
-                              f"(expected one of: {', '.join(keys)})")
+                              f"(expected one of: {', '.join(keys)})" + did_you_mean(stage_key, keys))
     offsets = [segment.offsets.get(s.key, s.offset_days) for s in stages]
     if offsets != sorted(offsets) or len(set(offsets)) != len(offsets):
         raise ConfigError(f"{source}: segments.{name}.offsets: the ladder's days must still increase, got {offsets}")

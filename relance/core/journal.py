@@ -17,14 +17,18 @@ Keys: ``2026-11-25/C001/amiable`` for a message (one per client, stage and day),
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from relance.core.model import JournalEntry
 
-from relance.core.statuses import FAILED, MANUAL, PENDING, SENT, STATUSES, TEST  # noqa: F401 (re-exported)
+from relance.core.statuses import (FAILED, MANUAL, PENDING, RECEIVED, SENT, STATUSES, TEST,  # noqa: F401
+                                    UNCERTAIN)  # re-exported
 INSTALMENT_STAGES = ("echeance", "echeance_pre")  # actions.INSTALMENT_DUE / INSTALMENT_PRE, journaled with ":n@due"
+REFUSED_NOTE = "adresse refusée par le serveur : "  # mailers.refusal_note writes it into Commentaire
+_REFUSED_ADDRESS = re.compile(r"(\S+@\S+) \(([^)]*)\)")
 BOT = "bot"
 
 
@@ -67,6 +71,8 @@ class JournalIndex:
         self._rank = {name.casefold(): i for i, pair in enumerate(stages) for name in pair}
         self.sent_keys: set[str] = set()
         self.final_keys: set[str] = set()
+        uncertain: list[JournalEntry] = []
+        self.refused: dict[str, dict[str, str]] = defaultdict(dict)  # client -> refused address (casefold) -> answer
         self._by_invoice: dict[str, list[JournalEntry]] = defaultdict(list)
         self._contacts: dict[str, list[date]] = defaultdict(list)
         self.manual: dict[str, list[JournalEntry]] = defaultdict(list)  # client -> staff rows
@@ -76,14 +82,23 @@ class JournalIndex:
                 self.manual[entry.client].append(entry)
             if entry.status == SENT and entry.key:
                 self.sent_keys.add(entry.key)
-            if entry.status in (SENT, FAILED, TEST) and entry.key:
+            if entry.status in (SENT, FAILED, TEST, UNCERTAIN) and entry.key:
                 self.final_keys.add(entry.key)
+            if entry.status == UNCERTAIN and entry.key:
+                uncertain.append(entry)
+            if entry.client and entry.status in (FAILED, SENT) and REFUSED_NOTE in entry.comment:
+                note = entry.comment[entry.comment.index(REFUSED_NOTE):]
+                for address, reply in _REFUSED_ADDRESS.findall(note):
+                    self.refused[entry.client][address.casefold()] = reply
             if entry.status == SENT and entry.invoice:
                 self._by_invoice[entry.invoice].append(entry)
                 if entry.stage and self._unknown_stage(entry.stage):
                     self.unknown[entry.invoice].add(entry.stage)
             if entry.status in (SENT, MANUAL) and entry.client and entry.timestamp:
                 self._contacts[entry.client].append(entry.timestamp.date())
+        # message keys staff have not settled yet (they set the row's Statut to sent or failed), and their invoices
+        self.uncertain_keys = {e.key for e in uncertain if e.key not in self.sent_keys}
+        self.uncertain = {e.invoice: e.key for e in uncertain if e.key in self.uncertain_keys and e.invoice}
         self._last_manual: dict[str, date | None] | None = None
         self._history: dict[str, History] = {}  # folded on first use: most invoices are never asked about
 
@@ -152,6 +167,12 @@ class JournalIndex:
     def last_contact(self, client: str) -> date | None:
         days = self._contacts.get(client)
         return max(days) if days else None
+
+    def refusal(self, client: str, address: str) -> str:
+        """The server's permanent refusal of `address` for `client` ('' when none): until the address
+        in Clients changes, the planner uses the no-email channel (letter + task)."""
+        found = self.refused.get(client)
+        return found.get(address.strip().casefold(), "") if found and address else ""
 
     def unresolved(self) -> list[JournalEntry]:
         """``pending`` rows whose key never reached ``sent`` or ``failed`` (a crash mid-send)."""

@@ -173,7 +173,15 @@ def _clients(tabs: RawTabs, problems: list[RowProblem]) -> tuple[dict[str, Clien
         if email and not cells.valid_email(email):
             row.problem("email", f"adresse email invalide « {email[:60]} »", fatal=False)
             email = ""
-        cc = tuple(a for a in cells.split_list(row.text("cc")) if cells.valid_email(a))
+        listed = cells.split_list(row.text("cc"))
+        cc = tuple(a for a in listed if cells.valid_email(a))
+        if len(cc) < len(listed):  # said in Alerte, never dropped silently
+            bad = ", ".join(f"« {a[:60]} »" for a in listed if not cells.valid_email(a))
+            row.problem("cc", f"adresse(s) en copie invalide(s), non utilisée(s) : {bad}", fatal=False)
+        manager = row.text("account_manager")
+        if manager and not cells.valid_email(manager):
+            row.problem("account_manager", f"adresse du chargé de compte invalide « {manager[:60]} » : ni copie ni "
+                                           f"tâche à son nom", fatal=False)
         segment = row.read("segment", cells.parse_choice, schema.SEGMENTS, cells.SEGMENT_ALIASES) or "Standard"
         kind = row.read("kind", cells.parse_choice, ("B2B", "B2C"), cells.KIND_ALIASES)
         language = row.read("language", cells.parse_choice, schema.LANGUAGES, cells.LANGUAGE_ALIASES)
@@ -188,7 +196,7 @@ def _clients(tabs: RawTabs, problems: list[RowProblem]) -> tuple[dict[str, Clien
         clients[code] = Client(
             code=code, name=row.text("name"), email=email, contact=row.text("contact"), cc=cc,
             phone=row.text("phone"), language=language or "fr", segment=segment, b2b=kind == "B2B",
-            account_manager=row.text("account_manager") if cells.valid_email(row.text("account_manager")) else "",
+            account_manager=manager if cells.valid_email(manager) else "",
             auto=True if auto is None else auto, address=row.text("address"), siren=siren,
             direct_debit=bool(direct_debit), row=row.number,
             bank_aliases=tuple(a.strip() for a in row.text("bank_aliases").split(";") if a.strip()))

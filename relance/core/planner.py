@@ -91,6 +91,8 @@ def _consolidate(ctx: Context, decisions: list[Decision]) -> list[Reminder]:
         key = jr.message_key(ctx.today, code, stage)
         if not blocked and key in ctx.journal.sent_keys:
             blocked = "message du jour déjà envoyé"
+        if not blocked and key in ctx.journal.uncertain_keys:
+            blocked = "message du jour incertain : en attente de vérification"
         for d in plans.get(code, ()) if code in ladder else ():
             d.plan_lines, d.reason = [], "échéancier : un seul message par jour, rappel au prochain envoi"
         if blocked:

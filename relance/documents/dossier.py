@@ -148,13 +148,24 @@ def sent_messages(outbox: Path, entries: list[JournalEntry]) -> dict[str, bytes]
     return found
 
 
-def letters_of(policy: Policy, client: str, entries: list[JournalEntry]) -> tuple[dict[str, bytes], list[list[str]]]:
-    """The client's formal-notice PDFs, and for each its SHA-256 next to the one the journal recorded."""
+def letter_pattern(client: str) -> re.Pattern:
+    """Exactly ``<date>_<client>_mise-en-demeure.pdf`` for this client: a glob ``*_001_…`` also took
+    ``…_FR_001_…``, another client's formal notice, into the dossier."""
+    return re.compile(rf"\d{{4}}-\d{{2}}-\d{{2}}_{re.escape(safe_name(client, 'client'))}_mise-en-demeure\.pdf")
+
+
+def letters_of(policy: Policy, client: str, entries: list[JournalEntry],
+               others: frozenset[str] = frozenset()) -> tuple[dict[str, bytes], list[list[str]]]:
+    """The client's formal-notice PDFs, and for each its SHA-256 next to the one the journal recorded.
+    Files found only in the folder are taken when their name is this client's exactly and no other
+    client code (`others`) gives the same file name."""
     folder = policy.resolve(policy.paths.letters)
     recorded = {Path(m[1]).name: m[2] for e in entries for m in PROOF.finditer(e.comment)}
     names = set(recorded)
-    if folder.is_dir():
-        names |= {p.name for p in folder.glob(f"*_{client}_mise-en-demeure.pdf")}
+    shared = safe_name(client, "client") in {safe_name(o, "client") for o in others if o != client}
+    if folder.is_dir() and not shared:
+        pattern = letter_pattern(client)
+        names |= {p.name for p in folder.iterdir() if pattern.fullmatch(p.name)}
     files, rows = {}, []
     for name in sorted(names):
         path = folder / name
@@ -179,7 +190,7 @@ def build_dossier(register: Register, policy: Policy, code: str, today: date) ->
     entries = client_journal(register, code)
     rows, total, warnings = decompte(register, policy, client, today)
     messages = sent_messages(policy.resolve(policy.mail.outbox), entries)
-    letters, proofs = letters_of(policy, code, entries)
+    letters, proofs = letters_of(policy, code, entries, frozenset(register.clients))
     warnings += [f"lettre {name} : {verdict}" for name, _, _, verdict in proofs if verdict != "conforme"]
     files = {"decompte.csv": _csv(DECOMPTE_HEADER, rows), "factures.csv": _invoices_csv(invoices),
              "journal.csv": _journal_csv(entries), "lettres.csv": _csv(["Fichier", "SHA-256", "SHA-256 journal",
@@ -190,14 +201,22 @@ def build_dossier(register: Register, policy: Policy, code: str, today: date) ->
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in sorted(files):
-            info = zipfile.ZipInfo(f"{today.isoformat()}_{code}/{name}", (today.year, today.month, today.day, 0, 0, 0))
+            info = zipfile.ZipInfo(entry_name(today, code, name), (today.year, today.month, today.day, 0, 0, 0))
             info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
             archive.writestr(info, files[name])
     return Dossier(client, f"{today.isoformat()}_{safe_name(code, 'client')}_dossier-recouvrement.zip", buffer.getvalue(), total,
                    sorted(files), warnings)
 
 
-def _readme(policy: Policy, client: Client, today: date, total: tuple[tuple[str, Decimal], ...], names: list[str], warnings: list[str]) -> str:
+def entry_name(today: date, code: str, name: str) -> str:
+    """``2026-11-25_C010/messages/x.eml`` with every part made safe: a client code such as ``../../x``
+    (or a file name from the journal) must never put an entry outside the dossier's folder."""
+    parts = [safe_name(part) for part in name.split("/")]
+    return "/".join([f"{today.isoformat()}_{safe_name(code, 'client')}", *parts])
+
+
+def _readme(policy: Policy, client: Client, today: date, total: tuple[tuple[str, Decimal], ...],
+            names: list[str], warnings: list[str]) -> str:
     company = policy.company
     lines = [f"Dossier de recouvrement – {client.display_name} ({client.code}) – arrêté au {_day(today)}", "",
              f"Créancier : {company.name}, SIREN {company.siren}, {company.address}, {company.email}",

@@ -32,6 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from relance.core import cells, memory, schema
 from relance.documents.anonymise import Redaction, grouped, matching_rows
 from relance.adapters.faults import crashpoint
+from relance.adapters.files import umask_mode
 from relance.core.model import RawTab, RawTabs
 from relance.adapters.backends import ApplyReport, BackendError, Changes, RegisterLocked, Row, match_tab
 from relance.adapters.backends.xlsx_read import read_tab
@@ -80,9 +81,9 @@ class XlsxBackend:
         self.read_only = read_only  # plan, summary, preview, check: a workbook open in Excel is read from a copy
 
     def run_lock(self, owner: str, ttl):
-        """One run at a time: ``.relance.lock`` beside the workbook (see relance/lock.py)."""
-        from relance.adapters.lock import LOCK_NAME, FileLock
-        return FileLock(self.path.with_name(LOCK_NAME), owner, ttl)
+        """One run at a time: ``.<workbook>.relance.lock`` beside the workbook (see relance/lock.py)."""
+        from relance.adapters.lock import FileLock, lock_path
+        return FileLock(lock_path(self.path), owner, ttl, register=self.path)  # one per register; no read-only
 
     def check_unlocked(self) -> None:
         locks = lock_files(self.path)
@@ -102,7 +103,8 @@ class XlsxBackend:
         try:
             return openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise BackendError(f"{self.path} n'est pas un classeur .xlsx lisible : {exc}") from None
+            raise BackendError(f"registre illisible : {self.path} est endommagé ou n'est pas un classeur .xlsx (ouvrez-le dans Excel ou "
+                               f"LibreOffice et enregistrez-le à nouveau, ou restaurez une sauvegarde) : {exc}") from None
 
     def load(self, tabs: tuple[schema.Tab, ...] = schema.TABS + (memory.MEMORY_TAB,),
              keys_only: bool = False) -> RawTabs:
@@ -126,7 +128,8 @@ class XlsxBackend:
         except BackendError:
             raise
         except Exception as exc:  # corrupt sheet XML inside a valid zip, …
-            raise BackendError(f"{self.path} n'est pas un classeur .xlsx lisible : {type(exc).__name__} : "
+            raise BackendError(f"registre illisible : {self.path} est endommagé ou n'est pas un classeur .xlsx (ouvrez-le dans Excel ou "
+                               f"LibreOffice et enregistrez-le à nouveau, ou restaurez une sauvegarde) : {type(exc).__name__} : "
                                f"{exc}") from None
         finally:
             workbook.close()
@@ -261,7 +264,7 @@ class _Writer:
         try:
             self.package = Package(self.backend.path)
         except Exception as exc:  # not a zip, corrupt workbook.xml, …
-            raise BackendError(f"{self.backend.path} n'est pas un classeur .xlsx lisible : {type(exc).__name__} : "
+            raise BackendError(f"registre illisible : {self.backend.path} est endommagé ou n'est pas un classeur .xlsx : {type(exc).__name__} : "
                                f"{exc}") from None
         return self
 
@@ -289,8 +292,7 @@ def save_atomically(workbook: Any, path: Path) -> None:
     try:
         workbook.save(tmp)
         crashpoint("classeur écrit (temporaire)")
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.chmod(tmp, umask_mode(path))  # the file's own mode, or the umask's for a new one (never 0600)
         os.replace(tmp, path)
         crashpoint("classeur remplacé")
     except OSError as exc:

@@ -30,6 +30,25 @@ class MailUncertain(MailError):
     human to check, because sending it again could make the client receive it twice."""
 
 
+class MailRefused(MailError):
+    """The server refused the recipient(s) for good (5xx to RCPT): sending again tomorrow would fail again.
+
+    `addresses` maps each refused address to the server's answer. The runner journals it with
+    `refusal_note`, and the planner (journal.JournalIndex.refused) stops emailing that address."""
+
+    def __init__(self, message: str, addresses: dict[str, str]):
+        super().__init__(message)
+        self.addresses = addresses
+
+
+REFUSED = "adresse refusée par le serveur : "
+
+
+def refusal_note(addresses: dict[str, str]) -> str:
+    """``adresse refusée par le serveur : a@b.fr (550 5.1.1 Utilisateur inconnu)``: what the journal keeps."""
+    return REFUSED + " ; ".join(f"{address} ({reply})" for address, reply in addresses.items())
+
+
 class Mailer(Protocol):
     """Everything the runner asks of a mailer (both mailers pass tests/test_conformance.py)."""
 
@@ -48,14 +67,38 @@ class Mailer(Protocol):
         ...
 
 
+def ascii_domain(address: str) -> str:
+    """``jean@société.fr`` -> ``jean@xn--socit-esab.fr`` (IDNA, UTS 46): an accented domain travels in
+    plain ASCII, in the envelope and in the headers. ValueError when the domain cannot be encoded."""
+    import idna
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+    except idna.IDNAError as exc:
+        raise ValueError(f"domaine « {domain} » impossible à encoder (IDNA) : {exc}") from None
+
+
+def needs_smtputf8(address: str) -> bool:
+    """An accented local part (``josé@…``) can only travel with SMTPUTF8 (RFC 6531)."""
+    return not ascii_domain(address).isascii()
+
+
 def _address(text: str) -> str:
     name, addr = parseaddr(one_line(text))
+    try:
+        addr = ascii_domain(addr)
+    except ValueError:
+        pass  # left as is: the SMTP mailer refuses it before sending, with the reason
     return formataddr((name, addr)) if name else addr
 
 
 def to_mime(message: Message) -> EmailMessage:
-    """The RFC 5322 message both mailers send or store."""
-    mime = EmailMessage()
+    """The RFC 5322 message both mailers send or store (RFC 6532 UTF-8 headers when an address needs it)."""
+    from email import policy
+    international = any(needs_smtputf8(parseaddr(a)[1]) for a in (message.sender, *message.to, *message.cc))
+    mime = EmailMessage(policy=policy.SMTPUTF8) if international else EmailMessage()
     mime["From"] = _address(message.sender)
     mime["To"] = ", ".join(_address(a) for a in message.to)
     if message.cc:

@@ -38,7 +38,11 @@ class OutboxMailer:
         if target.exists() and not self.overwrite:
             raise MailError(f"{target.name} existe déjà dans la boîte d'envoi : ce message est déjà parti")
         try:
-            atomic_write(target, to_mime(message).as_bytes())
+            content = to_mime(message).as_bytes()
+        except Exception as exc:  # a header or an address the email library cannot write: this message only
+            raise MailError(f"message impossible à composer : {type(exc).__name__} : {exc}") from None
+        try:
+            atomic_write(target, content)
         except OSError as exc:
             raise MailError(f"écriture impossible dans la boîte d'envoi {self.folder} : {exc.strerror or exc}") from None
         return SendReceipt(message.message_id, f"écrit dans {target.name}", str(target))

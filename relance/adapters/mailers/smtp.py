@@ -35,20 +35,26 @@ a missing one is an error before anything is sent, never a prompt.
 
 from __future__ import annotations
 
+import base64
+import hmac
 import os
 import smtplib
 import ssl
 from dataclasses import dataclass
+from email.base64mime import body_encode as encode_base64
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Mapping, NoReturn
+from typing import Callable, Mapping, NoReturn
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 from tenacity.wait import wait_base
 
 from relance.core.config import Policy
-from relance.adapters.mailers import MailError, MailUncertain, Message, SendReceipt, to_mime
+from relance.adapters.faults import crashpoint
+from relance.adapters.mailers import (MailError, MailRefused, MailUncertain, Message, SendReceipt, ascii_domain,
+                                     needs_smtputf8, refusal_note, to_mime)
 from relance.adapters.mailers.outbox import OutboxMailer
+from relance.adapters.mailers.receipts import ACCEPTED, DATA, REJECTED, ReceiptLedger
 
 PASSWORD_ENV = "RELANCE_SMTP_PASSWORD"
 ATTEMPTS = 3
@@ -63,24 +69,64 @@ class _Dropped(Exception):
         self.connecting = connecting
 
 
+class _LedgerError(Exception):
+    """The receipt ledger could not be written before the end of DATA: the message must not leave."""
+
+
 class _SMTP(smtplib.SMTP):
     """smtplib's client, remembering where the exchange stands.
 
     ``data_sent`` turns True once the end-of-data marker (CRLF.CRLF, which only
     `smtplib.SMTP.data` sends) has left: from then on the server may hold the
-    message. ``last_reply`` is the last answer read (after DATA: the queue id)."""
+    message. ``before_end_of_data`` runs just before that marker leaves (the receipt
+    ledger's ``data`` line). ``last_reply`` is the last answer read (after DATA: the
+    queue id). Credentials are sent as UTF-8 (smtplib encodes them as ASCII and
+    raises on an accented password)."""
 
     data_sent = False
     last_reply: tuple[int, bytes] = (0, b"")
+    before_end_of_data: Callable[[], None] | None = None
 
     def send(self, s):
+        end_of_data = isinstance(s, bytes) and s.endswith(b"\r\n.\r\n")
+        if end_of_data and self.before_end_of_data is not None:
+            try:
+                self.before_end_of_data()
+            except OSError as exc:
+                raise _LedgerError(str(exc.strerror or exc)) from None
         super().send(s)
-        if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+        if end_of_data:
             self.data_sent = True
+            crashpoint("smtp : fin de DATA envoyée")
 
     def getreply(self):
         self.last_reply = super().getreply()
         return self.last_reply
+
+    def auth(self, mechanism, authobject, *, initial_response_ok=True):
+        """`smtplib.SMTP.auth` with UTF-8 instead of ASCII (RFC 4616: PLAIN is UTF-8)."""
+        mechanism = mechanism.upper()
+        initial_response = authobject() if initial_response_ok else None
+        if initial_response is not None:
+            code, resp = self.docmd("AUTH", mechanism + " " + encode_base64(initial_response.encode("utf-8"), eol=""))
+            challenges = 1
+        else:
+            code, resp = self.docmd("AUTH", mechanism)
+            challenges = 0
+        while code == 334:
+            challenges += 1
+            response = encode_base64(authobject(base64.decodebytes(resp)).encode("utf-8"), eol="")
+            code, resp = self.docmd(response)
+            if challenges > smtplib._MAXCHALLENGE:
+                raise smtplib.SMTPException("le serveur répète ses questions d'identification")
+        if code in (235, 503):
+            return code, resp
+        raise smtplib.SMTPAuthenticationError(code, resp)
+
+    def auth_cram_md5(self, challenge=None):
+        if challenge is None:
+            return None
+        return self.user + " " + hmac.HMAC(self.password.encode("utf-8"), challenge, "md5").hexdigest()
 
 
 class _SMTPSSL(_SMTP, smtplib.SMTP_SSL):
@@ -112,6 +158,7 @@ class SmtpMailer:
         self.settings = settings
         self._password = password
         self.outbox = OutboxMailer(outbox) if outbox else None
+        self.receipts = ReceiptLedger(outbox) if outbox else None
         self.tls = tls
         self.wait, self.attempts = wait, attempts
         self._smtp: _SMTP | None = None
@@ -182,16 +229,36 @@ class SmtpMailer:
 
     def _deliver(self, data: Message, sender: str, recipients: list[str]) -> tuple[str, dict]:
         smtp = self._connection()
+        if not smtp.has_extn("smtputf8"):  # before MAIL FROM: an address this server cannot carry is unusable
+            unusable = {a: "inutilisable : partie locale accentuée et le serveur ne propose pas SMTPUTF8"
+                        for a in recipients if needs_smtputf8(a)}
+            if unusable:
+                raise MailRefused(refusal_note(unusable), unusable)
         smtp.data_sent = False
+        if self.receipts is not None:
+            receipts = self.receipts
+            smtp.before_end_of_data = lambda: receipts.record(DATA, data.key, data.message_id)
         options: list[str] = []
         if smtp.has_extn("8bitmime") and "".join([sender, *recipients]).isascii():
             options.append("BODY=8BITMIME")  # smtplib adds it itself for international addresses
         try:
             refused = smtp.send_message(to_mime(data), sender, recipients, mail_options=options)
+        except _LedgerError as exc:  # before the end of DATA: the server cannot have it
+            self._forget_connection()
+            raise MailError(f"registre des accusés SMTP ({self.receipts.path if self.receipts else '?'}) "
+                            f"impossible à écrire : {exc} ; message non envoyé") from None
         except smtplib.SMTPRecipientsRefused as exc:
-            raise MailError("destinataire(s) refusé(s) par le serveur : " + "; ".join(
-                f"{address} : {answer(*reply)}" for address, reply in exc.recipients.items())) from None
+            replies = {address: answer(*reply) for address, reply in exc.recipients.items()}
+            if all(code >= 500 for code, _ in exc.recipients.values()):  # for good: not tried again tomorrow
+                raise MailRefused(refusal_note(replies), replies) from None
+            raise MailError("destinataire(s) refusé(s) temporairement par le serveur (nouvel essai au prochain "
+                            "passage) : " + "; ".join(f"{a} : {r}" for a, r in replies.items())) from None
         except smtplib.SMTPResponseException as exc:  # sender refused, DATA refused, 421…: an answer, not a doubt
+            if smtp.data_sent and self.receipts is not None:  # the server answered the end of DATA: no
+                try:
+                    self.receipts.record(REJECTED, data.key, data.message_id, answer(exc.smtp_code, exc.smtp_error))
+                except OSError:
+                    pass  # then a later crash reads it as uncertain: the safe side
             raise MailError(f"refusé par le serveur {self.where} : {answer(exc.smtp_code, exc.smtp_error)}") from None
         except smtplib.SMTPNotSupportedError as exc:  # e.g. an accented address and no SMTPUTF8
             raise MailError(f"envoi impossible par {self.where} : {exc}") from None
@@ -206,20 +273,43 @@ class SmtpMailer:
     def send(self, message: Message) -> SendReceipt:
         if self._broken is not None:
             raise MailError(f"{self._broken} (pas de nouvel essai pendant cette exécution)")
-        sender = parseaddr(message.sender)[1]
-        recipients = list(dict.fromkeys(parseaddr(a)[1] for a in message.to + message.cc))
+        try:
+            sender = ascii_domain(parseaddr(message.sender)[1])
+            given = {ascii_domain(parseaddr(a)[1]): parseaddr(a)[1] for a in message.to + message.cc}
+        except ValueError as exc:
+            raise MailError(f"adresse inutilisable : {exc}") from None
+        recipients = list(given)
         retrying = Retrying(stop=stop_after_attempt(self.attempts), wait=self.wait,
                             retry=retry_if_exception_type(_Dropped), reraise=True)
         try:
             reply, refused = retrying(self._deliver, message, sender, recipients)
         except _Dropped as exc:
-            error = MailError(f"{exc} ({self.attempts} essais)")
+            error = MailError(self._scrub(f"{exc} ({self.attempts} essais)"))
             if exc.connecting:  # the last attempt could not even connect: the server is out for this run
                 self._broken = error
             raise error from None
+        except MailRefused as exc:  # journaled with the address as typed in Clients (the planner compares it)
+            typed = {given.get(a, a): reply for a, reply in exc.addresses.items()}
+            raise MailRefused(refusal_note(typed), typed) from None
+        except MailError as exc:
+            if self._password and self._password in str(exc):  # never the password in a journal row
+                raise MailError(self._scrub(str(exc))) from None
+            raise
+        except Exception as exc:  # anything else is this message's failure, never a crash of the run
+            self._forget_connection()
+            raise MailError(self._scrub(f"envoi impossible par {self.where} : erreur inattendue "
+                                        f"{type(exc).__name__} : {exc}")) from None
+        if self.receipts is not None:  # the proof first: a crash from here on still counts it as sent
+            try:
+                self.receipts.record(ACCEPTED, message.key, message.message_id, reply)
+            except OSError as exc:
+                reply += f" (accusé local non écrit : {exc.strerror or exc})"
+            crashpoint("smtp : acceptation enregistrée")
         detail = f"accepté par {self.where} : {reply}"
-        if refused:
-            detail += " ; refusé(s) : " + "; ".join(f"{a} : {answer(*r)}" for a, r in refused.items())
+        if refused:  # some recipients (a Cc) refused: the message left to the others
+            permanent = {a: answer(*r) for a, r in refused.items() if r[0] >= 500}
+            detail += " ; " + (refusal_note(permanent) if permanent else "refusé(s) : " + "; ".join(
+                f"{a} : {answer(*r)}" for a, r in refused.items()))
         path = ""
         if self.outbox is not None:
             try:
@@ -228,12 +318,20 @@ class SmtpMailer:
                 detail += f" ; copie non écrite : {exc}"
         return SendReceipt(message.message_id, detail, path)
 
+    def _scrub(self, text: str) -> str:
+        """The password never reaches a message, a journal row or a log."""
+        return text.replace(self._password, "***") if self._password else text
+
     def was_sent(self, message_id: str, key: str) -> bool | None:
-        """True when the outbox copy exists (it is written only after the server's 250);
-        otherwise None: only the recipient's mailbox could tell."""
+        """From the receipt ledger (receipts.py): True with the server's 250 on record (or the outbox
+        copy, written after it); False when the end of DATA never left (the server cannot have it);
+        None when it left and no answer was recorded: only the recipient's mailbox could tell."""
         if self.outbox is not None and self.outbox.was_sent(message_id, key):
             return True
-        return None
+        if self.receipts is None:
+            return None
+        state = self.receipts.state(key)
+        return True if state == ACCEPTED else None if state == DATA else False
 
     def close(self) -> None:
         if self._smtp is not None:

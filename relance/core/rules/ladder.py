@@ -174,7 +174,23 @@ def decide(ctx: Context, invoice: Invoice) -> Decision:
         decision.alerts.append(unknown_stage_alert(unknown))
         decision.reason = "étape du Journal inconnue de config.toml : aucune relance avant correction (voir Alerte)"
         return decision
-    if not client.email:
+    if held := ctx.journal.uncertain.get(invoice.number):  # never a second copy, never counted as sent
+        decision.reason = f"envoi incertain ({held}) : relances suspendues jusqu'à vérification (onglet Tâches)"
+        decision.alerts.append(f"envoi incertain {held} : vérifiez s'il a été reçu, puis mettez Statut = envoyé "
+                               f"(reçu) ou failed (à renvoyer) sur ses lignes « incertain » du Journal")
+        return decision
+    refused = ctx.journal.refusal(client.code, client.email)
+    emailable = bool(client.email) and not refused
+    if refused:  # a 5xx to RCPT: not retried daily; letters until Clients holds another address
+        decision.alerts.append(f"adresse refusée par le serveur : {client.email} ({refused}) ; relances par "
+                               f"courrier tant que l'email n'est pas corrigé dans Clients")
+        key = jr.task_key(f"{client.code}:{client.email.strip().casefold()}", "adresse refusée")
+        if key not in ctx.task_keys:
+            decision.tasks.append(NewTask(key, client.code, (invoice.number,),
+                                          f"Adresse refusée par le serveur : {client.email} ({client.code})",
+                                          "Corriger l'email du client dans l'onglet Clients ; en attendant, les "
+                                          "relances partent par courrier", ctx.assignee(client.code)))
+    elif not client.email:
         decision.alerts.append(f"client {client.code} sans email valide : relances par courrier ou téléphone")
     promise = promises.latest_promise(ctx, invoice)
     if promise and promise.unclear:  # a promise whose date was not read for sure: a human looks first
@@ -214,12 +230,13 @@ def decide(ctx: Context, invoice: Invoice) -> Decision:
                                           "Vérifier le dossier puis mettre Approuvée = Oui", ctx.assignee(client.code)))
         decision.reason = f"{stage.label} en attente d'approbation (onglet Tâches)"
         return decision
-    if not client.email:
+    if not emailable:
+        why = "adresse refusée" if refused else "pas d'email"
         decision.tasks.append(NewTask(key, client.code, (invoice.number,), f"{stage.label} à faire par courrier "
-                                      f"ou téléphone (pas d'email) : {invoice.number}",
+                                      f"ou téléphone ({why}) : {invoice.number}",
                                       "Appeler le client ou poster la lettre du dossier letters/",
                                       ctx.assignee(client.code), stage=stage.key, letter=True))
-        decision.reason = f"{stage.label} : pas d'email, tâche appel ou courrier"
+        decision.reason = f"{stage.label} : {why}, tâche appel ou courrier"
         return decision
     decision.due_stage = stage.key
     return decision

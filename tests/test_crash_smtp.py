@@ -1,0 +1,149 @@
+"""Kill the real CLI at every crash point of an SMTP run, finish the run, count what the server got.
+
+The SMTP side of tests/test_crash.py. Each crash point gets its own local aiosmtpd
+server (tests/smtp_fake.py, which records every message it answers 250 to) and a
+fresh copy of the register; `relance run` dies there like a kill -9, then runs again
+to completion. Per point, the server's deliveries and the journal are compared with
+the reference run:
+
+- duplicated: a key the server received more than once;
+- lost: a key the reference run delivered that the server never got and that no
+  ``incertain`` row hands to a human;
+- falsely sent: a key the journal says ``sent`` that the server never got.
+
+``incertain`` keys (the end of DATA left, no 250 on record) are counted apart: the
+invoice waits for a human, which is the promise, not a loss.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+from collections import Counter
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from conftest import at, sheet_rows, xlsx_register
+from test_crash import DAY, sampled
+
+CLIENTS = 60
+
+
+def cli_run(folder: str, crash_at: int | None, log: str | None) -> None:
+    """The child: `relance run --date DAY` on DAY's wall clock (SMTP refuses another day), maybe dying at a point."""
+    import time_machine
+
+    from relance.adapters import faults
+    from relance.cli import app
+    faults.reset()
+    for name, value in (("RELANCE_CRASH_AT", crash_at), ("RELANCE_CRASH_LOG", log)):
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = str(value)
+    time_machine.travel(at(DAY, 10), tick=True).start()
+    try:
+        app(["run", "--config", f"{folder}/config.toml", "--date", DAY.isoformat()], standalone_mode=False)
+    except SystemExit:
+        pass
+    os._exit(0)
+
+
+def in_child(folder: Path, crash_at: int | None = None, log: Path | None = None) -> int:
+    process = multiprocessing.get_context("fork").Process(target=cli_run, args=(str(folder), crash_at,
+                                                                                str(log) if log else None))
+    process.start()
+    process.join(600)  # a loaded CI machine: a run of 60 messages with three fsyncs each can take minutes
+    if process.exitcode is None:  # never count deliveries while a run is still going
+        process.kill()
+        process.join()
+        return -1
+    return process.exitcode
+
+
+def with_server(folder: Path, body):
+    """Run `body()` with a fresh SMTP server whose port is written into folder/config.toml; its deliveries."""
+    from smtp_fake import SmtpServer
+    with SmtpServer() as server:
+        config = folder / "config.toml"
+        text = config.read_text(encoding="utf-8")
+        config.write_text(text.replace("smtp_port = 587", f"smtp_port = {server.port}"), encoding="utf-8")
+        result = body()
+        config.write_text(text, encoding="utf-8")
+        return result, Counter(m["X-Relance-Key"] for m in server.messages)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    from relance.core.config import default_config_text
+    folder = tmp_path_factory.mktemp("crash-smtp-template")
+    config = default_config_text().replace('mailer = "outbox"', 'mailer = "smtp"').replace(
+        'smtp_host = "smtp.example.fr"', 'smtp_host = "127.0.0.1"').replace(
+        'smtp_user = "compta@example.fr"', 'smtp_user = ""').replace(
+        'smtp_security = "starttls"', 'smtp_security = "none"')
+    (folder / "config.toml").write_text(config, encoding="utf-8")
+    invoices = [{"invoice": f"F{i:03d}", "client": f"C{i:03d}", "due": DAY - timedelta(days=2 + i % 3),
+                 "amount": Decimal("100") + i} for i in range(CLIENTS)]
+    invoices += [{"invoice": f"G{i:03d}", "client": f"C{i:03d}", "due": DAY - timedelta(days=40),
+                  "amount": Decimal("50")} for i in range(0, CLIENTS, 10)]
+    xlsx_register(folder, invoices)
+    return folder
+
+
+def crash_and_finish(template: Path, folder: Path, n: int, expected: list[str]) -> None:
+    """One crash point, in its own process and with its own server: kill at `n`, finish, write the counts."""
+    shutil.copytree(template, folder)
+    codes, got = with_server(folder, lambda: (in_child(folder, crash_at=n), in_child(folder)))
+    journal = [r for r in sheet_rows(folder / "registre.xlsx", "Journal") if r["Canal"] == "email"]
+    sent = {r["Clé"] for r in journal if r["Statut"] == "sent"}
+    uncertain = {r["Clé"] for r in journal if r["Statut"] == "incertain"}
+    outcome = {"crashed": codes[0], "finished": codes[1],
+               "duplicated": sum(count - 1 for count in got.values()),
+               "lost": len(set(expected) - set(got) - uncertain),
+               "falsely_sent": len(sent - set(got)),
+               "uncertain": len(uncertain), "uncertain_delivered": len(uncertain & set(got))}
+    (folder.parent / f"result-{n}.json").write_text(json.dumps(outcome), encoding="utf-8")
+    shutil.rmtree(folder)
+    os._exit(0)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_kill_an_smtp_run_at_every_crash_point_then_finish(template, tmp_path, record_property, pytestconfig):
+    import relance.cli, relance.runner, relance.dashboard.summary, relance.adapters.mailers.smtp  # noqa: F401
+    reference = tmp_path / "reference"
+    shutil.copytree(template, reference)
+    log = tmp_path / "points.log"
+    code, got = with_server(reference, lambda: in_child(reference, log=log))
+    assert code == 0
+    points = [line.split("\t", 1)[1].strip() for line in log.read_text(encoding="utf-8").splitlines()]
+    expected = sorted(got)
+    assert len(expected) == CLIENTS and max(got.values()) == 1 and len(points) >= 200
+    assert sum("smtp" in p for p in points) == 2 * CLIENTS  # end of DATA and the recorded 250, per message
+
+    chosen, how = sampled(len(points), pytestconfig)
+    fork = multiprocessing.get_context("fork")
+    running: list = []
+    for n in chosen:  # two crash points at a time: one per core
+        if len(running) == 2:
+            running.pop(0).join(300)
+        job = fork.Process(target=crash_and_finish, args=(template, tmp_path / f"crash-{n}", n, expected))
+        job.start()
+        running.append(job)
+    for job in running:
+        job.join(300)
+    results = {n: json.loads((tmp_path / f"result-{n}.json").read_text(encoding="utf-8")) for n in chosen}
+    unreached = [f"{n} ({points[n - 1]})" for n, r in results.items() if r["crashed"] != 86]
+    assert not unreached and all(r["finished"] == 0 for r in results.values())
+    total = {k: sum(r[k] for r in results.values())
+             for k in ("duplicated", "lost", "falsely_sent", "uncertain", "uncertain_delivered")}
+    record_property("ci_log", f"SMTP: {len(chosen)} of {len(points)} crash points ({how}), "
+                              f"{total['duplicated']} duplicated, {total['lost']} lost, "
+                              f"{total['falsely_sent']} falsely marked sent, {total['uncertain']} uncertain "
+                              f"(held for a human; {total['uncertain_delivered']} of them delivered)")
+    assert (total["duplicated"], total["lost"], total["falsely_sent"]) == (0, 0, 0), results
