@@ -100,7 +100,7 @@ def crash_and_finish(template: Path, folder: Path, n: int, expected: list[str]) 
     shutil.copytree(template, folder)
     codes, got = with_server(folder, lambda: (in_child(folder, crash_at=n), in_child(folder)))
     journal = [r for r in sheet_rows(folder / "registre.xlsx", "Journal") if r["Canal"] == "email"]
-    sent = {r["Clé"] for r in journal if r["Statut"] == "sent"}
+    sent = {r["Clé"] for r in journal if r["Statut"] in ("sent", "envoyé")}
     uncertain = {r["Clé"] for r in journal if r["Statut"] == "incertain"}
     outcome = {"crashed": codes[0], "finished": codes[1],
                "duplicated": sum(count - 1 for count in got.values()),
