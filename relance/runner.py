@@ -37,9 +37,9 @@ from relance.adapters.faults import crashpoint
 from relance.core.config import Policy
 from relance.adapters.files import save_document as save_letter
 from relance.documents.letters import Letter, LetterError, attach_letter
-from relance.adapters.lock import held, run_lock
+from relance.adapters.lock import held
 from relance.adapters.mailers import MailError, Mailer, MailRefused, MailUncertain, Message
-from relance.core.model import JournalEntry, RawTabs, Register, RowProblem, Task
+from relance.core.model import RawTabs, Register, RowProblem
 from relance.core.parse import parse_register
 from relance.documents.postal import letters_for_tasks, unmade_note
 from relance.messages.render import Renderer, RenderError

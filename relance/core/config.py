@@ -16,9 +16,9 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from relance.core.config_names import country as _country, did_you_mean, stage_name, timezone as _timezone
 
@@ -27,108 +27,9 @@ class ConfigError(Exception):
     """A config problem, already phrased for the user."""
 
 
-# --- converters: raw TOML value -> typed value, ValueError(message) when wrong ---
-
-def _str(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"expected text in quotes, got {value!r}")
-    return value
-
-
-def _int(lo: int | None = None, hi: int | None = None) -> Callable[[Any], int]:
-    def convert(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"expected a whole number, got {value!r}")
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise ValueError(f"expected a number between {lo} and {hi}, got {value}")
-        return value
-    return convert
-
-
-def _decimal(value: Any) -> Decimal:
-    if isinstance(value, bool):
-        raise ValueError(f"expected an amount, got {value!r}")
-    try:
-        result = Decimal(str(value))
-    except InvalidOperation:
-        raise ValueError(f"expected an amount such as 5000 or \"12.5\", got {value!r}") from None
-    if not result.is_finite() or result < 0:
-        raise ValueError(f"expected a positive amount, got {value!r}")
-    return result
-
-
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"expected true or false, got {value!r}")
-    return value
-
-
-def _choice(*choices: str) -> Callable[[Any], str]:
-    def convert(value: Any) -> str:
-        if value not in choices:
-            raise ValueError(f"expected one of {', '.join(repr(c) for c in choices)}, got {value!r}"
-                             + did_you_mean(value, choices))
-        return value
-    return convert
-
-
-def _hhmm(value: Any) -> time:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
-        raise ValueError(f"expected a time \"HH:MM\", got {value!r}")
-    try:
-        return time.fromisoformat(value.zfill(5))
-    except ValueError:
-        raise ValueError(f"expected a time \"HH:MM\", got {value!r}") from None
-
-
-def _window(value: Any) -> tuple[time, time]:
-    if not isinstance(value, list) or len(value) != 2:
-        raise ValueError(f"expected two times such as [\"09:00\", \"18:00\"], got {value!r}")
-    start, end = _hhmm(value[0]), _hhmm(value[1])
-    if start >= end:
-        raise ValueError(f"the window must start before it ends, got {value!r}")
-    return start, end
-
-
-def _names(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ValueError(f"expected a list of names such as [\"renforcee\"], got {value!r}")
-    return tuple(v.strip() for v in value)
-
-
-def _table(value: Any) -> dict:
-    if not isinstance(value, dict):
-        raise ValueError(f"expected a table, got {value!r}")
-    return value
-
-
-def _b2b_rate(value: Any) -> str:
-    """"ecb+10" (the L441-10 default) or a contractual annual rate in %, such as "15"."""
-    if value == "ecb+10":
-        return value
-    try:
-        rate = Decimal(str(value).strip().replace(",", ".")) if not isinstance(value, bool) else None
-    except InvalidOperation:
-        rate = None
-    if rate is None or not rate.is_finite() or not 0 < rate <= 100:
-        raise ValueError(f"expected \"ecb+10\" or a contractual annual rate in % such as \"15\", got {value!r}")
-    return str(rate)
-
-
-def _rates(value: Any) -> dict:
-    """Rate-table overrides by half-year, checked now by the table itself (a typo must not wait for a letter)."""
-    from relance.core.law.rate_table import RateTable
-    RateTable.load_default().with_overrides(_table(value))  # its ValueError names the half-year and rate
-    return value
-
-
-def opt(default: Any, convert: Callable[[Any], Any], doc: str = "", toml: str = "") -> Any:
-    """Declare a config key: its default, its converter, one line of help and, when
-    Python needs another attribute name (``from``), its name in the file."""
-    meta = {"convert": convert, "doc": doc, "toml": toml}
-    if isinstance(default, (dict, list)):
-        return field(default_factory=lambda: type(default)(default), metadata=meta)
-    return field(default=default, metadata=meta)
+from relance.core.config_values import (  # noqa: F401  (the converters, re-exported for tests)
+    _b2b_rate, _bool, _choice, _decimal, _hhmm, _int, _names, _rates, _str, _table, _window, opt)
+from relance.core.config_listen import BankConfig, DigestConfig, ListenConfig, RetentionConfig  # noqa: E402
 
 
 # --- sections ---
@@ -254,69 +155,6 @@ class PathsConfig:
     templates: str = opt("templates", _str, "staff-editable templates; packaged ones fill the gaps")
     letters: str = opt("letters", _str, "formal-notice PDFs")
     invoices: str = opt("factures", _str, "invoice PDFs named <N° facture>.pdf, attached to reminders when present")
-
-
-def _regex(value: Any) -> str:
-    text = _str(value)
-    try:
-        re.compile(text)
-    except re.error as exc:
-        raise ValueError(f"expected a regular expression, got {value!r} ({exc})") from None
-    return text
-
-
-def _str_list(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"expected a list of texts such as [\"VIR INTERNE\"], got {value!r}")
-    return tuple(value)
-
-
-def _csv_columns(value: Any) -> dict:
-    fields = ("date", "amount", "credit", "debit", "label", "counterparty", "reference", "id", "currency")
-    table = _table(value)
-    for key, header in table.items():
-        if key not in fields or not isinstance(header, str):
-            raise ValueError(f"expected {{ field = \"CSV header\" }} with field among {', '.join(fields)}, "
-                             f"got {key} = {header!r}")
-    return dict(table)
-
-
-@dataclass(frozen=True, slots=True)
-class BankConfig:
-    invoice_pattern: str = opt(r"\b[A-Z]{1,6}[-_/ ]?\d[\d_/-]*\d\b", _regex,
-                               "how an invoice number looks in a transfer's label (case ignored)")
-    name_threshold: int = opt(85, _int(50, 100), "payer name vs Raison sociale/alias: fuzzy score for a match")
-    non_payment_labels: tuple[str, ...] = opt(("VIREMENT INTERNE", "VIR INTERNE", "COMPTE A COMPTE", "REMBOURSEMENT",
-                                               "REMB ", "INTERETS", "AVOIR", "CAF ", "DGFIP"), _str_list,
-                                              "credits whose label contains one of these are listed, not matched")
-    csv_profile: str = opt("auto", _choice("auto", "qonto", "shine", "banque", "custom"),
-                           "CSV export layout; auto = recognised from the header row")
-    csv_columns: dict = opt({}, _csv_columns, "custom CSV: field = header, e.g. { date = \"Date\", amount = \"Montant\" }")
-    csv_delimiter: str = opt("", _str, "custom CSV: ';' or ','; blank = guessed")
-
-
-@dataclass(frozen=True, slots=True)
-class ListenConfig:
-    imap_host: str = opt("", _str, "reply-to mailbox over IMAP for `relance courrier` (blank = off)")
-    imap_port: int = opt(993, _int(1, 65535))
-    imap_user: str = opt("", _str, "login; password: env RELANCE_IMAP_PASSWORD (an app password)")
-    imap_security: str = opt("ssl", _choice("ssl", "starttls", "none"), "\"none\" only for a local test server")
-    inbox: str = opt("INBOX", _str, "folder where clients' answers arrive")
-    sent_folder: str = opt("Sent", _str, "copies of what relance sent are appended here (blank = don't)")
-    processed_folder: str = opt("Relance", _str, "replies, auto-replies and bounces are moved here once journaled")
-    pause_after_reply_days: int = opt(7, _int(0, 90), "a client who answered is not reminded for this long")
-
-
-@dataclass(frozen=True, slots=True)
-class DigestConfig:
-    to: str = opt("", _str, "the manager's address for the daily digest (blank = no digest)")
-
-
-@dataclass(frozen=True, slots=True)
-class RetentionConfig:
-    """How long `relance anonymise` keeps a closed client's personal data (see documents/anonymise.py)."""
-    b2b_years: int = opt(5, _int(1, 30), "years after the last payment or contact (C. com. L110-4: 5)")
-    b2c_years: int = opt(2, _int(1, 30), "years after the last payment or contact (C. consom. L218-2: 2)")
 
 
 DEFAULT_STAGES = (

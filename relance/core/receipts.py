@@ -76,7 +76,6 @@ def read_receipts(tab: RawTab | None, problems: list[RowProblem]) -> list[Receip
         txid = cells.clean_text(get("transaction"))
         if not txid:
             continue
-        where = f"{TAB.name}!{{}}{number} ({{}})"
         try:
             amount = cells.parse_amount(get("amount"))
             booked = cells.parse_date(get("booked"))

@@ -37,7 +37,7 @@ from babel.numbers import format_currency
 from relance.core.config import Policy
 from relance.dashboard.disputes import Disputes, measure_disputes
 from relance.dashboard.effectiveness import Promises, StageEffect, measure
-from relance.dashboard.figures import COUNT, DAY_STEP, DAYS, MONEY, PERCENT, RATE_STEP, Kpi, ratio
+from relance.dashboard.figures import COUNT, DAY_STEP, DAYS, MONEY, PERCENT, Kpi, ratio
 from relance.core.journal import JournalIndex
 from relance.core.model import CENT, ZERO, Register, Task
 from relance.core.money import totals as currency_totals

@@ -29,7 +29,7 @@ from relance.dashboard.layout import BAR, LINE, ChartSpec, Column, Days, Percent
 from relance.core.config import Policy
 from relance.dashboard.disputes import DISPUTE_FIGURES
 from relance.dashboard.effectiveness import PROMISE_FIGURES, STAGE_FIGURES
-from relance.dashboard.figures import Kpi
+from relance.dashboard.figures import RATE_STEP, Kpi
 from relance.core.guards import FRESHNESS_LABEL
 from relance.core.model import CENT, RawTab, RawTabs, Register
 from relance.dashboard.summary import (
@@ -39,7 +39,6 @@ from relance.dashboard.summary import (
     KPIS,
     MONEY,
     PERCENT,
-    RATE_STEP,
     TREND_WEEKS,
     HistoryRow,
     RunResult,
