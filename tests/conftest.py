@@ -26,6 +26,44 @@ def pytest_addoption(parser):
     parser.addoption("--crash-points", type=int, default=40, metavar="N",
                      help="crash points killed by tests/test_crash.py (0 = every point; default 40, sampled)")
     parser.addoption("--crash-seed", default=None, help="seed of the crash-point sample (printed in the log)")
+    parser.addoption("--shard", default=None, metavar="K/N",
+                     help="run the K-th of N slices of the suite (1-based), drawn by a hash of each test's id and "
+                          "--shard-seed, plus every test of CLOCK_MODULES; with --today, the three frozen days "
+                          "share the suite between them")
+    parser.addoption("--shard-seed", default=None,
+                     help="seed of the slices (default: the machine's date, so the slices rotate day after day)")
+
+
+# Tests about the clock itself always run at every frozen day, whatever the slice.
+CLOCK_MODULES = {"test_clock.py", "test_cli.py", "test_guards.py", "test_workflow.py", "test_planrun.py",
+                 "test_lock.py", "test_lock_faults.py", "test_identity.py", "test_claims.py"}
+
+
+def shard_seed(config) -> str:
+    """--shard-seed, else the machine's real date (not the frozen --today): the slices rotate every day."""
+    if config.getoption("--shard-seed"):
+        return config.getoption("--shard-seed")
+    try:
+        return time_machine.escape_hatch.datetime.datetime.now().date().isoformat()
+    except ValueError:  # not travelling (no --today): the clock is the real one
+        return date.today().isoformat()
+
+
+def pytest_collection_modifyitems(config, items):
+    shard = config.getoption("--shard")
+    if not shard:
+        return
+    import zlib
+    k, n = (int(x) for x in shard.split("/"))
+    seed = shard_seed(config)
+    keep, drop = [], []
+    for item in items:
+        always = item.path.name in CLOCK_MODULES
+        mine = (zlib.crc32(f"{seed}/{item.nodeid}".encode()) % n) == k - 1
+        (keep if always or mine else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def pytest_configure(config):
@@ -36,8 +74,12 @@ def pytest_configure(config):
 
 
 def pytest_report_header(config):
-    day = config.getoption("--today")
-    return f"wall clock frozen at {day} 11:00 Europe/Paris (--today)" if day else None
+    day, shard = config.getoption("--today"), config.getoption("--shard")
+    lines = [f"wall clock frozen at {day} 11:00 Europe/Paris (--today)"] if day else []
+    if shard:
+        seed = shard_seed(config)
+        lines.append(f"slice {shard} of the suite (seed {seed}) plus the clock modules")
+    return lines or None
 
 
 def pytest_terminal_summary(terminalreporter):
