@@ -23,8 +23,8 @@ def pytest_addoption(parser):
     parser.addoption("--today", default=None, metavar="YYYY-MM-DD",
                      help="run the suite with the machine's clock set to this day (11:00, Paris): proves that "
                           "no test depends on the day it runs")
-    parser.addoption("--crash-points", type=int, default=20, metavar="N",
-                     help="crash points killed by each crash test (0 = every point; default 20, sampled)")
+    parser.addoption("--crash-points", type=int, default=12, metavar="N",
+                     help="crash points killed by each crash test (0 = every point; default 12, sampled)")
     parser.addoption("--crash-seed", default=None, help="seed of the crash-point sample (printed in the log)")
     parser.addoption("--shard", default=None, metavar="K/N",
                      help="run the K-th of N slices of the suite (1-based), drawn by a hash of each test's id and "
