@@ -124,7 +124,11 @@ class Meta:
         return [s.title for s in self.sheets]
 
     def find(self, tab: schema.Tab) -> SheetInfo | None:
-        title = schema.find_tab(self.titles, tab)
+        """The sheet for `tab` by the register's rule (`backends.match_tab`): the canonical name first, an
+        English alias only when it is absent, tabs relance writes whole by their own name only, and two
+        candidates refused: a staff « Summary » or « Log » tab is never read nor rewritten as ours."""
+        from relance.adapters.backends import match_tab
+        title, _ = match_tab(self.titles, tab)
         return next((s for s in self.sheets if s.title == title), None) if title else None
 
     def saw(self, answered: str, rows: bool = True, cols: bool = True) -> None:
