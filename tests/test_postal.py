@@ -2,7 +2,7 @@
 
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -51,3 +51,19 @@ def test_the_email_keeps_its_email_wording():
                         (c.email,))
     text = Renderer(POLICY).render(reminder, TODAY, at(TODAY)).text
     assert "répondez simplement à cet email" in text and "Le service comptabilité" in text
+
+
+def test_characters_the_letter_font_cannot_write_are_said_not_silently_dropped():
+    """A client named in Chinese: DejaVu has no CJK glyphs, so the PDF would hold blanks; the letter says which
+    characters are missing (issue 15 item 16), and a latin name gives no warning."""
+    from relance.documents.letters import missing_characters, new_pdf, writer
+    from relance.core.config import Policy
+    pdf = new_pdf(Policy(), "t", "s", date(2026, 11, 25))
+    writer(pdf)("Société 北京贸易 — café ✓")
+    pdf.output()
+    [warning] = missing_characters(pdf)
+    assert "北" in warning and "京" in warning and "é" not in warning.split(":")[1].split("—")[0]
+    latin = new_pdf(Policy(), "t", "s", date(2026, 11, 25))
+    writer(latin)("Société Dupont — café")
+    latin.output()
+    assert missing_characters(latin) == []

@@ -121,6 +121,16 @@ def _basis(claims: list[Claim]) -> str:
             f"annuel / 365 ; taux par semestre : {' ; '.join(rates)}.")
 
 
+def missing_characters(pdf: FPDF) -> list[str]:
+    """Characters the embedded DejaVu font cannot draw (Chinese, Japanese… names): fpdf2 leaves a blank
+    there, so the operator is told which ones, rather than posting a letter with a hole in a name."""
+    found = sorted({chr(code) for font in pdf.fonts.values() for code in getattr(font, "missing_glyphs", ())})
+    if not found:
+        return []
+    return [f"caractères que la police du PDF ne sait pas écrire, laissés en blanc : {' '.join(found)} — "
+            f"écrivez ce nom ou cette adresse en caractères latins dans le registre, ou complétez la lettre à la main"]
+
+
 def new_pdf(policy: Policy, title: str, subject: str, today: date) -> _Pdf:
     """An A4 page with the embedded Unicode font, dated `today` (same inputs, same bytes)."""
     company = policy.company
@@ -320,7 +330,9 @@ def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tupl
         doc.ln(3)
         closing("Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées.")
         signature(doc, policy)
-    return Letter(client.code, letter_filename(client.code, today, draft), bytes(pdf.output()),
+    content = bytes(pdf.output())
+    warnings += missing_characters(pdf)
+    return Letter(client.code, letter_filename(client.code, today, draft), content,
                   tuple(i.number for i in invoices), total, tuple(warnings))
 
 

@@ -21,7 +21,7 @@ from relance.core.actions import Line, NewTask, Reminder
 from relance.core.config import Policy
 from relance.documents.names import safe_name
 from relance.core.journal import message_key
-from relance.documents.letters import Letter, letterhead, new_pdf, signature, writer
+from relance.documents.letters import Letter, letterhead, missing_characters, new_pdf, signature, writer
 from relance.core.model import Register
 from relance.core.money import totals as currency_totals
 from relance.messages.render import Renderer
@@ -42,8 +42,10 @@ def reminder_letter(policy: Policy, renderer: Renderer, reminder: Reminder, toda
         pdf.ln(2)
     signature(pdf, policy, reminder.client.language)
     name = f"{today.isoformat()}_{safe_name(reminder.client.code, 'client')}_{reminder.stage}.pdf"
-    return Letter(reminder.client.code, name, bytes(pdf.output()), reminder.invoices,
-                  currency_totals((line.invoice.currency, line.remaining) for line in reminder.lines))
+    content = bytes(pdf.output())
+    return Letter(reminder.client.code, name, content, reminder.invoices,
+                  currency_totals((line.invoice.currency, line.remaining) for line in reminder.lines),
+                  tuple(missing_characters(pdf)))
 
 
 def paragraphs(text: str) -> list[str]:
@@ -89,7 +91,9 @@ def letters_for_tasks(register: Register, policy: Policy, renderer: Renderer, ta
 
 
 def postal_note(policy: Policy, letter: Letter) -> str:
-    return f"courrier : {policy.paths.letters.rstrip('/')}/{letter.filename} sha256={letter.sha256}"
+    """The task's and journal's proof of the letter, and what the operator must check before posting it."""
+    note = f"courrier : {policy.paths.letters.rstrip('/')}/{letter.filename} sha256={letter.sha256}"
+    return " · ".join((note, *letter.warnings))
 
 
 def unmade_note(exc: Exception) -> str:
