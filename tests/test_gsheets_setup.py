@@ -230,6 +230,18 @@ def test_the_run_lock_admits_one_run_and_costs_two_requests(sheets_reg):
     assert sheets_reg.fake.get_values(sheets_reg.key, "Verrou")[1:] == []
 
 
+def test_a_live_runs_heartbeat_pushes_its_lock_so_no_other_run_takes_it_over(sheets_reg):
+    """Issue 15 item 12 on Sheets: the lock of a run that lasts beyond the TTL is refreshed, not taken over."""
+    sheets_reg.create([INVOICE])
+    lock = SheetsRunLock(sheets_reg.backend(), "long-run", timedelta(minutes=30), clock(9))
+    lock.acquire()
+    lock.clock = clock(9, 25)
+    lock.refresh()                                      # the heartbeat at 09:25: valid until 09:55
+    with pytest.raises(RegisterLocked, match="09:55"):
+        SheetsRunLock(sheets_reg.backend(), "cron", timedelta(minutes=30), clock(9, 40)).acquire()
+    lock.release()
+
+
 def test_a_lock_left_by_a_dead_run_expires_and_is_taken_over_with_a_note(sheets_reg):
     sheets_reg.create([INVOICE])
     SheetsRunLock(sheets_reg.backend(), "runner-1", timedelta(minutes=30), clock(9)).acquire()  # never released

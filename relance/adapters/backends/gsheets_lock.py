@@ -131,6 +131,23 @@ class SheetsRunLock:
         except SheetsError as exc:
             self.backend.notes.append(f"verrou non libéré (il expirera seul) : {exc}")
 
+    def refresh(self) -> None:
+        """Push our row's expiry to now + ttl (`lock.Heartbeat` calls it every ttl/3 while the run lasts), so
+        a long run's lock never expires under it. The row is found again by its token: rows may have moved."""
+        if self._row is None:
+            return
+        api = self.backend.api
+
+        def build(retrying: bool) -> list[dict]:
+            row = self._position(api.batch_get([quote(VERROU)])[0])
+            if row is None:  # released meanwhile, or deleted by hand: nothing to refresh
+                return []
+            expires = (self.clock() + self.ttl).isoformat(timespec="seconds")
+            return [{"updateCells": {"start": {"sheetId": self._sheet_id, "rowIndex": row - 1, "columnIndex": 2},
+                                     "rows": [{"values": [{"userEnteredValue": {"stringValue": expires}}]}],
+                                     "fields": "userEnteredValue"}}]
+        api.batch_update(build)
+
     def _position(self, rows: list[list[Any]]) -> int | None:
         """1-based row holding our token (not an abandon marker)."""
         for number, row in enumerate(rows, start=1):
