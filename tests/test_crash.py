@@ -13,7 +13,7 @@ import json
 import multiprocessing
 import os
 import shutil
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from email import message_from_binary_file, policy as email_policy
 from pathlib import Path
@@ -26,8 +26,9 @@ DAY = date(2026, 11, 25)
 CLIENTS = 100
 
 
-def cli_run(folder: str, crash_at: int | None, log: str | None) -> None:
-    """The child: `relance run --date DAY` in its own process, possibly told to die at a point."""
+def cli_run(folder: str, crash_at: int | None, log: str | None, wall_clock: datetime | None = None) -> None:
+    """The child: `relance run --date DAY` in its own process, possibly told to die at a point; `wall_clock`
+    freezes the machine's clock there (SMTP refuses a --date other than the real day)."""
     from relance.adapters import faults
     from relance.cli import app
     faults.reset()
@@ -36,6 +37,9 @@ def cli_run(folder: str, crash_at: int | None, log: str | None) -> None:
             os.environ.pop(name, None)
         else:
             os.environ[name] = str(value)
+    if wall_clock is not None:
+        import time_machine
+        time_machine.travel(wall_clock, tick=True).start()
     try:
         app(["run", "--config", f"{folder}/config.toml", "--date", DAY.isoformat()], standalone_mode=False)
     except SystemExit:
@@ -43,11 +47,17 @@ def cli_run(folder: str, crash_at: int | None, log: str | None) -> None:
     os._exit(0)
 
 
-def in_child(folder: Path, crash_at: int | None = None, log: Path | None = None) -> int:
-    process = multiprocessing.get_context("fork").Process(target=cli_run, args=(str(folder), crash_at,
-                                                                                str(log) if log else None))
+def in_child(folder: Path, crash_at: int | None = None, log: Path | None = None,
+             wall_clock: datetime | None = None, timeout: float = 120) -> int:
+    """Exit code of `cli_run` in a forked child; -1 (never counted) when it is still running after `timeout`."""
+    process = multiprocessing.get_context("fork").Process(
+        target=cli_run, args=(str(folder), crash_at, str(log) if log else None, wall_clock))
     process.start()
-    process.join(120)
+    process.join(timeout)
+    if process.exitcode is None:  # never count deliveries while a run is still going
+        process.kill()
+        process.join()
+        return -1
     return process.exitcode
 
 

@@ -29,41 +29,15 @@ from pathlib import Path
 import pytest
 
 from conftest import at, sheet_rows, xlsx_register
-from test_crash import DAY, sampled
+from test_crash import DAY, in_child as crash_child, sampled
 
 CLIENTS = 60
 
 
-def cli_run(folder: str, crash_at: int | None, log: str | None) -> None:
-    """The child: `relance run --date DAY` on DAY's wall clock (SMTP refuses another day), maybe dying at a point."""
-    import time_machine
-
-    from relance.adapters import faults
-    from relance.cli import app
-    faults.reset()
-    for name, value in (("RELANCE_CRASH_AT", crash_at), ("RELANCE_CRASH_LOG", log)):
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = str(value)
-    time_machine.travel(at(DAY, 10), tick=True).start()
-    try:
-        app(["run", "--config", f"{folder}/config.toml", "--date", DAY.isoformat()], standalone_mode=False)
-    except SystemExit:
-        pass
-    os._exit(0)
-
-
 def in_child(folder: Path, crash_at: int | None = None, log: Path | None = None) -> int:
-    process = multiprocessing.get_context("fork").Process(target=cli_run, args=(str(folder), crash_at,
-                                                                                str(log) if log else None))
-    process.start()
-    process.join(600)  # a loaded CI machine: a run of 60 messages with three fsyncs each can take minutes
-    if process.exitcode is None:  # never count deliveries while a run is still going
-        process.kill()
-        process.join()
-        return -1
-    return process.exitcode
+    """test_crash's child on DAY's wall clock (SMTP refuses another day); a loaded CI machine may take
+    minutes for a run of 60 messages with three fsyncs each."""
+    return crash_child(folder, crash_at, log, wall_clock=at(DAY, 10), timeout=600)
 
 
 def with_server(folder: Path, body):
