@@ -14,6 +14,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from typing import Protocol
 
+from relance.core.journal import REFUSED_NOTE
 from relance.messages.message import Attachment, Message, SendReceipt, one_line
 
 __all__ = ["Attachment", "Message", "SendReceipt", "one_line", "Mailer", "MailError", "MailUncertain", "to_mime"]
@@ -41,12 +42,9 @@ class MailRefused(MailError):
         self.addresses = addresses
 
 
-REFUSED = "adresse refusée par le serveur : "
-
-
 def refusal_note(addresses: dict[str, str]) -> str:
     """``adresse refusée par le serveur : a@b.fr (550 5.1.1 Utilisateur inconnu)``: what the journal keeps."""
-    return REFUSED + " ; ".join(f"{address} ({reply})" for address, reply in addresses.items())
+    return REFUSED_NOTE + " ; ".join(f"{address} ({reply})" for address, reply in addresses.items())
 
 
 class Mailer(Protocol):
