@@ -20,16 +20,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Mapping
 
+from relance.core.config_listen import BankConfig, DigestConfig, ListenConfig, RetentionConfig
 from relance.core.config_names import country as _country, did_you_mean, stage_name, timezone as _timezone
+from relance.core.config_values import (  # noqa: F401  (the converters, re-exported for tests)
+    _b2b_rate, _bool, _choice, _decimal, _hhmm, _int, _names, _rates, _str, _table, _window, opt)
 
 
 class ConfigError(Exception):
     """A config problem, already phrased for the user."""
-
-
-from relance.core.config_values import (  # noqa: F401  (the converters, re-exported for tests)
-    _b2b_rate, _bool, _choice, _decimal, _hhmm, _int, _names, _rates, _str, _table, _window, opt)
-from relance.core.config_listen import BankConfig, DigestConfig, ListenConfig, RetentionConfig  # noqa: E402
 
 
 # --- sections ---

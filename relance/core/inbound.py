@@ -34,9 +34,9 @@ from email.utils import getaddresses, parseaddr
 from relance.core import journal as jr
 from relance.core.actions import NewTask
 from relance.core.model import Register, RowProblem
+from relance.core.statuses import RECEIVED  # noqa: F401  (the journal status of auto-replies and bounces)
 
 REPLY, AUTO_REPLY, BOUNCE = "réponse", "réponse automatique", "adresse invalide"
-RECEIVED = "reçu"
 OUT_OF_OFFICE = re.compile(r"^(r[ée]ponse automatique|absence|absent|out of office|automatic reply|auto[- ]?reply|"
                            r"autoreply|abwesenheit|i am out|je suis absent)", re.IGNORECASE)
 

@@ -17,10 +17,14 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from relance.core.statuses import FAILED, MANUAL, PENDING, RECEIVED, SENT, TEST
+
 STAFF = "staff"
 BOT = "bot"
 BOT_NOTE = "rempli par relance — ne pas modifier"  # note on every bot header, both backends
 BOT_HEADER_RGB = "E4DFEC"  # lavender: bot headers, distinct from staff blue (DDEBF7) and the stage colours
+# the Journal's drop-down: the statuses staff may type (« incertain » is written by the bot, resolved by staff)
+JOURNAL_CHOICES = (SENT, PENDING, FAILED, MANUAL, TEST, RECEIVED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +124,7 @@ JOURNAL = Tab("Journal", (
     Column("channel", "Canal", ("Channel",), choices=("email", "courrier", "téléphone", "tâche", "note")),
     Column("recipient", "Destinataire", ("Recipient", "To"), width=28),
     Column("subject", "Objet", ("Subject",), width=40),
-    Column("status", "Statut", ("Status",), choices=("envoyé", "en cours", "échec", "manuel", "test", "reçu")),
+    Column("status", "Statut", ("Status",), choices=JOURNAL_CHOICES),
     Column("key", "Clé", ("Key", "Idempotency key"), width=30),
     Column("message_id", "Message-ID", ("Message ID",), width=30),
     Column("author", "Auteur", ("Author", "By"), ),
