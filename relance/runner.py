@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from relance.core import decision, memory
+from relance.core import decision, memory, resumption
 from relance.core import journal as jr
 from relance.core import planner
 from relance.core import records
@@ -112,43 +112,14 @@ with_journal = records.with_journal
 
 def resolve_interrupted(register: Register, policy: Policy, mailer: Mailer, now: datetime,
                         report: RunReport) -> list[dict]:
-    """Finish what a killed run left ``pending``; returns the journal rows that settle it.
-
-    ``sent`` only with evidence that it left (the outbox file; over SMTP the server's 250 recorded in
-    the receipt ledger). Never reached the server: ``failed``, planned again. No way to know (the end
-    of DATA left, no answer recorded): ``incertain`` + a task, the invoice's ladder held until staff
-    settle it — unless ``mail.on_uncertain = "resend"``."""
-    index = jr.JournalIndex(register.journal, policy.stage_names())
-    rows: list[dict] = []
-    for entry in index.unresolved():
-        group = [e for e in register.journal if e.key == entry.key and e.status == jr.PENDING]
-        sent = mailer.was_sent(entry.message_id, entry.key)
-        if sent is None and policy.mail.on_uncertain == "resend":
-            status, comment = jr.FAILED, "envoi interrompu, réception incertaine : renvoyé (on_uncertain = resend)"
-        elif sent is None:
-            status, comment = jr.UNCERTAIN, UNCERTAIN_NOTE
-            report.tasks.append(uncertain_task(entry.key, entry.client, tuple(e.invoice for e in group)))
-        elif sent:
-            status, comment = jr.SENT, "confirmé à la reprise après interruption (accusé du serveur enregistré)"
-        else:
-            status, comment = jr.FAILED, "interrompu avant l'envoi : replanifié"
-        for e in group:
-            rows.append({"timestamp": now, "invoice": e.invoice, "client": e.client, "stage": e.stage,
-                         "channel": e.channel, "recipient": e.recipient, "subject": e.subject, "status": status,
-                         "key": e.key, "message_id": e.message_id, "author": jr.BOT, "comment": comment})
-        report.notes.append(f"reprise : {entry.key} → {status}")
-    return rows
-
-
-UNCERTAIN_NOTE = ("envoi interrompu, réception incertaine : relances de ces factures suspendues ; vérifiez auprès "
-                  "du client puis mettez Statut = envoyé (reçu) ou échec (à renvoyer) sur ces lignes")
-
-
-def uncertain_task(key: str, client: str, invoices: tuple[str, ...]) -> planner.NewTask:
-    """A message that may or may not have arrived: a human checks, the bot never sends it twice."""
-    return planner.NewTask(jr.task_key(key, "incertain"), client, invoices, "Envoi incertain " + key,
-                           "Vérifier si le message a été reçu ; au Journal, mettre Statut = envoyé (reçu) ou "
-                           "échec (il repartira au prochain passage) sur ses lignes « incertain »")
+    """Finish what a killed run left ``en cours``: ask the mailer whether each message left
+    (`Mailer.was_sent`), let the core decide (`resumption.settle`); returns the journal rows."""
+    pending = resumption.interrupted(register, policy.stage_names())
+    evidence = {item.entry.key: mailer.was_sent(item.entry.message_id, item.entry.key) for item in pending}
+    settled = resumption.settle(pending, evidence, policy.mail.on_uncertain, now)
+    report.tasks.extend(settled.tasks)
+    report.notes.extend(settled.notes)
+    return settled.rows
 
 
 def refusal_fallback(register: Register, policy: Policy, today: date, problems, clients: set[str],
@@ -276,7 +247,7 @@ def _apply(policy: Policy, day: planner.Plan, raw: RawTabs, register: Register, 
                 outcome += journal_rows(message, lines, status, now,
                                         " · ".join(filter(None, (letter_notes[message.key], str(exc)))))
                 report.uncertain.append(message)
-                report.tasks.append(uncertain_task(message.key, message.client, message.invoices))
+                report.tasks.append(resumption.uncertain_task(message.key, message.client, message.invoices))
             except MailError as exc:
                 outcome += journal_rows(message, lines, jr.FAILED, now, str(exc))
                 report.failed.append((message, str(exc)))
