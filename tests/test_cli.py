@@ -67,7 +67,7 @@ def test_check_exits_1_and_lists_problems(reg, workdir):
 def test_config_errors_are_one_sentence_not_a_traceback(workdir):
     (workdir / "config.toml").write_text("[schedule]\ndaily_limt = 3\n", encoding="utf-8")
     result = cli.invoke(app, ["plan", "--config", str(workdir / "config.toml")])
-    assert result.exit_code == 1 and "unknown key schedule.daily_limt" in result.output
+    assert result.exit_code == 1 and "[schedule].daily_limt : clé inconnue" in result.output
     assert "Traceback" not in result.output
 
 

@@ -26,22 +26,22 @@ def test_default_config_and_templates_exist_once_at_the_top_of_the_repository():
 
 
 @pytest.mark.parametrize("data, message", [
-    ({"schedule": {"min_days_beetween_contacts": 3}}, "unknown key schedule.min_days_beetween_contacts"),
-    ({"schedul": {}}, "unknown section [schedul]"),
-    ({"mail": {"smtp_port": "587"}}, "mail.smtp_port: expected a whole number"),
-    ({"mail": {"mailer": "pigeon"}}, "mail.mailer: expected one of 'outbox', 'smtp'"),
-    ({"schedule": {"send_window": ["18:00", "09:00"]}}, "must start before it ends"),
-    ({"schedule": {"send_window": ["9h", "18h"]}}, "expected a time"),
-    ({"escalation": {"amount_threshold": "beaucoup"}}, "escalation.amount_threshold: expected an amount"),
-    ({"stages": [{"key": "a", "offset_days": 5}, {"key": "b", "offset_days": 1}]}, "must increase"),
-    ({"stages": [{"key": "a", "offset_days": 1, "chanel": "email"}]}, "unknown key stages[0].chanel"),
-    ({"stages": [{"key": "Relance 1", "offset_days": 1}]}, "stages[0].key"),
+    ({"schedule": {"min_days_beetween_contacts": 3}}, "[schedule].min_days_beetween_contacts : clé inconnue"),
+    ({"schedul": {}}, "section [schedul] inconnue"),
+    ({"mail": {"smtp_port": "587"}}, "[mail].smtp_port : un nombre entier est attendu, trouvé '587'"),
+    ({"mail": {"mailer": "pigeon"}}, "[mail].mailer : l'une des valeurs 'outbox', 'smtp' est attendue, trouvé 'pigeon'"),
+    ({"schedule": {"send_window": ["18:00", "09:00"]}}, "[schedule].send_window : le créneau doit commencer avant de finir"),
+    ({"schedule": {"send_window": ["9h", "18h"]}}, "[schedule].send_window : une heure \"HH:MM\" est attendue, trouvé '9h'"),
+    ({"escalation": {"amount_threshold": "beaucoup"}}, "[escalation].amount_threshold : un montant est attendu"),
+    ({"stages": [{"key": "a", "offset_days": 5}, {"key": "b", "offset_days": 1}]}, "[[stages]] : offset_days doit augmenter d'une étape à la suivante, trouvé [5, 1]"),
+    ({"stages": [{"key": "a", "offset_days": 1, "chanel": "email"}]}, "[[stages]] n°1, chanel : clé inconnue"),
+    ({"stages": [{"key": "Relance 1", "offset_days": 1}]}, "[[stages]] n°1, key : un nom court en minuscules est attendu"),
 ])
 def test_bad_config_names_file_key_and_expectation(data, message):
     with pytest.raises(ConfigError) as err:
         policy_from_dict(data, source="conf/config.toml")
     assert message in str(err.value)
-    assert str(err.value).startswith("conf/config.toml")
+    assert str(err.value).startswith("conf/config.toml : ")
 
 
 def test_values_are_typed_and_paths_relative_to_the_file(tmp_path):
@@ -60,7 +60,7 @@ def test_missing_or_broken_file_is_a_clear_error(tmp_path):
         load_policy(tmp_path / "nope.toml")
     bad = tmp_path / "bad.toml"
     bad.write_text("[schedule\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="not valid TOML"):
+    with pytest.raises(ConfigError, match="syntaxe TOML invalide, ligne 1, colonne 10 : « \\] » attendu"):
         load_policy(bad)
 
 
