@@ -1,4 +1,5 @@
 import dataclasses
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -42,6 +43,7 @@ def test_bad_config_names_file_key_and_expectation(data, message):
         policy_from_dict(data, source="conf/config.toml")
     assert message in str(err.value)
     assert str(err.value).startswith("conf/config.toml : ")
+    assert not re.search(r"\b(expected|got|unknown|should|must)\b", str(err.value))  # French for staff (#17)
 
 
 def test_values_are_typed_and_paths_relative_to_the_file(tmp_path):
@@ -56,7 +58,7 @@ def test_values_are_typed_and_paths_relative_to_the_file(tmp_path):
 
 
 def test_missing_or_broken_file_is_a_clear_error(tmp_path):
-    with pytest.raises(ConfigError, match="relance init"):
+    with pytest.raises(ConfigError, match="fichier de configuration introuvable. Créez-le avec `relance init`"):
         load_policy(tmp_path / "nope.toml")
     bad = tmp_path / "bad.toml"
     bad.write_text("[schedule\n", encoding="utf-8")
@@ -76,3 +78,13 @@ def test_the_wheel_ships_the_default_templates_and_config(tmp_path):
     assert "relance/defaults/config.toml" in names and "relance/defaults/templates/fr/amiable.txt.j2" in names
     shipped = {n.removeprefix("relance/defaults/") for n in names if n.startswith("relance/defaults/templates/")}
     assert shipped == {str(p.relative_to(ROOT)) for p in (ROOT / "templates").rglob("*") if p.is_file()}
+
+
+def test_toml_syntax_errors_say_where_in_french():
+    from relance.core.config_values import toml_error
+    assert (toml_error(ValueError("Expected '=' after a key in a key/value pair (at line 3, column 5)"))
+            == "ligne 3, colonne 5 : « = » attendu après le nom de la clé")
+    assert toml_error(ValueError("Cannot declare ('schedule',) twice (at line 9, column 10)")) == \
+        "ligne 9, colonne 10 : section [schedule] déclarée deux fois"
+    assert toml_error(ValueError("A wording tomllib may add later (at end of document)")) == \
+        "à la fin du fichier : A wording tomllib may add later"  # kept rather than lost
