@@ -123,8 +123,8 @@ def test_check_reports_each_missing_rate_once_with_the_invoices():
 @pytest.mark.parametrize("data, message", [
     ({"penalties": {"rates": {"2026-H2": {"ecb_refi": "deux"}}}}, "penalties.rates"),
     ({"penalties": {"rates": {"2026-S2": {"ecb_refi": "2.40"}}}}, "AAAA-H1"),
-    ({"penalties": {"b2b_rate": "BCE+10"}}, "penalties.b2b_rate"),
-    ({"penalties": {"notice_deadline_days": 0}}, "penalties.notice_deadline_days"),
+    ({"penalties": {"b2b_rate": "BCE+10"}}, "[penalties].b2b_rate : \"ecb+10\" ou un taux annuel contractuel"),
+    ({"penalties": {"notice_deadline_days": 0}}, "[penalties].notice_deadline_days : un nombre entre 1 et 90 est attendu, trouvé 0"),
 ])
 def test_rate_overrides_and_contract_rate_are_validated_with_the_key(data, message):
     with pytest.raises(ConfigError, match="penalties") as err:

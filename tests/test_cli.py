@@ -67,7 +67,7 @@ def test_check_exits_1_and_lists_problems(reg, workdir):
 def test_config_errors_are_one_sentence_not_a_traceback(workdir):
     (workdir / "config.toml").write_text("[schedule]\ndaily_limt = 3\n", encoding="utf-8")
     result = cli.invoke(app, ["plan", "--config", str(workdir / "config.toml")])
-    assert result.exit_code == 1 and "unknown key schedule.daily_limt" in result.output
+    assert result.exit_code == 1 and "[schedule].daily_limt : clé inconnue" in result.output
     assert "Traceback" not in result.output
 
 
@@ -120,10 +120,13 @@ def commands() -> list[str]:
     return sorted(c.name or c.callback.__name__ for c in app.registered_commands)
 
 
-def test_every_command_has_help_with_an_example():
-    for name in commands():
-        result = invoke(name, "--help")
-        assert result.exit_code == 0 and "Example:" in result.output, name
+def test_every_command_has_help_in_french_with_an_example():
+    for name in [*commands(), "rates", "rates set"]:
+        result = invoke(*name.split(), "--help")
+        assert result.exit_code == 0 and "Exemple : relance " in result.output, name
+        text = " ".join(result.output.split())  # rich wraps to the terminal's width
+        assert "Affiche cette aide et quitte." in text and "Show this message" not in text, name
+        assert "Example" not in text and "[default:" not in text, name
 
 
 def test_readme_documents_every_command_and_its_first_two_commands():

@@ -13,7 +13,10 @@ from typing import Optional
 
 import typer
 
-class _App(typer.Typer):
+from relance.cli.options import FrenchTyper
+
+
+class _App(FrenchTyper):
     """The typer app, with a last safety net: an error nobody foresaw is one French sentence and exit 1,
     never a traceback on a staff member's screen (``RELANCE_DEBUG=1`` shows it, for a developer)."""
 
@@ -57,22 +60,23 @@ def _main(show_version: bool = typer.Option(False, "--version", callback=_versio
 
 
 @app.command()
-def init(path: Path = typer.Argument(Path("registre.xlsx"), help="The workbook to create."),
-         force: bool = typer.Option(False, "--force", help="Overwrite an existing workbook."),
-         google: Optional[str] = typer.Option(None, "--google", help="Set up this Google Sheet (URL or key) "
-                                              "instead of a workbook; it must be shared with the service account."),
-         credentials: Optional[Path] = typer.Option(None, "--credentials", help="With --google: the service-account "
-                                                    "JSON key (else GOOGLE_APPLICATION_CREDENTIALS)."),
-         config: Optional[Path] = typer.Option(None, "--config", "-c", help="Where to write config.toml "
-                                               "(default: beside the workbook, or ./config.toml with --google).")
+def init(path: Path = typer.Argument(Path("registre.xlsx"), metavar="CLASSEUR", help="Le classeur à créer."),
+         force: bool = typer.Option(False, "--force", help="Remplace un classeur existant."),
+         google: Optional[str] = typer.Option(None, "--google", help="Prépare ce Google Sheet (URL ou clé) au lieu "
+                                              "d'un classeur ; il doit être partagé avec le compte de service."),
+         credentials: Optional[Path] = typer.Option(None, "--credentials", help="Avec --google : la clé JSON du "
+                                                    "compte de service (sinon GOOGLE_APPLICATION_CREDENTIALS)."),
+         config: Optional[Path] = typer.Option(None, "--config", "-c", help="Où écrire config.toml (par défaut : "
+                                               "à côté du classeur, ou ./config.toml avec --google).")
          ) -> None:
-    """Create a new register with every tab, headers, drop-downs, and a config.toml beside it.
+    """Crée un registre neuf (onglets, en-têtes, listes déroulantes) et un config.toml à côté.
 
-    With --google, an existing (empty) Google Sheet gets the tabs, headers, drop-downs, a frozen
-    header row, warning-protected bot columns and colours on Étape; config.toml then uses it.
+    Avec --google, un Google Sheet existant (vide) reçoit les onglets, les en-têtes, les listes déroulantes,
+    une ligne d'en-tête figée, les colonnes du robot protégées par un avertissement et les couleurs de
+    la colonne Étape ; config.toml l'utilise ensuite.
 
-    Example: relance init registre.xlsx
-    Example: relance init --google https://docs.google.com/spreadsheets/d/… --credentials service-account.json
+    Exemple : relance init registre.xlsx
+    Exemple : relance init --google https://docs.google.com/spreadsheets/d/… --credentials service-account.json
     """
     if google is not None:
         _init_google(google, credentials, config or Path("config.toml"))
@@ -126,10 +130,10 @@ def _init_google(spreadsheet: str, credentials: Optional[Path], config: Path) ->
 
 @app.command()
 def check(config: Path = ConfigOption,
-          as_json: bool = typer.Option(False, "--json", help="Print problems as JSON.")) -> None:
-    """Validate config, templates and register; exit 1 when anything needs fixing.
+          as_json: bool = typer.Option(False, "--json", help="Affiche les problèmes en JSON.")) -> None:
+    """Vérifie la config, les modèles et le registre ; code de sortie 1 s'il y a quelque chose à corriger.
 
-    Example: relance check --config config.toml
+    Exemple : relance check --config config.toml
     """
     import json
 
@@ -156,22 +160,23 @@ def check(config: Path = ConfigOption,
 
 @app.command()
 def plan(config: Path = ConfigOption, day: Optional[str] = DateOption,
-         start: Optional[str] = typer.Option(None, "--from", help="First day of a calendar, YYYY-MM-DD."),
-         end: Optional[str] = typer.Option(None, "--to", help="Last day of a calendar, YYYY-MM-DD."),
-         all_: bool = typer.Option(False, "--all", help="Also list invoices with no action and why."),
-         fmt: str = typer.Option("table", "--format", help="table, csv or json."),
-         cells: bool = typer.Option(False, "--cells", help="With csv/json: also the bot columns of every "
-                                    "Factures row as the run will write them (action « colonnes »).")) -> None:
-    """Show what `relance run` would do, without doing it; with --from/--to, day after day.
+         start: Optional[str] = typer.Option(None, "--from", help="Premier jour d'un calendrier, AAAA-MM-JJ."),
+         end: Optional[str] = typer.Option(None, "--to", help="Dernier jour d'un calendrier, AAAA-MM-JJ."),
+         all_: bool = typer.Option(False, "--all", help="Liste aussi les factures sans action, et pourquoi."),
+         fmt: str = typer.Option("table", "--format", help="table, csv ou json."),
+         cells: bool = typer.Option(False, "--cells", help="Avec csv/json : aussi les colonnes du robot de chaque "
+                                    "ligne de Factures, telles que le passage les écrira (action « colonnes »).")
+         ) -> None:
+    """Montre ce que ferait `relance run`, sans le faire ; avec --from/--to, jour après jour.
 
-    Same clock and same gates as `run`: outside the send window, with stale payment data or in
-    test mode, the plan says so and lists what is held back (action « retenu »).
+    Même horloge et mêmes garde-fous que `run` : hors du créneau d'envoi, avec des paiements pas à jour
+    ou en mode test, le plan le dit et liste ce qui est retenu (action « retenu »).
 
-    The calendar replays the planner on every day of the range on the current register and
-    policy, assuming nobody pays: check a policy change before it goes live.
+    Le calendrier rejoue le planificateur sur chaque jour de la période, avec le registre et la config
+    actuels, en supposant que personne ne paie : vérifiez un changement de règles avant qu'il s'applique.
 
-    Example: relance plan --date 2026-12-01 --all
-    Example: relance plan --from 2026-12-01 --to 2026-12-31 --format csv
+    Exemple : relance plan --date 2026-12-01 --all
+    Exemple : relance plan --from 2026-12-01 --to 2026-12-31 --format csv
     """
     from relance.core.decision import decide
     from relance.cli.console import (cell_rows, dump, err_console, plan_rows, print_calendar, print_day_notes,
@@ -216,12 +221,13 @@ def plan(config: Path = ConfigOption, day: Optional[str] = DateOption,
 
 
 @app.command()
-def preview(invoice: str = typer.Argument(..., help="Invoice number, e.g. F2026-101."),
+def preview(invoice: str = typer.Argument(..., metavar="FACTURE", help="Numéro de facture, par ex. F2026-101."),
             config: Path = ConfigOption, day: Optional[str] = DateOption,
-            html: Optional[Path] = typer.Option(None, "--html", help="Also write the HTML part to this file.")) -> None:
-    """Print the message the client of INVOICE would receive (its next stage).
+            html: Optional[Path] = typer.Option(None, "--html", help="Écrit aussi la partie HTML dans ce fichier.")
+            ) -> None:
+    """Affiche le message que recevrait le client de FACTURE (sa prochaine étape).
 
-    Example: relance preview F2026-101
+    Exemple : relance preview F2026-101
     """
     from relance.cli.console import console
     from rich.markup import escape
@@ -246,15 +252,16 @@ def preview(invoice: str = typer.Argument(..., help="Invoice number, e.g. F2026-
 
 @app.command()
 def run(config: Path = ConfigOption, day: Optional[str] = DateOption,
-        dry_run: bool = typer.Option(False, "--dry-run", help="Write messages to outbox/dry-run only; "
-                                     "the register is not touched.")) -> None:
-    """Send today's reminders, open tasks, and write stage, dates and alerts back.
+        dry_run: bool = typer.Option(False, "--dry-run", help="Écrit les messages dans outbox/dry-run seulement ; "
+                                     "le registre n'est pas modifié.")) -> None:
+    """Envoie les relances du jour, ouvre les tâches et reporte étapes, dates et alertes dans le registre.
 
-    Exit codes: 0 done, 1 error (nothing sent), 2 some messages failed (journaled, retried next run),
-    3 messages left but the register could not be saved (the next run settles it, sends nothing twice),
-    75 another run holds the lock (try again later).
+    Codes de sortie : 0 terminé, 1 erreur (rien n'est parti), 2 des messages ont échoué (notés au Journal,
+    retentés au prochain passage), 3 des messages sont partis mais le registre n'a pas pu être enregistré
+    (le prochain passage régularise, sans rien envoyer deux fois), 75 un autre passage tient le verrou
+    (réessayez plus tard).
 
-    Example: relance run --dry-run
+    Exemple : relance run --dry-run
     """
     from relance.cli.console import print_run
     policy = _policy(config)
@@ -295,16 +302,18 @@ def _run(policy, today: Optional[date], dry_run: bool, now: Optional[datetime] =
 
 @app.command()
 def summary(config: Path = ConfigOption,
-            day: Optional[str] = typer.Option(None, "--date", help="As of this day, YYYY-MM-DD (default today)."),
-            fmt: str = typer.Option("table", "--format", help="table, csv or json."),
-            output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the CSV or JSON to this file.")
+            day: Optional[str] = typer.Option(None, "--date", help="À cette date, AAAA-MM-JJ (par défaut "
+                                              "aujourd'hui)."),
+            fmt: str = typer.Option("table", "--format", help="table, csv ou json."),
+            output: Optional[Path] = typer.Option(None, "--output", "-o", help="Écrit le CSV ou le JSON dans ce "
+                                                  "fichier.")
             ) -> None:
-    """Managers' figures: outstanding, overdue, DSO, aging, stages, top debtors, open tasks, last run.
+    """Chiffres de la direction : encours, retards, DSO, balance âgée, étapes, débiteurs, tâches, dernier passage.
 
-    The same figures as the Synthèse tab (which each `relance run` rewrites), read-only:
-    the register is not touched. Trends and the last run come from the Historique tab.
+    Les mêmes chiffres que l'onglet Synthèse (que chaque `relance run` réécrit), en lecture seule :
+    le registre n'est pas modifié. Les tendances et le dernier passage viennent de l'onglet Historique.
 
-    Example: relance summary --format csv --output synthese.csv
+    Exemple : relance summary --format csv --output synthese.csv
     """
     from relance.dashboard import summary as kpi
     from relance.cli.console import console
@@ -328,10 +337,10 @@ def summary(config: Path = ConfigOption,
 
 
 @app.command()
-def demo(directory: Path = typer.Option(Path("relance-demo"), "--dir", help="Where to build the demo.")) -> None:
-    """Build a sample register (10 clients, 30 invoices, every case) and run it, offline.
+def demo(directory: Path = typer.Option(Path("relance-demo"), "--dir", help="Où construire la démo.")) -> None:
+    """Construit un registre d'exemple (10 clients, 30 factures, tous les cas) et le traite, hors ligne.
 
-    Example: relance demo --dir /tmp/relance-demo
+    Exemple : relance demo --dir /tmp/relance-demo
     """
     from relance.cli.console import console, print_run
     from relance.cli.demo import prepare_demo

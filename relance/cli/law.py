@@ -11,19 +11,22 @@ from typing import Optional
 
 import typer
 
-from relance.cli.options import ConfigOption, DateOption, _day, _fail, _load, _policy, _today
+from relance.cli.options import ConfigOption, DateOption, FrenchTyper, _day, _fail, _load, _policy, _today
 
 
-def letter(invoices: list[str] = typer.Argument(..., help="Invoice number(s); one letter per client."),
+def letter(invoices: list[str] = typer.Argument(..., metavar="FACTURE", help="Numéro(s) de facture ; une lettre "
+                                                "par client."),
            config: Path = ConfigOption, day: Optional[str] = DateOption,
-           draft: bool = typer.Option(False, "--draft", help="Allow invoices whose formal notice is not approved "
-                                      "yet; the PDF is marked PROJET and named …_projet.pdf.")) -> None:
-    """Write the formal notice (mise en demeure) PDF for INVOICE…, one per client, in the letters folder.
+           draft: bool = typer.Option(False, "--draft", help="Accepte les factures dont la mise en demeure n'est pas "
+                                      "encore approuvée ; le PDF porte la mention PROJET et se nomme …_projet.pdf.")
+           ) -> None:
+    """Écrit le PDF de mise en demeure de FACTURE…, un par client, dans le dossier des lettres.
 
-    Only for invoices whose task « T/<invoice>/demeure » has Approuvée = Oui (else --draft). The file name
-    and its SHA-256 are printed: `relance run` journals them when the notice goes out by email.
+    Seulement pour les factures dont la tâche « T/<facture>/demeure » a Approuvée = Oui (sinon --draft). Le nom
+    du fichier et son SHA-256 sont affichés : `relance run` les note au Journal quand la mise en demeure part
+    par email.
 
-    Example: relance letter F2026-108 F2026-109
+    Exemple : relance letter F2026-108 F2026-109
     """
     from rich.markup import escape
 
@@ -46,17 +49,17 @@ def letter(invoices: list[str] = typer.Argument(..., help="Invoice number(s); on
             console.print(f"  [yellow]![/] {escape(warning)}", markup=True, soft_wrap=True)
 
 
-def dossier(client: str = typer.Argument(..., help="Client code, e.g. C010."), config: Path = ConfigOption,
-            day: Optional[str] = DateOption,
-            output: Optional[Path] = typer.Option(None, "--output", "-o", help="Zip to write (default: "
-                                                  "dossiers/<date>_<client>_dossier-recouvrement.zip beside "
+def dossier(client: str = typer.Argument(..., metavar="CLIENT", help="Code client, par ex. C010."),
+            config: Path = ConfigOption, day: Optional[str] = DateOption,
+            output: Optional[Path] = typer.Option(None, "--output", "-o", help="Le zip à écrire (par défaut : "
+                                                  "dossiers/<date>_<client>_dossier-recouvrement.zip à côté de "
                                                   "config.toml).")) -> None:
-    """Build the collection dossier of CLIENT: a zip for a collection agency or a lawyer.
+    """Constitue le dossier de recouvrement de CLIENT : un zip pour une société de recouvrement ou un avocat.
 
-    It holds the statement (principal, penalties, indemnity, computation basis), the invoices, the
-    client's whole journal, every message sent (.eml) and the formal-notice letters with their SHA-256.
+    Il contient le décompte (principal, pénalités, indemnité, base de calcul), les factures, tout le journal
+    du client, chaque message envoyé (.eml) et les lettres de mise en demeure avec leur SHA-256.
 
-    Example: relance dossier C010 --output C010.zip
+    Exemple : relance dossier C010 --output C010.zip
     """
     from rich.markup import escape
 
@@ -80,17 +83,18 @@ def dossier(client: str = typer.Argument(..., help="Client code, e.g. C010."), c
         console.print(f"  [yellow]![/] {escape(warning)}", markup=True, soft_wrap=True)
 
 
-def anonymise(before: str = typer.Option(..., "--before", help="Erase clients whose invoices were all closed "
-                                         "before this date, YYYY-MM-DD."),
+def anonymise(before: str = typer.Option(..., "--before", help="Efface les clients dont toutes les factures "
+                                         "étaient closes avant cette date, AAAA-MM-JJ."),
               config: Path = ConfigOption,
-              dry_run: bool = typer.Option(False, "--dry-run", help="Only list the cells that would be erased."),
-              yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation.")) -> None:
-    """Erase the personal data (contact, email, phone, address…) of clients whose invoices are all closed.
+              dry_run: bool = typer.Option(False, "--dry-run", help="Liste seulement les cellules qui seraient "
+                                           "effacées."),
+              yes: bool = typer.Option(False, "--yes", help="Ne demande pas de confirmation.")) -> None:
+    """Efface les données personnelles (contact, email, téléphone, adresse…) des clients aux factures toutes closes.
 
-    Every tab is covered, the journal included; codes, dates and amounts stay for the statistics.
-    Asks for confirmation (unless --yes); --dry-run only lists the cells.
+    Tous les onglets sont concernés, Journal compris ; codes, dates et montants restent pour les statistiques.
+    Demande confirmation (sauf --yes) ; --dry-run liste seulement les cellules.
 
-    Example: relance anonymise --before 2021-01-01 --dry-run
+    Exemple : relance anonymise --before 2021-01-01 --dry-run
     """
     from relance.adapters.backends import open_backend
     from relance.adapters.lock import EXIT_LOCKED, RunLocked, held
@@ -151,16 +155,16 @@ def _anonymise(policy, cutoff, dry_run: bool, yes: bool) -> None:
     console.print(f"[green]{count} cellule(s) effacée(s).[/]")
 
 
-rates_app = typer.Typer(help="The rate table in force (ECB rate, taux légal) and how to update it.")
+rates_app = FrenchTyper()  # its help is the callback's docstring (`relance rates --help` shows the example)
 
 
 @rates_app.callback(invoke_without_command=True)
 def rates(ctx: typer.Context, config: Path = ConfigOption, day: Optional[str] = DateOption) -> None:
-    """Print the rate table in force, half-year by half-year, with where each row comes from.
+    """Affiche le barème des taux en vigueur, semestre par semestre, avec la provenance de chaque ligne.
 
-    A half-year without a rate leaves interest « à parfaire »: add it with `relance rates set`.
+    Un semestre sans taux laisse les intérêts « à parfaire » : ajoutez-le avec `relance rates set`.
 
-    Example: relance rates
+    Exemple : relance rates
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -195,22 +199,24 @@ def rates(ctx: typer.Context, config: Path = ConfigOption, day: Optional[str] = 
 
 
 @rates_app.command("set")
-def rates_set(half: str = typer.Argument(..., help="Half-year, e.g. 2026-H2 (1 July – 31 December 2026)."),
-              bce: Optional[str] = typer.Option(None, "--bce", help="ECB main refinancing rate in force on 1 "
-                                                "January / 1 July, in %, e.g. 2.40."),
+def rates_set(half: str = typer.Argument(..., metavar="SEMESTRE", help="Semestre, par ex. 2026-H2 (1er juillet – "
+                                         "31 décembre 2026)."),
+              bce: Optional[str] = typer.Option(None, "--bce", help="Taux des opérations principales de "
+                                                "refinancement de la BCE en vigueur au 1er janvier / 1er juillet, "
+                                                "en %, par ex. 2.40."),
               legal_pro: Optional[str] = typer.Option(None, "--legal-pro", help="Taux de l'intérêt légal « tous "
-                                                      "les autres cas » (creditor = a professional), in %."),
+                                                      "les autres cas » (créancier professionnel), en %."),
               legal_other: Optional[str] = typer.Option(None, "--legal-other", "--legal-particulier",
-                                                        help="Taux de l'intérêt légal for creditors who are "
-                                                        "private persons (« particulier »), in %."),
-              source: str = typer.Option("", "--source", help="Where you read the figures (URL of the ECB page "
-                                         "or of the arrêté)."),
+                                                        help="Taux de l'intérêt légal des créanciers personnes "
+                                                        "physiques (« particulier »), en %."),
+              source: str = typer.Option("", "--source", help="Où vous avez lu les chiffres (URL de la page de la "
+                                         "BCE ou de l'arrêté)."),
               config: Path = ConfigOption) -> None:
-    """Write the rates of HALF into config.toml ([penalties.rates."HALF"]), keeping the rest of the file.
+    """Écrit les taux de SEMESTRE dans config.toml (\\[penalties.rates."SEMESTRE"]), sans toucher au reste du fichier.
 
-    Values typed here count as confirmed: check them at the official source first.
+    Les valeurs saisies ici comptent comme confirmées : vérifiez-les d'abord à la source officielle.
 
-    Example: relance rates set 2026-H2 --bce 2.40 --legal-pro 3.10 --source "communiqué BCE du …"
+    Exemple : relance rates set 2026-H2 --bce 2.40 --legal-pro 3.10 --source "communiqué BCE du …"
     """
     from relance.adapters.files import atomic_write
     from relance.cli.console import console

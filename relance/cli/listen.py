@@ -15,16 +15,17 @@ import typer
 from relance.cli.options import ConfigOption, DateOption, _day, _fail, _policy, _today
 
 
-def encaissements(statement: Path = typer.Argument(..., help="Bank statement: camt.053 (.xml), OFX (.ofx) or "
-                                                   "CSV export (Qonto, Shine, classic bank)."),
+def encaissements(statement: Path = typer.Argument(..., metavar="RELEVÉ", help="Relevé bancaire : camt.053 (.xml), "
+                                                   "OFX (.ofx) ou export CSV (Qonto, Shine, banque classique)."),
                   config: Path = ConfigOption, day: Optional[str] = DateOption) -> None:
-    """Import a bank statement into the Encaissements tab and match credits to invoices.
+    """Importe un relevé bancaire dans l'onglet Encaissements et rapproche les crédits des factures.
 
-    Certain matches count as payments at the next `relance run`; uncertain ones hold the candidate
-    invoices' reminders and open a task until staff fill Encaissements › Validé (Oui, Non or invoice
-    numbers). Importing the same or an overlapping statement again records nothing twice.
+    Les rapprochements certains comptent comme paiements au prochain `relance run` ; les incertains retiennent
+    les relances des factures candidates et ouvrent une tâche, jusqu'à ce que l'équipe remplisse
+    Encaissements › Validé (Oui, Non ou des numéros de facture). Importer à nouveau le même relevé, ou un
+    relevé qui le chevauche, n'enregistre rien deux fois.
 
-    Example: relance encaissements releve-novembre.xml
+    Exemple : relance encaissements releve-novembre.xml
     """
     from rich.markup import escape
 
@@ -57,13 +58,14 @@ def encaissements(statement: Path = typer.Argument(..., help="Bank statement: ca
 
 
 def courrier(config: Path = ConfigOption, day: Optional[str] = DateOption) -> None:
-    """Read the reply-to mailbox (IMAP): journal replies, auto-replies and bounces, then copy sent mail.
+    """Lit la boîte de réponse (IMAP) : note au Journal réponses, réponses automatiques et échecs ; copie les envois.
 
-    A reply pauses the client's reminders ([listen] pause_after_reply_days) and opens a task; a bounce
-    switches the client to letters until staff fix the Email; an auto-reply is only journaled. Run it
-    before `relance run` (the Action does: relance courrier && relance run). Password: RELANCE_IMAP_PASSWORD.
+    Une réponse suspend les relances du client (\\[listen] pause_after_reply_days) et ouvre une tâche ; une
+    adresse en échec fait passer le client au courrier papier jusqu'à ce que l'équipe corrige l'Email ; une
+    réponse automatique est seulement notée au Journal. À lancer avant `relance run` (l'Action le fait :
+    relance courrier && relance run). Mot de passe : RELANCE_IMAP_PASSWORD.
 
-    Example: relance courrier && relance run
+    Exemple : relance courrier && relance run
     """
     from relance.adapters.backends import BackendError
     from relance.adapters.lock import EXIT_LOCKED, RunLocked
@@ -86,10 +88,12 @@ def courrier(config: Path = ConfigOption, day: Optional[str] = DateOption) -> No
 
 
 def digest(config: Path = ConfigOption, day: Optional[str] = DateOption) -> None:
-    """Email the manager ([digest] to) the day's digest: sent, failed, refused addresses, replies waiting,
-    notices to approve, bank credits to decide, overdue tasks, freshness. Only when something changed.
+    """Envoie par email à la direction (\\[digest] to) la synthèse du jour, seulement si quelque chose a changé.
 
-    Example: relance run && relance digest
+    Elle reprend les envois, les échecs, les adresses refusées, les réponses en attente, les mises en demeure
+    à approuver, les crédits bancaires à trancher, les tâches en retard et la fraîcheur des données.
+
+    Exemple : relance run && relance digest
     """
     from relance.adapters.backends import BackendError
     from relance.adapters.mailers import MailError

@@ -10,8 +10,60 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+import typer.core
 
-ConfigOption = typer.Option(Path("config.toml"), "--config", "-c", help="Fichier de configuration (par défaut ./config.toml).")
+HELP_OPTION_TEXT = "Affiche cette aide et quitte."
+TYPER_STRINGS = {  # typer's own help headings (typer.rich_utils), set when a help page is drawn
+    "COMMANDS_PANEL_TITLE": "Commandes", "DEFAULT_STRING": "[par défaut : {}]",
+    "REQUIRED_LONG_STRING": "[obligatoire]", "ENVVAR_STRING": "[variable d'environnement : {}]",
+    "DEPRECATED_STRING": "(obsolète) "}
+
+
+def _french_headings() -> None:
+    """typer's help headings in French. Done when help is drawn, not at import (typer.rich_utils costs
+    ~70 ms, which every command would pay); a name a future typer drops is simply skipped."""
+    from typer import rich_utils
+    for name, text in TYPER_STRINGS.items():
+        if isinstance(getattr(rich_utils, name, None), str):
+            setattr(rich_utils, name, text)
+
+
+class _FrenchHelp:
+    """``--help`` described in French (typer/click write « Show this message and exit. »)."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_OPTION_TEXT
+        return option
+
+    def format_help(self, ctx, formatter):
+        try:
+            _french_headings()
+        except ImportError:  # no rich: typer prints plain help, with click's headings
+            pass
+        return super().format_help(ctx, formatter)
+
+
+class HelpCommand(_FrenchHelp, typer.core.TyperCommand):
+    pass
+
+
+class HelpGroup(_FrenchHelp, typer.core.TyperGroup):
+    pass
+
+
+class FrenchTyper(typer.Typer):
+    """A typer app whose commands and groups describe ``--help`` in French (see `_FrenchHelp`)."""
+
+    def __init__(self, *args, cls=HelpGroup, **kwargs):
+        super().__init__(*args, cls=cls, **kwargs)
+
+    def command(self, *args, cls=HelpCommand, **kwargs):
+        return super().command(*args, cls=cls, **kwargs)
+
+
+ConfigOption = typer.Option(Path("config.toml"), "--config", "-c", help="Fichier de configuration.")
 DateOption = typer.Option(None, "--date", help="Faire comme si l'on était ce jour-là, AAAA-MM-JJ (à l'ouverture du créneau d'envoi).")
 
 

@@ -23,7 +23,7 @@ from typing import Any, Mapping
 from relance.core.config_listen import BankConfig, DigestConfig, ListenConfig, RetentionConfig
 from relance.core.config_names import country as _country, did_you_mean, stage_name, timezone as _timezone
 from relance.core.config_values import (  # noqa: F401  (the converters, re-exported for tests)
-    _b2b_rate, _bool, _choice, _decimal, _hhmm, _int, _names, _rates, _str, _table, _window, opt)
+    _b2b_rate, _bool, _choice, _decimal, _hhmm, _int, _names, _rates, _str, _table, _window, opt, toml_error)
 
 
 class ConfigError(Exception):
@@ -93,7 +93,8 @@ class EscalationConfig:
 
 def _offsets(value: Any) -> dict:
     if not isinstance(value, dict) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value.values()):
-        raise ValueError(f"expected stage = days pairs such as {{ amiable = 3, renforcee = 15 }}, got {value!r}")
+        raise ValueError(f"des paires étape = jours sont attendues, comme {{ amiable = 3, renforcee = 15 }}, "
+                         f"trouvé {value!r}")
     return dict(value)
 
 
@@ -225,21 +226,32 @@ _SECTION_TYPES = {"register": RegisterConfig, "company": CompanyConfig, "schedul
                   "retention": RetentionConfig}  # relance anonymise
 
 
+def _key(where: str, name: str) -> str:
+    """Where a key is, as staff find it in the file: ``[schedule].send_window``, ``[[stages]] n°2, channel``."""
+    return f"{where}, {name}" if where.startswith("[[") else f"{where}.{name}"
+
+
+def _stage_where(i: int) -> str:
+    """The i-th (from 0) ``[[stages]]`` table, counted from 1 as in the file."""
+    return f"[[stages]] n°{i + 1}"
+
+
 def _build(cls: type, raw: Any, where: str, source: str) -> Any:
+    """`where` is the table as written in the file: ``[schedule]``, ``[segments.Stratégique]``, ``[[stages]] n°1``."""
     if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: [{where}] should be a table of keys")
+        raise ConfigError(f"{source} : {where} doit être une table de clés")
     known = {f.metadata["toml"] or f.name: f for f in dataclasses.fields(cls)}
     values = {}
     for name, value in raw.items():
         if name not in known:
             expected = ", ".join(sorted(known))
-            raise ConfigError(f"{source}: unknown key {where}.{name} (expected one of: {expected})"
+            raise ConfigError(f"{source} : {_key(where, name)} : clé inconnue (clés possibles : {expected})"
                               + did_you_mean(name, known))
         fld = known[name]
         try:
             values[fld.name] = fld.metadata["convert"](value)
         except ValueError as exc:
-            raise ConfigError(f"{source}: {where}.{name}: {exc}") from None
+            raise ConfigError(f"{source} : {_key(where, name)} : {exc}") from None
     return cls(**values)
 
 
@@ -247,33 +259,33 @@ def policy_from_dict(data: dict, *, base_dir: Path = Path("."), source: str = "c
     """Validate a parsed TOML document; raise ConfigError naming file and key."""
     unknown = set(data) - set(_SECTION_TYPES) - {"stages", "segments"}
     if unknown:
-        raise ConfigError(f"{source}: unknown section [{sorted(unknown)[0]}] "
-                          f"(expected: {', '.join(sorted([*_SECTION_TYPES, 'stages', 'segments']))})")
-    sections = {name: _build(cls, data.get(name, {}), name, source) for name, cls in _SECTION_TYPES.items()}
+        raise ConfigError(f"{source} : section [{sorted(unknown)[0]}] inconnue "
+                          f"(sections possibles : {', '.join(sorted([*_SECTION_TYPES, 'stages', 'segments']))})")
+    sections = {name: _build(cls, data.get(name, {}), f"[{name}]", source) for name, cls in _SECTION_TYPES.items()}
     stages = DEFAULT_STAGES
     if "stages" in data:
         raw_stages = data["stages"]
         if not isinstance(raw_stages, list) or not raw_stages:
-            raise ConfigError(f"{source}: [[stages]] should be a list of stage tables")
-        stages = tuple(_build(Stage, s, f"stages[{i}]", source) for i, s in enumerate(raw_stages))
+            raise ConfigError(f"{source} : [[stages]] doit être une liste de tables d'étapes")
+        stages = tuple(_build(Stage, s, _stage_where(i), source) for i, s in enumerate(raw_stages))
         stages = tuple(dataclasses.replace(s, label=s.label or STAGE_LABELS.get(s.key, s.key)) for s in stages)
         _check_stages(stages, source)
     segments = dict(DEFAULT_SEGMENTS)
     if "segments" in data:
         raw_segments = data["segments"]
         if not isinstance(raw_segments, dict):
-            raise ConfigError(f"{source}: [segments] should be tables such as [segments.Stratégique]")
+            raise ConfigError(f"{source} : [segments] doit contenir des tables comme [segments.Stratégique]")
         segments = {}
         for name, raw in raw_segments.items():
             if name not in SEGMENT_NAMES:
-                raise ConfigError(f"{source}: unknown segment [segments.{name}] (expected one of: "
+                raise ConfigError(f"{source} : [segments.{name}] : segment inconnu (segments possibles : "
                                   f"{', '.join(SEGMENT_NAMES)})" + did_you_mean(name, SEGMENT_NAMES))
-            segments[name] = _build(SegmentConfig, raw, f"segments.{name}", source)
+            segments[name] = _build(SegmentConfig, raw, f"[segments.{name}]", source)
             _check_segment(name, segments[name], stages, source)
     try:  # a value naming a stage must name one of the ladder (config_names.py)
         stage_name(sections["escalation"].human_stage, [(st.key, st.label) for st in stages])
     except ValueError as exc:
-        raise ConfigError(f"{source}: escalation.human_stage : {exc}") from None
+        raise ConfigError(f"{source} : [escalation].human_stage : {exc}") from None
     return Policy(**sections, stages=stages, segments=segments, base_dir=base_dir, source=source)
 
 
@@ -281,37 +293,38 @@ def _check_segment(name: str, segment: SegmentConfig, stages: tuple[Stage, ...],
     keys = [s.key for s in stages]
     for stage_key in segment.offsets:
         if stage_key not in keys:
-            raise ConfigError(f"{source}: segments.{name}.offsets.{stage_key}: no such stage "
-                              f"(expected one of: {', '.join(keys)})" + did_you_mean(stage_key, keys))
+            raise ConfigError(f"{source} : [segments.{name}].offsets.{stage_key} : étape inconnue "
+                              f"(étapes : {', '.join(keys)})" + did_you_mean(stage_key, keys))
     offsets = [segment.offsets.get(s.key, s.offset_days) for s in stages]
     if offsets != sorted(offsets) or len(set(offsets)) != len(offsets):
-        raise ConfigError(f"{source}: segments.{name}.offsets: the ladder's days must still increase, got {offsets}")
+        raise ConfigError(f"{source} : [segments.{name}].offsets : les jours des étapes doivent rester croissants, "
+                          f"trouvé {offsets}")
 
 
 def _check_stages(stages: tuple[Stage, ...], source: str) -> None:
     keys = [s.key for s in stages]
     for i, stage in enumerate(stages):
         if not re.fullmatch(r"[a-z][a-z0-9_]*", stage.key):
-            raise ConfigError(f"{source}: stages[{i}].key: expected a short lowercase name such as \"amiable\", "
-                              f"got {stage.key!r}")
+            raise ConfigError(f"{source} : {_key(_stage_where(i), 'key')} : un nom court en minuscules est attendu, "
+                              f"comme \"amiable\", trouvé {stage.key!r}")
     if len(set(keys)) != len(keys):
-        raise ConfigError(f"{source}: [[stages]]: each key must appear once, got {keys}")
+        raise ConfigError(f"{source} : [[stages]] : chaque key doit être unique, trouvé {keys}")
     offsets = [s.offset_days for s in stages]
     if offsets != sorted(offsets) or len(set(offsets)) != len(offsets):
-        raise ConfigError(f"{source}: [[stages]]: offset_days must increase from one stage to the next, "
-                          f"got {offsets}")
+        raise ConfigError(f"{source} : [[stages]] : offset_days doit augmenter d'une étape à la suivante, "
+                          f"trouvé {offsets}")
 
 
 def load_policy(path: str | Path = "config.toml") -> Policy:
     """Read and validate `path`. A missing file is an error: run `relance init` first."""
     path = Path(path)
     if not path.exists():
-        raise ConfigError(f"{path}: no such config file. Create one with `relance init` "
-                          f"or point to it with --config PATH.")
+        raise ConfigError(f"{path} : fichier de configuration introuvable. Créez-le avec `relance init` "
+                          f"ou indiquez son chemin avec --config CHEMIN.")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{path} : syntaxe TOML invalide, {toml_error(exc)}") from None
     return policy_from_dict(data, base_dir=path.resolve().parent, source=str(path))
 
 

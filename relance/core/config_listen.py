@@ -16,13 +16,13 @@ def _regex(value: Any) -> str:
     try:
         re.compile(text)
     except re.error as exc:
-        raise ValueError(f"expected a regular expression, got {value!r} ({exc})") from None
+        raise ValueError(f"une expression régulière est attendue, trouvé {value!r} (détail : {exc})") from None
     return text
 
 
 def _str_list(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"expected a list of texts such as [\"VIR INTERNE\"], got {value!r}")
+        raise ValueError(f"une liste de textes est attendue, comme [\"VIR INTERNE\"], trouvé {value!r}")
     return tuple(value)
 
 
@@ -31,8 +31,8 @@ def _csv_columns(value: Any) -> dict:
     table = _table(value)
     for key, header in table.items():
         if key not in fields or not isinstance(header, str):
-            raise ValueError(f"expected {{ field = \"CSV header\" }} with field among {', '.join(fields)}, "
-                             f"got {key} = {header!r}")
+            raise ValueError(f"{{ champ = \"en-tête CSV\" }} est attendu, avec un champ parmi {', '.join(fields)}, "
+                             f"trouvé {key} = {header!r}")
     return dict(table)
 
 

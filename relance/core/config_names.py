@@ -15,7 +15,7 @@ from typing import Any
 
 def text_value(value: Any) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"expected text in quotes, got {value!r}")
+        raise ValueError(f"du texte entre guillemets est attendu, trouvé {value!r}")
     return value
 
 
