@@ -98,3 +98,56 @@ def test_the_record_keeps_chased_open_invoices_and_waiting_orphans():
     claimed = replace(reg, invoices=tuple(replace(i, former=("F2026-117",)) if i.number == "FA-117" else i
                                           for i in reg.invoices))
     assert sorted(renumbering.record(renumbering.aliased(claimed))) == ["F2", "FA-117"]  # history moved with it
+
+
+# ------------------------------------------------------------------ end to end, on both backends
+def type_in_factures(reg, number, header, value):
+    """Staff type `value` in the `header` cell of invoice `number`'s row of Factures."""
+    from relance.core import schema
+    if reg.kind == "xlsx":
+        import openpyxl
+        workbook = openpyxl.load_workbook(reg.path)
+        sheet = workbook["Factures"]
+        columns = [c.value for c in sheet[1]]
+        key = columns.index("N° facture") + 1
+        row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, key).value == number)
+        sheet.cell(row, columns.index(header) + 1, value)
+        workbook.save(reg.path)
+        return
+    values = reg.fake.get_values(reg.key, "Factures")
+    row = next(n for n, r in enumerate(values, start=1) if r and r[values[0].index("N° facture")] == number)
+    reg.fake.set_values(reg.key, "Factures", [[value]], start=f"{schema.column_letter(values[0].index(header))}{row}")
+
+
+def test_an_invoice_renumbered_in_the_register_is_held_until_staff_give_its_old_number(reg):
+    from typer.testing import CliRunner
+
+    from relance.cli import app
+    from test_xlsx_staff import inv
+    cli = CliRunner()
+    later = TODAY + timedelta(days=8)  # renforcée is due for F1 by then
+
+    def run(day):
+        return cli.invoke(app, ["run", "--config", str(reg.workdir / "config.toml"), "--date", day.isoformat()])
+
+    def emls():
+        return sorted((reg.workdir / "outbox").glob("*.eml"))
+
+    reg.create([inv("F1", amount="1200.00", issued=ISSUED), inv("F2", client="C2")],
+               payments_up_to=later + timedelta(days=5))
+    assert run(TODAY).exit_code == 0 and len(emls()) == 2  # amiable for F1 (C1) and F2 (C2)
+    type_in_factures(reg, "F1", "N° facture", "FA-1")
+    held = run(later)
+    assert held.exit_code == 0 and len(emls()) == 3  # C2's renforcée only: FA-1 is not sent amiable again
+    alert = next(r for r in reg.rows("Factures") if r["N° facture"] == "FA-1")["Alerte"]
+    assert "Numéro changé ? Même client, montant et dates que F1 (déjà relancée : relance amiable le 25/11/2026)" \
+        in alert
+    checked = cli.invoke(app, ["check", "--config", str(reg.workdir / "config.toml")])
+    assert checked.exit_code == 1 and "numéro changé ?" in " ".join(checked.output.split())
+
+    type_in_factures(reg, "FA-1", "Ancien numéro", "F1")
+    assert run(later + timedelta(days=1)).exit_code == 0 and len(emls()) == 4
+    stages = [(r["N° facture"], r["Étape"]) for r in reg.rows("Journal") if r["Statut"] == "envoyé"]
+    assert stages[-1] == ("FA-1", "renforcee") and ("FA-1", "amiable") not in stages  # the ladder went on
+    row = next(r for r in reg.rows("Factures") if r["N° facture"] == "FA-1")
+    assert "Numéro changé" not in (row["Alerte"] or "") and row["Relances envoyées"] == 2

@@ -63,8 +63,10 @@ def aliased(register: Register) -> Register:
 
 
 def chased_numbers(register: Register) -> set[str]:
-    """Invoice numbers the journal says something was sent for (an email, a letter or a task)."""
-    return {e.invoice for e in register.journal if e.status == SENT and e.invoice}
+    """Invoice numbers the journal says a reminder went for (an email, a letter, or a task that is a stage);
+    a task that is no stage (a prescription warning, an address to fix) chases nobody."""
+    return {e.invoice for e in register.journal
+            if e.status == SENT and e.invoice and (e.channel != "tâche" or e.stage)}
 
 
 def _same(invoice: Invoice, old: Fingerprint) -> bool:
