@@ -42,7 +42,7 @@ from relance.adapters.mailers import MailError, Mailer, MailRefused, MailUncerta
 from relance.core.model import RawTabs, Register, RowProblem
 from relance.core.parse import parse_register
 from relance.documents.postal import letters_for_tasks, unmade_note
-from relance.shells.recall import journal_memory, journal_memory_problems, remember  # noqa: F401 (re-exported)
+from relance.shells.recall import journal_memory, remember
 from relance.messages.render import Renderer, RenderError
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)

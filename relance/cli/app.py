@@ -137,7 +137,7 @@ def check(config: Path = ConfigOption,
                                         check_rates, check_templates)
     from relance.cli.console import console, print_problems
     from relance.core import renumbering
-    from relance.runner import journal_memory_problems
+    from relance.shells.recall import journal_memory_problems
     policy = _policy(config)
     _, raw, register, problems = _read(policy, read_only=True)
     today = _today(policy)
