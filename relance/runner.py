@@ -42,6 +42,7 @@ from relance.adapters.mailers import MailError, Mailer, MailRefused, MailUncerta
 from relance.core.model import RawTabs, Register, RowProblem
 from relance.core.parse import parse_register
 from relance.documents.postal import letters_for_tasks, unmade_note
+from relance.shells.recall import journal_memory, remember
 from relance.messages.render import Renderer, RenderError
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
@@ -296,32 +297,6 @@ def unsaved_reason(exc: Exception) -> str:
     for sentence in ("Rien n'a été envoyé.", "Rien n'a été envoyé ;", "Rien n'a été envoyé"):
         text = text.replace(sentence, "").strip()
     return text if isinstance(exc, (BackendError, OSError)) else f"{type(exc).__name__} : {text}"
-
-
-def journal_memory(raw: RawTabs, register: Register, policy: Policy) -> memory.Verdict:
-    """Gather the evidence (the bot's record, the sent copies on disk); relance/core/memory.py decides,
-    and `decision.decide` holds the day back when the journal lost rows (a note says how to restore)."""
-    from relance.adapters.backends.sent_copies import sent_keys
-    record = memory.read(raw.get(memory.TAB))
-    return memory.check(record, register.journal, sent_keys(policy.resolve(policy.mail.outbox)))
-
-
-def journal_memory_problems(raw: RawTabs, register: Register, policy: Policy) -> list[RowProblem]:
-    """For `relance check`: the journal-memory refusal a run would meet, as a problem."""
-    verdict = journal_memory(raw, register, policy)
-    return [RowProblem("Journal", None, None, verdict.message)] if verdict.refused else []
-
-
-def remember(backend: Backend, raw: RawTabs, verdict: memory.Verdict, register: Register,
-             report: RunReport) -> dict:
-    """The « Mémoire » tab after this run, for backends that keep it (`keeps_memory`)."""
-    if not backend.keeps_memory:
-        return {}
-    if verdict.refused:
-        return {memory.TAB: memory.rows(verdict.memory or memory.Memory(), report.now, verdict.message)}
-    accepted = (verdict.memory or memory.read(raw.get(memory.TAB)) or memory.Memory()).accepted
-    record = memory.after_run(register.journal, accepted, [m.key for m in report.sent if not report.test_mode])
-    return {memory.TAB: memory.rows(record, report.now)}
 
 
 def save_letters(policy: Policy, messages: list, letters: dict[str, Letter], report: RunReport) -> list:

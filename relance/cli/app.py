@@ -140,14 +140,15 @@ def check(config: Path = ConfigOption,
     from relance.messages.check import (check_clients, check_company, check_identity, check_journal_stages,
                                         check_rates, check_templates)
     from relance.cli.console import console, print_problems
-    from relance.runner import journal_memory_problems
+    from relance.core import renumbering
+    from relance.shells.recall import journal_memory_problems
     policy = _policy(config)
     _, raw, register, problems = _read(policy, read_only=True)
     today = _today(policy)
     problems = (list(problems) + journal_memory_problems(raw, register, policy)  # a journal that went missing
                 + check_identity(policy) + check_company(policy) + check_templates(policy)
                 + check_rates(register, policy, today) + check_clients(policy, register, today)
-                + check_journal_stages(register, policy))
+                + check_journal_stages(register, policy) + renumbering.problems(register))
     if as_json:
         console.print_json(json.dumps([{"tab": p.tab, "row": p.row, "column": p.column, "cell": p.cell,
                                         "message": p.message, "text": str(p)} for p in problems]))

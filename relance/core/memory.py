@@ -110,6 +110,12 @@ def after_run(journal: tuple[JournalEntry, ...], accepted: int, sent_keys: Itera
     return Memory(len(journal_keys(journal)), last, accepted)
 
 
+def alerting(content: list[list[Any]]) -> bool:
+    """Whether the tab's content (`rows`) holds an alert: the backends show the tab only then, so staff
+    see it when they must act and the rest of the time it stays out of their way."""
+    return any(row[:1] == [ALERT] and row[1:2] not in ([""], [None], []) for row in content)
+
+
 def rows(memory: Memory, now: datetime, alert: str = "") -> list[list[Any]]:
     """The tab's content: one label and one value per row (read back by `read`)."""
     return [[TITLE], [KEYS, memory.keys], [LAST, memory.last_key], [ACCEPTED, memory.accepted],

@@ -85,6 +85,8 @@ class Invoice:
     row: int = 0
     client_note: str = ""  # Factures « Note au client »: printed under the invoice in every message
     order_ref: str = ""  # Factures « Référence commande »: the client's PO / service reference
+    former: tuple[str, ...] = ()  # Factures « Ancien numéro »: numbers this invoice had (core/renumbering.py)
+    new: bool = False  # « Ancien numéro » = Non: staff say it is a new invoice, not a renumbered one
 
     @property
     def remaining(self) -> Decimal:
@@ -99,6 +101,16 @@ class Invoice:
 
     def days_late(self, today: date) -> int:
         return (today - self.due).days
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What the bot remembers of an invoice it chased (the « Mémoire » tab), to recognise it renumbered."""
+    number: str
+    client: str
+    amount: Decimal
+    issued: date | None
+    due: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +175,7 @@ class Register:
     instalments: tuple[Instalment, ...] = ()
     holds: Mapping[str, str] = field(default_factory=dict)  # invoice -> why no reminder (bank match to decide)
     payments_up_to: date | None = None  # end date of the latest bank statement imported (freshness gate)
+    chased: Mapping[str, Fingerprint] = field(default_factory=dict)  # invoices chased, as last recorded (Mémoire)
 
 
 @dataclass(frozen=True, slots=True)

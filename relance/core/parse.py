@@ -19,7 +19,9 @@ from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
 from relance.core import cells, schema
+from relance.core.memory import TAB as MEMORY_TAB
 from relance.core.perf import paused_gc
+from relance.core.renumbering import confirmed_new, former_numbers, read as read_chased
 from relance.core.statuses import MANUAL, STATUSES, canonical as canonical_status
 from relance.core.model import (
     ZERO,
@@ -142,7 +144,7 @@ def _parse(tabs: RawTabs, timezone: str, today: date | None) -> tuple[Register, 
             problems.append(RowProblem("Factures", rows.get(number), "N° facture", f"{why} : aucune relance tant "
                                        f"que ce n'est pas corrigé", None, number))
         invoices = tuple(i for i in invoices if i.number not in held)
-    register = Register(invoices, clients, journal, tasks, instalments)
+    register = Register(invoices, clients, journal, tasks, instalments, chased=read_chased(tabs.get(MEMORY_TAB)))
     from relance.core.inbound import bounced_view  # a bounced Email is no email (inbound.py)
     from relance.core.receipts import bank_view, read_receipts  # bank credits count at once (receipts.py)
     register = bounced_view(register, problems)
@@ -270,7 +272,8 @@ def _invoices(tabs: RawTabs, clients: dict[str, Client], blocked: dict[str, str]
         candidates.append(Invoice(number=number, client=client, due=due, amount=amount, issued=issued,
                                   currency=currency, paid=paid, paid_on=paid_on, status=status or "",
                                   payment_link=row.text("payment_link"), notes=row.text("notes"), row=row.number,
-                                  client_note=row.text("client_note"), order_ref=row.text("order_ref")))
+                                  client_note=row.text("client_note"), order_ref=row.text("order_ref"),
+                                  former=former_numbers(row.text("former")), new=confirmed_new(row.text("former"))))
     for number, rows in sorted(duplicates.items(), key=lambda item: item[1][0]):
         where = ", ".join(str(r) for r in rows)
         for r in rows:

@@ -87,6 +87,9 @@ FACTURES = Tab("Factures", (
     Column("client_note", "Note au client", ("Note to client", "Message au client"), width=30),
     Column("order_ref", "Référence commande", ("Order reference", "PO number", "Bon de commande", "Réf. commande"),
            width=16),
+    # the number(s) a renumbered invoice had, so its journal history follows it (core/renumbering.py)
+    Column("former", "Ancien numéro", ("Previous number", "Former number", "Old invoice number",
+                                       "Ancien n° facture", "Ancien N°"), width=16),
 ), aliases=("Invoices",))
 
 CLIENTS = Tab("Clients", (

@@ -320,6 +320,14 @@ class SheetsStore:
             self.insert_blank_rows(ss, sheet, before_row - 1, len(cells))
             self._write(sheet, before_row - 1, 0, cells)
 
+    def delete_sheet(self, sid: str, tab: str) -> None:
+        """Remove the tab ``tab`` (staff deleting a tab by hand)."""
+        with self.lock:
+            ss, sheet = self.spreadsheet(sid), self.sheet(sid, tab)
+            ss.sheets.remove(sheet)
+            ss.reindex()
+            ss.touch()
+
     def delete_rows(self, sid: str, tab: str, start_row: int, count: int = 1) -> None:
         """Delete ``count`` rows starting at 1-based ``start_row``."""
         with self.lock:

@@ -48,7 +48,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from relance.core import schema
+from relance.core import memory, schema
 from relance.core.config import Policy
 from relance.core.model import RawTab, RawTabs
 from relance.core.perf import paused_gc
@@ -74,6 +74,7 @@ from relance.adapters.backends.gsheets_write import (
     structure_requests)
 
 
+READ_TABS = schema.TABS + (memory.MEMORY_TAB,)  # as the xlsx backend loads them
 REDACT_XLSX_ONLY = "relance anonymise ne sait effacer que dans un registre .xlsx pour l'instant."
 
 
@@ -88,7 +89,7 @@ class GoogleSheetsBackend:
         self.description = description or f"Google Sheets {key}"
         self.notes: list[str] = []
         self.can_redact = False  # `relance anonymise` erases in .xlsx registers only, for now
-        self.keeps_memory = False  # the « Mémoire » record (core/memory.py) is kept in .xlsx registers for now
+        self.keeps_memory = True  # the « Mémoire » tab (core/memory.py): read with the others, rewritten whole
         self._meta: Meta | None = None
         self._headers: dict[str, list[Any]] = {}  # canonical tab name -> header row as last read
         self._factures: list[list[Any]] | None = None  # Factures as loaded: cells already right are not rewritten
@@ -120,9 +121,9 @@ class GoogleSheetsBackend:
         return self._meta
 
     def read_tabs(self, extra: tuple[str, ...] = ()) -> tuple[RawTabs, list[list[list[Any]]]]:
-        """Every register tab (and the `extra` ranges) in one ``values.batchGet``."""
+        """Every register tab, the bot's « Mémoire » record (and the `extra` ranges) in one ``values.batchGet``."""
         meta = self.metadata()
-        found = [(tab, info) for tab in schema.TABS if (info := meta.find(tab)) is not None]
+        found = [(tab, info) for tab in READ_TABS if (info := meta.find(tab)) is not None]
         with paused_gc():  # decoding 500 000 rows of JSON: the cyclic collector alone took 3 of 4 s
             values = self.api.batch_get([quote(info.title) for _, info in found] + list(extra))
             tabs: RawTabs = {}
@@ -345,19 +346,22 @@ def _raw(title: str, rows: list[list[Any]]) -> RawTab:
 
 
 def _tab(name: str) -> schema.Tab:
-    return next((t for t in schema.TABS if t.name == name), schema.Tab(name, ()))
+    return next((t for t in READ_TABS if t.name == name), schema.Tab(name, ()))
 
 
 def _summary_requests(meta: Meta, structure: list[dict], layouts: tuple, sheets: dict) -> list[dict]:
     """Synthèse/Historique layouts (with their charts) and bot tabs rewritten whole. Tabs are
     named by their canonical names; one missing is added by `structure` (same batch, before)."""
-    from relance.adapters.backends.sheets_summary import cell_data, layout_requests
+    from relance.adapters.backends.sheets_summary import cell_data, layout_requests, memory_requests
     names = {layout.title for layout in layouts} | set(sheets) | {schema.SYNTHESE.name, schema.HISTORIQUE.name}
     ids = {name: info.id for name in names if (info := meta.find(_tab(name))) is not None}
     ids.update(added_sheet_ids(structure))
     old_charts = [chart for layout in layouts if (info := meta.find(_tab(layout.title))) for chart in info.charts]
     requests = layout_requests(layouts, ids, old_charts) if layouts else []
     for name, rows in sheets.items():
+        if name == memory.TAB:  # its own wording of dates, shown only while staff must act (as in .xlsx)
+            requests += memory_requests(ids[name], rows)
+            continue
         requests.append({"updateCells": {"range": {"sheetId": ids[name]}, "fields": "userEnteredValue"}})
         requests.append({"updateCells": {"start": {"sheetId": ids[name], "rowIndex": 0, "columnIndex": 0},
                                          "rows": [{"values": [cell_data(v) for v in row]} for row in rows],

@@ -165,3 +165,19 @@ def layout_requests(layouts: Iterable[SheetLayout], sheet_ids: Mapping[str, int]
     for layout in layouts:
         requests += [chart_request(spec, sheet_ids[layout.title], sheet_ids) for spec in layout.charts]
     return requests
+
+
+def memory_requests(sheet_id: int, rows: list[list[Any]]) -> list[dict]:
+    """The « Mémoire » tab (relance/core/memory.py) rewritten whole, hidden unless it holds an alert.
+
+    As in the .xlsx register: staff see the tab only when they must act (restore the Journal or
+    type « Oui » in « Reprise confirmée »). Values go as in the bot's other cells (gsheets_write:
+    text stays text, the run's time as ``2026-11-25 10:00``), so `memory.read` reads them back."""
+    from relance.adapters.backends.gsheets_write import cell_data as raw_cell, to_cell
+    from relance.core.memory import alerting
+    return [{"updateCells": {"range": {"sheetId": sheet_id}, "fields": "userEnteredValue"}},
+            {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
+                             "rows": [{"values": [raw_cell(to_cell(v)) for v in row]} for row in rows],
+                             "fields": "userEnteredValue"}},
+            {"updateSheetProperties": {"properties": {"sheetId": sheet_id, "hidden": not alerting(rows)},
+                                       "fields": "hidden"}}]

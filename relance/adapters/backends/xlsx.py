@@ -231,8 +231,7 @@ class XlsxBackend:
             for name, rows in changes.sheets.items():
                 tab_writer.put_rows(name, rows)
                 if name == memory.TAB:  # shown only while it holds an alert for staff to act on
-                    writer.package.set_hidden(name, not any(r[:1] == [memory.ALERT] and r[1:2] != [""]
-                                                            for r in rows))
+                    writer.package.set_hidden(name, not memory.alerting(rows))
             if changes.layouts:
                 from relance.adapters.backends.xlsx_summary import transplant
                 transplant(writer.package, changes.layouts)

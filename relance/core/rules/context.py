@@ -7,6 +7,7 @@ from datetime import date
 from typing import Iterable
 
 from relance.core import journal as jr
+from relance.core import renumbering
 from relance.core.law.claims import Claims
 from relance.core.config import Policy
 from relance.core.model import Instalment, Register, RowProblem
@@ -15,7 +16,9 @@ from relance.core.timing import Calendar
 
 class Context:
     def __init__(self, register: Register, policy: Policy, today: date, problems: Iterable[RowProblem] = ()):
+        register = renumbering.aliased(register)  # an old number's journal rows are the renumbered invoice's
         self.register, self.policy, self.today = register, policy, today
+        self.renumbered = renumbering.suspects(register)  # new number -> old number: held until staff say
         self.calendar = Calendar(policy.schedule)
         self.claims = Claims(policy, register)  # rate table read once per plan
         self.business_today = self.calendar.is_business_day(today)

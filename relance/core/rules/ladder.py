@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from relance.core import journal as jr
+from relance.core import renumbering
 from relance.core.actions import Line, NewTask
 from relance.core.config import Stage
 from relance.core.model import Client, Invoice
@@ -173,6 +174,11 @@ def decide(ctx: Context, invoice: Invoice) -> Decision:
     if unknown := ctx.journal.unknown.get(invoice.number):
         decision.alerts.append(unknown_stage_alert(unknown))
         decision.reason = "étape du Journal inconnue de config.toml : aucune relance avant correction (voir Alerte)"
+        return decision
+    if old := ctx.renumbered.get(invoice.number):  # its history may be under its old number: a human says
+        before = ctx.journal.history(old)
+        decision.alerts.append(renumbering.alert(old, ctx.labels.get(before.stage, before.stage), before.stage_day))
+        decision.reason = f"numéro changé ? (ancien numéro {old}) : aucune relance avant vérification (voir Alerte)"
         return decision
     if held := ctx.journal.uncertain.get(invoice.number):  # never a second copy, never counted as sent
         decision.reason = f"envoi incertain ({held}) : relances suspendues jusqu'à vérification (onglet Tâches)"
