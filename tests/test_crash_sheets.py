@@ -7,14 +7,12 @@ spreadsheet, a run killed at that point, then a run to completion.
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
-from registers import ROBOT, SheetsRegister, register_tabs, sheet_dicts
+from registers import SheetsRegister, register_tabs, sheet_dicts
 from test_crash import DAY, delivered, in_child
 from conftest import status_codes
 

@@ -13,7 +13,7 @@ from relance.cli import app
 from relance.core.model import Task
 from relance.messages.digest import gather, render
 
-from conftest import TODAY, at, client, invoice, register, sent
+from conftest import TODAY, client, invoice, register, sent
 
 cli = CliRunner()
 

@@ -1,7 +1,6 @@
 """One run at a time: the file lock, its expiry, and what a second run sees."""
 
 import json
-import os
 import subprocess
 import sys
 from datetime import datetime, timedelta

@@ -125,3 +125,19 @@ def test_a_segment_can_have_its_own_template(tmp_path):
                                                                         encoding="utf-8")
     assert render(one(segment="Stratégique"), policy).text.startswith("Cher partenaire, F2026-001")
     assert "Cher partenaire" not in render(one(segment="Standard"), policy).text
+
+
+def test_a_template_edited_between_two_runs_of_one_process_is_compiled_afresh(tmp_path):
+    """Compiled templates are shared across renderers (render.COMPILED): an edit must still show,
+    and two folders holding a template of the same name never borrow each other's code."""
+    first, second = (replace(Policy(), base_dir=tmp_path / d, paths=PathsConfig(templates="tpl")) for d in "ab")
+    for policy, word in ((first, "Rappel"), (second, "Relance")):
+        folder = policy.base_dir / "tpl" / "fr"
+        folder.mkdir(parents=True)
+        (folder / "amiable.subject.j2").write_text(word + " {{ invoice.number }}", encoding="utf-8")
+    assert render(one(), first).subject == "Rappel F2026-001"
+    assert render(one(), second).subject == "Relance F2026-001"
+    (first.base_dir / "tpl" / "fr" / "amiable.subject.j2").write_text("Facture {{ invoice.number }} due",
+                                                                       encoding="utf-8")
+    assert render(one(), first).subject == "Facture F2026-001 due"
+    assert render(one(), second).subject == "Relance F2026-001"

@@ -34,7 +34,8 @@ from pathlib import Path
 
 from babel.dates import format_date
 from babel.numbers import format_currency
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound
+from jinja2 import (BytecodeCache, ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError,
+                    TemplateNotFound)
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -101,6 +102,29 @@ class Rendered:
     html: str
 
 
+class CompiledTemplates(BytecodeCache):
+    """Compiled templates kept for the life of the process, shared by every `Renderer`.
+
+    Compiling a template costs ~100 times more than rendering it, and `check`, `preview`, a run
+    and a calendar each build their own renderer: without this, every one of them compiled the
+    whole ladder again (1 200 compilations for 86 checks). Jinja checks each entry against the
+    template's source (a checksum), so a template staff edit is compiled afresh; every renderer
+    builds the same environment, so the compiled code is the same for all."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = CompiledTemplates()
+
+
 class Renderer:
     def __init__(self, policy: Policy):
         self.policy = policy
@@ -109,7 +133,7 @@ class Renderer:
             loader=ChoiceLoader([FileSystemLoader(p) for p in search]),
             undefined=StrictUndefined,
             autoescape=lambda name: bool(name and name.endswith(".html.j2")),
-            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, bytecode_cache=COMPILED,
         )
         self.env.filters.update(money=money, long_date=long_date, short_date=short_date, nl2br=nl2br, text=as_text,
                                 per_currency=per_currency)
