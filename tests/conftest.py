@@ -32,6 +32,10 @@ def pytest_addoption(parser):
                           "share the suite between them")
     parser.addoption("--shard-seed", default=None,
                      help="seed of the slices (default: the machine's date, so the slices rotate day after day)")
+    parser.addoption("--days", default=None, metavar="D1,D2,…",
+                     help="in one session: every test at the real date, and again at one of these frozen days "
+                          "(drawn by a hash of its id and --shard-seed); CLOCK_MODULES at all of them; slow tests "
+                          "at the real date only")
 
 
 # Tests about the clock itself always run at every frozen day, whatever the slice.
@@ -46,6 +50,43 @@ def shard_seed(config) -> str:
         return time_machine.escape_hatch.datetime.datetime.now().date().isoformat()
     except ValueError:  # not travelling (no --today): the clock is the real one
         return date.today().isoformat()
+
+
+def frozen_days(config) -> list[date]:
+    return [date.fromisoformat(d) for d in (config.getoption("--days") or "").split(",") if d.strip()]
+
+
+def pytest_configure_node(node):
+    """xdist: every worker draws the same days as the controller (even across midnight)."""
+    node.workerinput["relance_seed"] = shard_seed(node.config)
+
+
+def pytest_generate_tests(metafunc):
+    """--days: each test twice, at the real date (``now``) and at its frozen day; clock tests at every day."""
+    days = frozen_days(metafunc.config)
+    if not days:
+        return
+    import zlib
+    seed = getattr(metafunc.config, "workerinput", {}).get("relance_seed") or shard_seed(metafunc.config)
+    if metafunc.definition.get_closest_marker("slow"):
+        chosen = []
+    elif metafunc.definition.path.name in CLOCK_MODULES:
+        chosen = days
+    else:
+        chosen = [days[zlib.crc32(f"{seed}/{metafunc.definition.nodeid}".encode()) % len(days)]]
+    metafunc.parametrize("relance_day", [None, *chosen], indirect=True,
+                         ids=["now", *(d.isoformat() for d in chosen)])
+
+
+@pytest.fixture(autouse=True)
+def relance_day(request):
+    """The machine's clock for this test: real (``now``), or frozen at 11:00 Paris of a --days day (ticking)."""
+    day = getattr(request, "param", None)
+    if day is None:
+        yield None
+        return
+    with time_machine.travel(at(day, 11), tick=True):
+        yield day
 
 
 def pytest_collection_modifyitems(config, items):
@@ -75,6 +116,9 @@ def pytest_configure(config):
 def pytest_report_header(config):
     day, shard = config.getoption("--today"), config.getoption("--shard")
     lines = [f"wall clock frozen at {day} 11:00 Europe/Paris (--today)"] if day else []
+    if frozen_days(config):
+        lines.append(f"every test at the real date and at one of {config.getoption('--days')} "
+                     f"(seed {shard_seed(config)}); the clock modules at all of them")
     if shard:
         seed = shard_seed(config)
         lines.append(f"slice {shard} of the suite (seed {seed}) plus the clock modules")
