@@ -21,7 +21,8 @@ from relance.core.actions import Line, NewTask, Reminder
 from relance.core.config import Policy
 from relance.documents.names import safe_name
 from relance.core.journal import message_key
-from relance.documents.letters import Letter, letterhead, missing_characters, new_pdf, signature, writer
+from relance.documents.letters import Letter
+from relance.documents.letter_page import letterhead, missing_characters, new_pdf, signature, writer
 from relance.core.model import Register
 from relance.core.money import totals as currency_totals
 from relance.messages.render import Renderer
