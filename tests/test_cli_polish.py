@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from typer.testing import CliRunner
 
 from relance.cli import app
@@ -83,3 +84,44 @@ def test_error_messages_are_printed_as_typed_never_as_markup(tmp_path):
     joined = missing.output.replace("\n", "")
     assert str(weird / "nope.toml") in joined
     assert "dossier-avec-un-nom-tres-long-qui-ne-doit-pas-etre-coupe-au-milieu" in missing.output  # not split
+
+
+@pytest.mark.parametrize("args, french", [
+    (["fooo"], "commande inconnue « fooo »"),
+    (["run", "--dryrun"], "option inconnue : --dryrun"),
+    (["preview"], "argument manquant : FACTURE"),
+    (["plan", "--format"], "l'option --format attend une valeur"),
+    (["run", "extra"], "argument en trop : extra"),
+])
+def test_command_line_mistakes_are_told_in_french(args, french):
+    """A typo on the command line is one French sentence (typer/click would say « No such option »),
+    with the French usage line and exit code 2, like any usage error."""
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert french in result.output
+    for english in ("Usage:", "Error", "Try ", "No such", "Missing", "Got unexpected", "requires"):
+        assert english not in result.output
+
+
+def test_help_paragraphs_are_not_cut_where_the_source_was():
+    """The source's line breaks are not the screen's: a paragraph reads as one, list lines and examples
+    stay one per line (typer's rich mode would print the docstring's breaks mid-sentence)."""
+    from relance.cli.options import reflow
+    doc = """Envoie les relances du jour, ouvre les tâches
+    et reporte étapes.
+
+    Codes de sortie :
+    0 terminé ;
+    75 un autre passage tient le verrou
+    (réessayez plus tard).
+
+    Exemple : relance run
+    Exemple : relance run --dry-run
+    """
+    assert reflow(doc) == ("Envoie les relances du jour, ouvre les tâches et reporte étapes.\n\n"
+                           "Codes de sortie :\n0 terminé ;\n75 un autre passage tient le verrou (réessayez plus tard)."
+                           "\n\nExemple : relance run\nExemple : relance run --dry-run")
+    result = CliRunner().invoke(app, ["plan", "--help"], prog_name="relance")
+    assert "Utilisation : relance plan" in result.output
+    examples = [line.strip() for line in result.output.splitlines() if "Exemple :" in line]
+    assert len(examples) == 2 and all(line.startswith("Exemple : relance plan") for line in examples)

@@ -257,10 +257,13 @@ def run(config: Path = ConfigOption, day: Optional[str] = DateOption,
                                      "le registre n'est pas modifié.")) -> None:
     """Envoie les relances du jour, ouvre les tâches et reporte étapes, dates et alertes dans le registre.
 
-    Codes de sortie : 0 terminé, 1 erreur (rien n'est parti), 2 des messages ont échoué (notés au Journal,
-    retentés au prochain passage), 3 des messages sont partis mais le registre n'a pas pu être enregistré
-    (le prochain passage régularise, sans rien envoyer deux fois), 75 un autre passage tient le verrou
-    (réessayez plus tard).
+    Codes de sortie :
+    0 terminé ;
+    1 erreur (rien n'est parti) ;
+    2 des messages ont échoué (notés au Journal, retentés au prochain passage) ;
+    3 des messages sont partis mais le registre n'a pas pu être enregistré (le prochain passage régularise,
+    sans rien envoyer deux fois) ;
+    75 un autre passage tient le verrou (réessayez plus tard).
 
     Exemple : relance run --dry-run
     """

@@ -13,10 +13,28 @@ import typer
 import typer.core
 
 HELP_OPTION_TEXT = "Affiche cette aide et quitte."
-TYPER_STRINGS = {  # typer's own help headings (typer.rich_utils), set when a help page is drawn
+USAGE_PREFIX = "Utilisation : "
+TYPER_STRINGS = {  # typer's own help headings (typer.rich_utils), set when a help page or an error is drawn
     "COMMANDS_PANEL_TITLE": "Commandes", "DEFAULT_STRING": "[par défaut : {}]",
     "REQUIRED_LONG_STRING": "[obligatoire]", "ENVVAR_STRING": "[variable d'environnement : {}]",
-    "DEPRECATED_STRING": "(obsolète) "}
+    "DEPRECATED_STRING": "(obsolète) ", "ERRORS_PANEL_TITLE": "Erreur",
+    "RICH_HELP": "Essayez [blue]'{command_path} {help_option}'[/] pour l'aide.", "ABORTED_TEXT": "Interrompu."}
+# click's command-line errors, as typer prints them (typer/_click), in French; anything else stays as is
+USAGE_ERRORS = (
+    (r"No such command '([^']*)'\.", r"commande inconnue « \1 »."),
+    (r"No such option: (\S+)", r"option inconnue : \1"),
+    (r"\(Possible options: ([^)]*)\)", r"(options possibles : \1)"),
+    (r"Did you mean (.+)\?", r"vouliez-vous dire \1 ?"),
+    (r"Missing argument '?([^'.]+)'?\.", r"argument manquant : \1."),
+    (r"Missing option '?([^'.]+)'?\.", r"option obligatoire manquante : \1."),
+    (r"Missing parameter: (\S+)", r"paramètre manquant : \1"),
+    (r"Missing command\.", "commande manquante."),
+    (r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", r"argument en trop : \1"),
+    (r"Option '([^']+)' requires an argument\.", r"l'option \1 attend une valeur."),
+    (r"Option '([^']+)' requires (\d+) arguments\.", r"l'option \1 attend \2 valeurs."),
+    (r"Invalid value for (.+?): (.*)", r"valeur invalide pour \1 : \2"),
+    (r"'([^']*)' is not a valid (integer|float)( range)?\.", r"« \1 » n'est pas un nombre valide."),
+)
 
 
 def _french_headings() -> None:
@@ -28,8 +46,54 @@ def _french_headings() -> None:
             setattr(rich_utils, name, text)
 
 
+def reflow(text: str | None) -> str | None:
+    """A docstring as help text: the lines of a paragraph joined (typer's rich mode keeps the source's line
+    breaks, which cut sentences mid-way on a screen of another width); list lines (« - », « 0 … ») and
+    examples (« Exemple : … ») kept apart."""
+    if not text:
+        return text
+    paragraphs = []
+    for block in text.strip().split("\n\n"):
+        lines = [line.strip() for line in block.strip().splitlines()]
+        kept: list[str] = []
+        for line in lines:
+            starts_item = line[:2] == "- " or line.startswith("Exemple") or (line[:1].isdigit() and " " in line[:4])
+            if kept and not starts_item:
+                kept[-1] += " " + line
+            else:
+                kept.append(line)
+        paragraphs.append("\n".join(kept))
+    return "\n\n".join(paragraphs)
+
+
+def french_usage_error(text: str) -> str:
+    """click's « No such option: --dryrun Did you mean --dry-run? » as « option inconnue : --dryrun … »."""
+    import re
+    for pattern, french in USAGE_ERRORS:
+        text = re.sub(pattern, french, text)
+    return text
+
+
 class _FrenchHelp:
-    """``--help`` described in French (typer/click write « Show this message and exit. »)."""
+    """``--help`` and command-line errors in French (typer/click write « Show this message and exit. »,
+    « Usage: », « No such option »): staff read one language."""
+
+    def format_usage(self, ctx, formatter) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix=USAGE_PREFIX)
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except typer.core._click.exceptions.UsageError as exc:
+            raise self._french(exc) from None
+
+    def _french(self, exc):
+        """The same error, its text in French (and typer's error headings too, about to be printed)."""
+        try:
+            _french_headings()
+        except ImportError:
+            pass
+        return typer.core._click.exceptions.UsageError(french_usage_error(exc.format_message()), exc.ctx)
 
     def get_help_option(self, ctx):
         option = super().get_help_option(ctx)
@@ -42,6 +106,10 @@ class _FrenchHelp:
             _french_headings()
         except ImportError:  # no rich: typer prints plain help, with click's headings
             pass
+        self.help = reflow(self.help)
+        for param in self.params:
+            if getattr(param, "help", None):
+                param.help = reflow(param.help)
         return super().format_help(ctx, formatter)
 
 
@@ -50,7 +118,11 @@ class HelpCommand(_FrenchHelp, typer.core.TyperCommand):
 
 
 class HelpGroup(_FrenchHelp, typer.core.TyperGroup):
-    pass
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
+        except typer.core._click.exceptions.UsageError as exc:
+            raise self._french(exc) from None
 
 
 class FrenchTyper(typer.Typer):
