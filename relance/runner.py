@@ -147,6 +147,8 @@ def run(policy: Policy, *, dry_run: bool = False, backend: Backend | None = None
         report = _run(policy, backend=backend, **options)
     if note:
         report.notes.insert(0, note)
+    # said while giving the lock back (Sheets: « verrou non libéré »): after the run's own notes were taken
+    report.notes.extend(n for n in getattr(backend, "notes", ()) if n not in report.notes)
     return report
 
 
