@@ -153,6 +153,27 @@ def test_a_folder_the_user_cannot_write_is_one_french_sentence_and_exit_1(workdi
     assert "n'est pas accessible en écriture" in " ".join(result.output.split())
 
 
+def test_a_full_disk_when_writing_the_lock_leaves_no_empty_lock_behind(workdir, monkeypatch):
+    """ENOSPC between creating the lock file and writing it: one French sentence, exit 1, and no empty
+    lock left to refuse every run of the next 30 minutes (« autre exécution en cours (inconnu…) »)."""
+    import errno
+    xlsx_register(workdir, [inv()])
+    real = lk.json.dump
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(lk.json, "dump", full)
+    command = ["run", "--config", str(workdir / "config.toml"), "--date", TODAY.isoformat()]
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    said = " ".join(result.output.split())
+    assert "No space left on device" in said and "Rien n'a été envoyé" in said and "inattendue" not in said
+    assert not lock_path(workdir / "registre.xlsx").exists()
+    monkeypatch.setattr(lk.json, "dump", real)
+    assert CliRunner().invoke(app, command).exit_code == 0  # space freed: the next run goes
+
+
 def test_a_register_marked_read_only_is_refused_not_rewritten(workdir):
     path = xlsx_register(workdir, [inv()])
     before = path.read_bytes()

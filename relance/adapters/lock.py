@@ -195,8 +195,13 @@ class FileLock:
                 note = f"verrou abandonné repris ({holder['owner']}, {why})"
                 continue
             mine = self._holder_file(self.clock())
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(mine, handle, ensure_ascii=False)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    json.dump(mine, handle, ensure_ascii=False)
+            except OSError as exc:  # disk full: an empty lock left behind would refuse every run for a TTL
+                self.path.unlink(missing_ok=True)
+                raise BackendError(f"verrou d'exécution {self.path} impossible à écrire : {exc.strerror or exc} "
+                                   f"(disque plein ?). Libérez de la place puis relancez. Rien n'a été envoyé.") from None
             self._mine = mine
             return note
         raise RunLocked(f"verrou {self.path} impossible à prendre (disputé par une autre exécution) : réessayez.")
