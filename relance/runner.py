@@ -147,6 +147,8 @@ def run(policy: Policy, *, dry_run: bool = False, backend: Backend | None = None
         report = _run(policy, backend=backend, **options)
     if note:
         report.notes.insert(0, note)
+    # said while giving the lock back (Sheets: « verrou non libéré »): after the run's own notes were taken
+    report.notes.extend(n for n in getattr(backend, "notes", ()) if n not in report.notes)
     return report
 
 
@@ -258,29 +260,29 @@ def _apply(policy: Policy, day: planner.Plan, raw: RawTabs, register: Register, 
                 progress("envoi", i, len(messages))
     finally:
         mailer.close()
-    tasks = list(day.tasks) + report.tasks
-    if refused:
-        tasks += refusal_fallback(with_journal(register, outcome), policy, today, problems, refused, tasks)
-    report.tasks = tasks
-    postal = save_postal(policy, letters_for_tasks(register, policy, renderer, tasks, today, keep_letters))
-    new_tasks, task_journal = [], []
-    for task in tasks:
-        row, entry = records.task_rows(task, now, postal.get(task.key, ""))
-        new_tasks.append(row)
-        task_journal.append(entry)
-    register = with_journal(register, outcome + task_journal)
-    after = planner.plan(register, policy, today, None, problems)
-    updates = {u.key: {"invoices": ", ".join(u.invoices), "reason": u.reason} for u in day.task_updates}
-    crashpoint("avant l'écriture finale")
-    bot_columns = {n: v for n, v in invoice_updates(after).items() if n not in day.held}  # staff changed them
-    if recall.refused:
-        bot_columns = {}  # a cache of a journal known to be incomplete: leave the last good one
-    try:
+    try:  # from here on, messages left: any failure says what left, never "nothing was sent"
+        tasks = list(day.tasks) + report.tasks
+        if refused:
+            tasks += refusal_fallback(with_journal(register, outcome), policy, today, problems, refused, tasks)
+        report.tasks = tasks
+        postal = save_postal(policy, letters_for_tasks(register, policy, renderer, tasks, today, keep_letters))
+        new_tasks, task_journal = [], []
+        for task in tasks:
+            row, entry = records.task_rows(task, now, postal.get(task.key, ""))
+            new_tasks.append(row)
+            task_journal.append(entry)
+        register = with_journal(register, outcome + task_journal)
+        after = planner.plan(register, policy, today, None, problems)
+        updates = {u.key: {"invoices": ", ".join(u.invoices), "reason": u.reason} for u in day.task_updates}
+        crashpoint("avant l'écriture finale")
+        bot_columns = {n: v for n, v in invoice_updates(after).items() if n not in day.held}  # staff changed them
+        if recall.refused:
+            bot_columns = {}  # a cache of a journal known to be incomplete: leave the last good one
         backend.apply(Changes(invoices=bot_columns, journal=tuple(outcome + task_journal),
                               tasks=tuple(new_tasks), task_updates=updates,
                               sheets=remember(backend, raw, recall, register, report),
                               layouts=summary_layouts(raw, register, policy, report, day.banner, day.paid_up_to)))
-    except Exception as exc:  # messages already left: never "nothing was sent" (see `unsaved_reason`)
+    except Exception as exc:  # see `unsaved_reason`: the next run settles every message from its evidence
         report.unsaved = unsaved_reason(exc)
         return report
     report.notes.extend(backend.notes)  # e.g. Sheets: Synthèse left as it was

@@ -68,3 +68,20 @@ def test_a_full_disk_at_the_final_save_is_not_nothing_sent(workdir, monkeypatch)
     assert result.exit_code == 3, result.output
     assert "1 message(s) sont bien partis : 2026-11-25/C1/amiable" in result.output
     assert "ENOSPC" in result.output and "Rien n'a été envoyé" not in result.output
+
+
+def test_a_fault_while_preparing_the_final_write_still_says_what_left(workdir, monkeypatch):
+    """Between the last send and the final write (tasks, postal letters, bot columns) an unforeseen error
+    was « erreur inattendue », exit 1, which means nothing left: it is exit 3 naming what left."""
+    from relance import runner
+    xlsx_register(workdir, [inv("F1")])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("police de caractères introuvable")
+
+    monkeypatch.setattr(runner, "letters_for_tasks", broken)
+    result = cli_run(workdir)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 3, said
+    assert "1 message(s) sont bien partis : 2026-11-25/C1/amiable" in said and "police de caractères" in said
+    assert "inattendue" not in said and "Rien n'a été envoyé" not in said

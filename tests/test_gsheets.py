@@ -192,6 +192,17 @@ def test_a_run_that_still_fails_writes_nothing_half_done_to_factures(sheets_reg)
     assert report.sent == [] and sum(f"→ {SENT}" in n for n in report.notes) == 2
 
 
+def test_a_lock_that_could_not_be_given_back_is_said_at_the_end_of_the_run(sheets_reg):
+    """A storm that outlasts the run's last write and hits the release: the report says the lock was kept
+    (it expires on its own), instead of a clean ending while the next run may be refused for 30 minutes."""
+    sheets_reg.create([inv("F1")])
+    add_lock_tab(sheets_reg)
+    sheets_reg.fake.inject(status=503, count=FAST.attempts, match="deleteDimension")  # the release, only
+    report = run(sheets_reg.policy, backend=sheets_reg.backend(retry=FAST))
+    assert len(report.sent) == 1 and not report.unsaved
+    assert any(n.startswith("verrou non libéré (il expirera seul)") and "HTTP 503" in n for n in report.notes)
+
+
 @pytest.mark.parametrize("landed,appends", [(True, 1), (False, 2)])
 def test_an_append_that_timed_out_is_sent_again_only_if_it_did_not_land(fake_sheets, landed, appends):
     key = fake_sheets.create_spreadsheet("R", register_tabs([inv("F1")]))

@@ -73,6 +73,29 @@ def test_a_lock_left_by_a_dead_process_on_this_machine_is_taken_over_at_once(tmp
     assert f"processus {int(dead.stdout)} terminé" in note
 
 
+def test_two_runs_finding_the_same_stale_lock_at_once_only_one_takes_it(tmp_path, monkeypatch):
+    """Both read the dead lock; the first takes it over while the second is still judging it. The second
+    must then find the new, live lock and step back, not delete it and run too (two runs, two sends)."""
+    clock = Clock(T0 + timedelta(minutes=31))
+    (tmp_path / ".relance.lock").write_text(json.dumps({
+        "owner": "julie@poste-compta pid 4242", "host": "poste-compta", "pid": 4242, "created": T0.isoformat(),
+        "expires": (T0 + timedelta(minutes=30)).isoformat()}), encoding="utf-8")
+    first, second = lock(tmp_path, "cron@serveur pid 7", clock), lock(tmp_path, "julie@serveur pid 8", clock)
+    judge, taken = second._stale, []
+
+    def meanwhile_the_first_takes_it(holder):
+        why = judge(holder)
+        if not taken:
+            taken.append(first.acquire())  # between the second's reading and its unlinking
+        return why
+
+    monkeypatch.setattr(second, "_stale", meanwhile_the_first_takes_it)
+    with pytest.raises(RunLocked, match="cron@serveur pid 7"):
+        second.acquire()
+    assert taken[0].startswith("verrou abandonné repris")
+    assert json.loads((tmp_path / ".relance.lock").read_text())["owner"] == "cron@serveur pid 7"
+
+
 def test_a_half_written_lock_counts_as_held_until_it_is_old(tmp_path):
     (tmp_path / ".relance.lock").write_text("", encoding="utf-8")  # a run killed between create and write
     written = datetime.fromtimestamp((tmp_path / ".relance.lock").stat().st_mtime).astimezone()

@@ -153,6 +153,45 @@ def test_a_folder_the_user_cannot_write_is_one_french_sentence_and_exit_1(workdi
     assert "n'est pas accessible en écriture" in " ".join(result.output.split())
 
 
+def test_a_full_disk_when_writing_the_lock_leaves_no_empty_lock_behind(workdir, monkeypatch):
+    """ENOSPC between creating the lock file and writing it: one French sentence, exit 1, and no empty
+    lock left to refuse every run of the next 30 minutes (« autre exécution en cours (inconnu…) »)."""
+    import errno
+    xlsx_register(workdir, [inv()])
+    real = lk.json.dump
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(lk.json, "dump", full)
+    command = ["run", "--config", str(workdir / "config.toml"), "--date", TODAY.isoformat()]
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    said = " ".join(result.output.split())
+    assert "No space left on device" in said and "Rien n'a été envoyé" in said and "inattendue" not in said
+    assert not lock_path(workdir / "registre.xlsx").exists()
+    monkeypatch.setattr(lk.json, "dump", real)
+    assert CliRunner().invoke(app, command).exit_code == 0  # space freed: the next run goes
+
+
+def test_a_lock_that_cannot_be_removed_at_the_end_never_turns_a_done_run_into_nothing_sent(workdir, monkeypatch):
+    """The folder turned read-only during the run (rights changed, share remounted): the messages left and the
+    register was saved, so the run ends 0 with a note, not « accès refusé … Rien n'a été envoyé » (exit 1)."""
+    xlsx_register(workdir, [inv()])
+    real = lk.Path.unlink
+
+    def refuse_lock_removal(self, *args, **kwargs):
+        if self.name.endswith(".relance.lock"):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(lk.Path, "unlink", refuse_lock_removal)
+    result = CliRunner().invoke(app, ["run", "--config", str(workdir / "config.toml"), "--date", TODAY.isoformat()])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0 and "Rien n'a été envoyé" not in said, said
+    assert "1 message(s) écrit(s)" in said and "verrou non libéré" in said and "Permission denied" in said
+
+
 def test_a_register_marked_read_only_is_refused_not_rewritten(workdir):
     path = xlsx_register(workdir, [inv()])
     before = path.read_bytes()

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from relance import runner
 from relance.cli import app
-from relance.adapters.mailers import MailError, Message
+from relance.adapters.mailers import MailError, MailRefused, Message
 from relance.adapters.mailers.smtp import PASSWORD_ENV, SmtpMailer, SmtpSettings
 
 from conftest import TODAY, at, sheet_rows, xlsx_register, status_codes
@@ -143,6 +143,21 @@ def test_a_temporarily_refused_recipient_fails_only_that_message_and_is_retried_
     server.refuse.clear()  # the address was fixed: the next run sends it, and only it
     again = runner.run(policy, today=TODAY, now=at(TODAY, 14))
     assert [m.client for m in again.sent] == ["C2"] and len(server.messages) == 3
+
+
+@pytest.mark.parametrize("reply", ["552 5.2.2 <c2@example.com>: Mailbox full",
+                                   "550 5.2.2 <c2@example.com>: Boîte pleine"])
+def test_a_full_mailbox_is_a_temporary_refusal_not_a_refused_address(server, reply):
+    """RFC 5321 4.5.3.1.10: a 552 to RCPT (and RFC 3463's X.2.2, mailbox full) is to be tried again, as
+    docs/faults.md says of « boîte pleine »: never the client's address declared refused and switched to letters."""
+    server.refuse["c2@example.com"] = reply
+    with pytest.raises(MailError) as caught:
+        mailer(server).send(message(2))
+    assert not isinstance(caught.value, MailRefused)
+    assert "temporairement" in str(caught.value) and reply in str(caught.value)
+    server.refuse["old@example.com"] = reply.replace("c2@", "old@")
+    receipt = mailer(server).send(message(1, cc=("old@example.com",)))  # a full Cc: sent to the others, not refused
+    assert "adresse refusée" not in receipt.detail and "old@example.com" in receipt.detail
 
 
 def test_a_partly_refused_message_is_sent_and_says_who_was_refused(server):

@@ -121,8 +121,8 @@ class FileLock:
     """``.<workbook>.relance.lock``: JSON {owner, host, pid, started, token, created, expires}.
 
     ``O_CREAT | O_EXCL`` makes creation atomic: of two runs, exactly one creates the
-    file. Taking over a dead owner's lock (unlink, then create again) is not atomic;
-    two runs would have to find the same dead lock within the same millisecond.
+    file. Taking over a dead owner's lock moves it aside and checks it is the one judged
+    dead (`_remove`) before creating again, so of two runs finding it, one proceeds.
     `refresh` (the heartbeat) rewrites the file atomically with a later expiry."""
 
     def __init__(self, path: Path, owner: str | None = None, ttl: timedelta = TTL,
@@ -135,8 +135,11 @@ class FileLock:
 
     def _read(self) -> dict[str, Any]:
         """The holder; an empty or garbled file (a run killed while writing it) counts from its mtime."""
+        raw = b""
         try:
-            holder = json.loads(self.path.read_text(encoding="utf-8"))
+            raw = self.path.read_bytes()
+            holder = json.loads(raw.decode("utf-8"))
+            holder["raw"] = raw  # what was judged: a takeover removes this lock, never a newer one (`_remove`)
             holder["created"] = datetime.fromisoformat(holder["created"])
             holder["expires"] = datetime.fromisoformat(holder["expires"])
             if holder["created"].tzinfo is None or holder["expires"].tzinfo is None:
@@ -146,7 +149,7 @@ class FileLock:
             raise
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             created = datetime.fromtimestamp(self.path.stat().st_mtime).astimezone()
-            return {"owner": "inconnu", "created": created, "expires": created + self.ttl}
+            return {"owner": "inconnu", "created": created, "expires": created + self.ttl, "raw": raw}
 
     def _stale(self, holder: dict[str, Any]) -> str:
         """Why the holder no longer counts ('' when it still does): only a provably gone owner."""
@@ -185,15 +188,48 @@ class FileLock:
                 if not why:
                     raise RunLocked(locked_message(holder["owner"], holder["created"], holder["expires"],
                                                    str(self.path), self.clock().tzinfo)) from None
+                current = self._remove(holder.get("raw"))
+                if current is not None:  # another run took it over first: that one is alive
+                    raise RunLocked(locked_message(current["owner"], current["created"], current["expires"],
+                                                   str(self.path), self.clock().tzinfo)) from None
                 note = f"verrou abandonné repris ({holder['owner']}, {why})"
-                self.path.unlink(missing_ok=True)
                 continue
             mine = self._holder_file(self.clock())
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(mine, handle, ensure_ascii=False)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    json.dump(mine, handle, ensure_ascii=False)
+            except OSError as exc:  # disk full: an empty lock left behind would refuse every run for a TTL
+                self.path.unlink(missing_ok=True)
+                raise BackendError(f"verrou d'exécution {self.path} impossible à écrire : {exc.strerror or exc} "
+                                   f"(disque plein ?). Libérez de la place puis relancez. Rien n'a été envoyé.") from None
             self._mine = mine
             return note
         raise RunLocked(f"verrou {self.path} impossible à prendre (disputé par une autre exécution) : réessayez.")
+
+    def _remove(self, judged: bytes | None) -> dict[str, Any] | None:
+        """Remove the stale lock we judged, and only it; returns the holder of a newer lock found instead.
+
+        Two runs may find the same dead lock at the same second: the first replaces it with its own,
+        and a plain unlink by the second would delete that live lock (both would run, and send).
+        So the file is moved aside (atomic), and compared with what was judged: a different one is
+        put back (``os.link`` never overwrites) and its holder returned."""
+        aside = self.path.with_name(f"{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.stale")
+        try:
+            os.rename(self.path, aside)
+        except FileNotFoundError:  # released or removed meanwhile: try to create it again
+            return None
+        try:
+            if aside.read_bytes() == judged:
+                return None
+            try:
+                os.link(aside, self.path)
+            except FileExistsError:
+                pass  # a third run created one meanwhile; it holds the lock
+            holder = FileLock(aside, ttl=self.ttl, clock=self.clock)._read()
+            holder.pop("raw", None)
+            return holder
+        finally:
+            aside.unlink(missing_ok=True)
 
     def _still_mine(self) -> bool:
         try:
@@ -270,7 +306,12 @@ def held(backend: object, timezone: str | None = None, owner: str | None = None,
         yield note
     finally:
         beat.stop()
-        lock.release()
+        try:
+            lock.release()
+        except (OSError, BackendError) as exc:  # after the run: never « rien n'a été envoyé » for a lock file
+            notes = getattr(backend, "notes", None)  # the run report shows the backend's notes (runner.run)
+            if isinstance(notes, list):
+                notes.append(f"verrou non libéré (repris au prochain passage, son processus étant terminé) : {exc}")
 
 
 def _start_time(pid: int) -> str | None:

@@ -149,6 +149,17 @@ def answer(code: int, text: bytes | str) -> str:
     return f"{code} {' '.join(text.split())}".strip()
 
 
+def for_good(code: int, text: bytes | str) -> bool:
+    """Whether a refused recipient is refused for good (the address is wrong), not just today.
+
+    A 5xx, except a full mailbox: RFC 5321 4.5.3.1.10 asks clients to treat a 552 to RCPT as
+    temporary, and RFC 3463's X.2.2 (mailbox full) is the client's problem for a few days, not a
+    wrong address. Declaring it refused would stop the emails and switch the client to letters."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return code >= 500 and code != 552 and not text.lstrip().startswith("5.2.2")
+
+
 class SmtpMailer:
     def __init__(self, settings: SmtpSettings, password: str = "", *, outbox: Path | None = None,
                  tls: ssl.SSLContext | None = None, wait: wait_base = DEFAULT_WAIT, attempts: int = ATTEMPTS):
@@ -249,7 +260,7 @@ class SmtpMailer:
                             f"impossible à écrire : {exc} ; message non envoyé") from None
         except smtplib.SMTPRecipientsRefused as exc:
             replies = {address: answer(*reply) for address, reply in exc.recipients.items()}
-            if all(code >= 500 for code, _ in exc.recipients.values()):  # for good: not tried again tomorrow
+            if all(for_good(*reply) for reply in exc.recipients.values()):  # for good: not tried again tomorrow
                 raise MailRefused(refusal_note(replies), replies) from None
             raise MailError("destinataire(s) refusé(s) temporairement par le serveur (nouvel essai au prochain "
                             "passage) : " + "; ".join(f"{a} : {r}" for a, r in replies.items())) from None
@@ -307,7 +318,7 @@ class SmtpMailer:
             crashpoint("smtp : acceptation enregistrée")
         detail = f"accepté par {self.where} : {reply}"
         if refused:  # some recipients (a Cc) refused: the message left to the others
-            permanent = {a: answer(*r) for a, r in refused.items() if r[0] >= 500}
+            permanent = {a: answer(*r) for a, r in refused.items() if for_good(*r)}
             detail += " ; " + (refusal_note(permanent) if permanent else "refusé(s) : " + "; ".join(
                 f"{a} : {answer(*r)}" for a, r in refused.items()))
         path = ""
