@@ -111,7 +111,9 @@ def _rows(tab: schema.Tab, raw: RawTab | None, problems: list[RowProblem], *, re
         raise RegisterError(f"{raw.title} : colonne(s) {', '.join(repr(d) for d in decisive)} introuvable(s) : "
                             f"elle(s) décide(nt) si une relance part, aucune relance tant qu'elle(s) manque(nt) ; "
                             f"rétablissez l'en-tête (trouvé : {found}).")
-    _refuse_twin_headers(tab, raw.title, list(header), positions)
+    twins = schema.twin_headers(tab, list(header), positions)
+    if twins:
+        raise RegisterError(f"{raw.title} : {twins}")
     width = len(header)
     index = {c.key: positions.get(c.key, width) for c in tab.columns}
     row = _Row(tab, raw.title, 0, [], positions, index, problems)
@@ -122,23 +124,6 @@ def _rows(tab: schema.Tab, raw: RawTab | None, problems: list[RowProblem], *, re
             row.invoice = row.client = None
             row.bad = False
             yield row
-
-
-def _refuse_twin_headers(tab: schema.Tab, title: str, header: list[object], positions: dict[str, int]) -> None:
-    """Two columns under the same header, for a column that decides (Statut, Montant réglé…): refused.
-
-    Why: staff copy a column and forget to rename it; the bot would read one and ignore the other, so a
-    « Payée » typed in the second « Statut » would not stop the reminder. Which one is right is a human call."""
-    normalised = [schema.normalise(h) for h in header]
-    for column in tab.columns:
-        if not (column.required or column.decisive) or column.key not in positions:
-            continue
-        name = normalised[positions[column.key]]
-        twins = [schema.column_letter(i) for i, n in enumerate(normalised) if n == name]
-        if len(twins) > 1:
-            raise RegisterError(f"{title} : {len(twins)} colonnes « {column.header} » (colonnes {', '.join(twins)}) : "
-                                f"relance ne sait pas laquelle lire ; aucune relance tant que l'une n'est pas "
-                                f"renommée ou supprimée.")
 
 
 def parse_register(tabs: RawTabs, timezone: str = "Europe/Paris",
