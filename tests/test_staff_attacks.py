@@ -81,3 +81,16 @@ def test_error_values_in_identity_cells_hold_the_row_on_both_backends():
     assert [i.number for i in register.invoices] == ["F2"] and register.invoices[0].notes == ""
     assert any("Factures!A2" in s and "#REF!" in s for s in said) and any("Clients!E2" in s for s in said)
     assert any("Factures!K3 (Notes)" in s for s in said)
+
+
+def test_a_staff_tab_named_memoire_is_never_overwritten_and_nothing_is_sent_until_renamed(workdir):
+    path = xlsx_register(workdir, [inv("F1")])
+    workbook = openpyxl.load_workbook(path)
+    mine = workbook.create_sheet("Mémoire")  # staff's own memo, made before relance created its tab
+    mine["A1"], mine["B2"] = "Mes notes", "rappeler Dupont"
+    workbook.save(path)
+    result, out = run(workdir)
+    assert "l'onglet « Mémoire » n'est pas celui de relance (il contient « Mes notes »)" in out
+    assert sheet_rows(path, "Journal") == []  # without its record the journal cannot be vouched for
+    kept = openpyxl.load_workbook(path)["Mémoire"]
+    assert (kept["A1"].value, kept["B2"].value, kept.sheet_state) == ("Mes notes", "rappeler Dupont", "visible")
