@@ -60,6 +60,32 @@ _PARSERINFO = FrenchParserInfo()
 _PROBE_DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 2))
 
 
+class Unreadable:
+    """A cell whose value the file does not hold (the xlsx reader's formula never computed): unknown, never text.
+
+    Why here: the core must refuse such a cell in a text column too (an invoice number or an email), and it
+    cannot import the adapters; they subclass this marker."""
+
+    __slots__ = ()
+
+
+# what a spreadsheet shows for a formula that failed (Excel, LibreOffice and Google Sheets alike)
+ERROR_VALUES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#ERROR!"})
+
+
+def unreadable(value: Any) -> str:
+    """Why a cell holds no usable value ('' when it does): a formula in error or never computed.
+
+    Why: such a text cell used to be read as its text, so an invoice numbered « #REF! » was reminded and an
+    email « #N/A » sent the client to letters; the value is unknown, so the row must wait for a human."""
+    if isinstance(value, Unreadable):
+        return str(value)
+    if type(value) is str and value[:1] == "#" and value.strip().upper() in ERROR_VALUES:
+        return f"erreur de formule « {value.strip()} » (corrigez la formule)"
+    return ""
+
+
 def clean_text(value: Any) -> str:
     """Cell -> text without control characters (they break mail headers and logs)."""
     if value is None:

@@ -70,6 +70,20 @@ def read(raw: RawTab | None) -> Memory | None:
     return Memory(number(KEYS), cells.clean_text(found.get(schema.normalise(LAST))), number(ACCEPTED), confirmed)
 
 
+def foreign(raw: RawTab | None) -> str:
+    """Why the « Mémoire » tab present is not the bot's ('' when it is, or is absent or empty).
+
+    Why: the bot rewrites this tab whole; a staff tab of that name made before relance created its own
+    (notes, a memo) would be wiped. Staff rename theirs; until then nothing is sent."""
+    filled = [row for row in (raw.rows if raw else []) if any(cells.clean_text(v) for v in row)]
+    if not filled or schema.normalise(raw.rows[0][0] if raw.rows[0] else "") == schema.normalise(TITLE):
+        return ""
+    first = next(cells.clean_text(v) for v in filled[0] if cells.clean_text(v))
+    return (f"l'onglet « {raw.title} » n'est pas celui de relance (il contient « {first[:40]} ») : relance y tient "
+            f"la mémoire du Journal et l'écraserait. Renommez votre onglet (par exemple « Mémo »), puis relancez ; "
+            f"aucune relance n'est envoyée d'ici là.")
+
+
 def journal_keys(journal: Iterable[JournalEntry]) -> set[str]:
     return {e.key for e in journal if e.key}
 

@@ -65,6 +65,11 @@ class _Row:
         value = self.values[self.index[key]]  # inlined raw + clean_text: ~20 calls a row, 500 000 rows
         if value is None:
             return ""
+        if (type(value) is str and value[:1] == "#") or isinstance(value, cells.Unreadable):
+            why = cells.unreadable(value)
+            if why:  # unknown, never read as its text: the row waits (a Factures note only informs staff)
+                self.problem(key, why, fatal=key != "notes")
+                return ""
         text = value.strip() if type(value) is str and value.isprintable() else cells.clean_text(value)
         if len(text) > cells.MAX_TEXT:
             self.problem(key, f"texte trop long ({len(text)} caractères)")
@@ -106,6 +111,9 @@ def _rows(tab: schema.Tab, raw: RawTab | None, problems: list[RowProblem], *, re
         raise RegisterError(f"{raw.title} : colonne(s) {', '.join(repr(d) for d in decisive)} introuvable(s) : "
                             f"elle(s) décide(nt) si une relance part, aucune relance tant qu'elle(s) manque(nt) ; "
                             f"rétablissez l'en-tête (trouvé : {found}).")
+    twins = schema.twin_headers(tab, list(header), positions)
+    if twins:
+        raise RegisterError(f"{raw.title} : {twins}")
     width = len(header)
     index = {c.key: positions.get(c.key, width) for c in tab.columns}
     row = _Row(tab, raw.title, 0, [], positions, index, problems)
@@ -166,7 +174,8 @@ def _clients(tabs: RawTabs, problems: list[RowProblem]) -> tuple[dict[str, Clien
         code = row.text("code")
         row.client = code or None
         if not code:
-            row.problem("code", "code client manquant")
+            if not row.bad:
+                row.problem("code", "code client manquant")
             continue
         seen.setdefault(code, []).append(row.number)
         if len(seen[code]) > 1:
@@ -234,7 +243,8 @@ def _invoices(tabs: RawTabs, clients: dict[str, Client], blocked: dict[str, str]
         number = row.text("invoice")
         row.invoice = number or None
         if not number:
-            row.problem("invoice", "N° facture manquant : la ligne ne peut pas être suivie")
+            if not row.bad:  # else the cell's own problem (a formula in error) says it
+                row.problem("invoice", "N° facture manquant : la ligne ne peut pas être suivie")
             continue
         if number in first:
             duplicates.setdefault(number, [first[number]]).append(row.number)
@@ -243,7 +253,9 @@ def _invoices(tabs: RawTabs, clients: dict[str, Client], blocked: dict[str, str]
         client = row.text("client")
         row.client = client or None
         owners.setdefault(number, client)
-        if not client:
+        if row.bad:  # the Client cell holds a formula in error: its own problem says it
+            pass
+        elif not client:
             row.problem("client", "code client manquant")
         elif client in blocked:
             row.problem("client", f"{blocked[client]} : aucune relance tant que ce n'est pas corrigé")

@@ -212,6 +212,22 @@ def map_headers(tab: Tab, header_row: list[object]) -> dict[str, int]:
     return positions
 
 
+def twin_headers(tab: Tab, header_row: list[object], positions: dict[str, int]) -> str:
+    """Why the header row cannot be read ('' when it can): two columns under one decisive header.
+
+    Why: staff copy a column (« Statut ») and forget to rename it; the bot would read the first and
+    ignore a « Payée » typed in the second. Which one is right is a human call, so the tab is refused."""
+    normalised = [normalise(h) for h in header_row]
+    for column in tab.columns:
+        if not (column.required or column.decisive) or column.key not in positions:
+            continue
+        twins = [column_letter(i) for i, n in enumerate(normalised) if n == normalised[positions[column.key]]]
+        if len(twins) > 1:
+            return (f"{len(twins)} colonnes « {column.header} » (colonnes {', '.join(twins)}) : relance ne sait pas "
+                    f"laquelle lire ; aucune relance tant que l'une n'est pas renommée ou supprimée.")
+    return ""
+
+
 def column_letter(index: int) -> str:
     """0-based column index -> spreadsheet letters (0 -> A, 27 -> AB)."""
     letters = ""

@@ -23,6 +23,9 @@ def journal_memory(raw: RawTabs, register: Register, policy: Policy) -> memory.V
     """Gather the evidence (the bot's record, the sent copies on disk); relance/core/memory.py decides,
     and `decision.decide` holds the day back when the journal lost rows (a note says how to restore)."""
     from relance.adapters.backends.sent_copies import sent_keys
+    foreign = memory.foreign(raw.get(memory.TAB))
+    if foreign:  # a staff tab of that name: never overwritten, and without the record nothing is sent
+        return memory.Verdict(True, foreign, None)
     record = memory.read(raw.get(memory.TAB))
     return memory.check(record, register.journal, sent_keys(policy.resolve(policy.mail.outbox)))
 
@@ -37,7 +40,7 @@ def remember(backend: Backend, raw: RawTabs, verdict: memory.Verdict, register: 
              report: RunReport) -> dict:
     """The « Mémoire » tab after this run, for backends that keep it (`keeps_memory`): the journal's record,
     then the invoices chased (core/renumbering.py; as they were when the journal is known to be incomplete)."""
-    if not backend.keeps_memory:
+    if not backend.keeps_memory or memory.foreign(raw.get(memory.TAB)):
         return {}
     if verdict.refused:
         return {memory.TAB: memory.rows(verdict.memory or memory.Memory(), report.now, verdict.message)

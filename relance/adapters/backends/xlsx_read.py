@@ -26,10 +26,11 @@ from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, WorkSheetPars
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from relance.adapters.backends.xlsx_sheet import _PARSER, SheetPatch, Styles
+from relance.core.cells import Unreadable
 from relance.core.model import RawTab
 
 
-class FormulaWithoutValue:
+class FormulaWithoutValue(Unreadable):
     """A formula cell whose computed value is not stored in the file: unknown, never blank.
 
     Not a `str`, so the amount, date and choice parsers all reject it with its text in the message."""
