@@ -338,13 +338,16 @@ def summary_layouts(raw: RawTabs, register: Register, policy: Policy, report: Ru
     """Synthèse and Historique after this run. They ride in the run's last write; a failure here
     is a note, never a reason to lose the journal rows of messages already sent."""
     from relance.dashboard.summary import RunResult
-    from relance.dashboard.summary_layout import run_layouts
+    from relance.dashboard.summary_layout import foreign_problems, run_layouts
     try:
         messaged = {number for message in report.sent for number in message.invoices}
         run = RunResult(report.now, len(report.sent), len(report.failed), len(report.tasks),
                         len(set(report.plan.states) - messaged), len(report.problems))
         register = records.with_tasks(register, report.tasks, report.now.date())
-        return run_layouts(raw, register, policy, report.today, run, banner, paid_up_to)
+        foreign = foreign_problems(raw)  # a staff tab bearing the name: never rewritten, said on every run
+        report.problems.extend(foreign)
+        return tuple(layout for layout in run_layouts(raw, register, policy, report.today, run, banner, paid_up_to)
+                     if layout.title not in {p.tab for p in foreign})
     except Exception as exc:  # the dashboard must not cost the journal (see docstring)
         report.notes.append(f"onglet Synthèse non mis à jour : {type(exc).__name__} : {exc}")
         return ()

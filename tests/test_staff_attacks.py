@@ -94,3 +94,42 @@ def test_a_staff_tab_named_memoire_is_never_overwritten_and_nothing_is_sent_unti
     assert sheet_rows(path, "Journal") == []  # without its record the journal cannot be vouched for
     kept = openpyxl.load_workbook(path)["Mémoire"]
     assert (kept["A1"].value, kept["B2"].value, kept.sheet_state) == ("Mes notes", "rappeler Dupont", "visible")
+
+
+def test_a_staff_tab_named_historique_is_left_alone_and_said_until_renamed(workdir):
+    path = xlsx_register(workdir, [inv("F1")])
+    workbook = openpyxl.load_workbook(path)
+    del workbook["Historique"]
+    mine = workbook.create_sheet("Historique")  # staff's own history of calls, under relance's tab name
+    mine.append(["Date", "Appel", "Résultat"])
+    mine.append(["02/11/2026", "Dupont", "promet un virement"])
+    workbook.save(path)
+    result, out = run(workdir)
+    assert "l'onglet « Historique » n'est pas celui de relance (il contient « Date »)" in out
+    assert len(list((workdir / "outbox").glob("*.eml"))) == 1  # the reminders are not its business
+    kept = openpyxl.load_workbook(path)["Historique"]
+    assert [[c.value for c in row] for row in kept.iter_rows()] == [["Date", "Appel", "Résultat"],
+                                                                    ["02/11/2026", "Dupont", "promet un virement"]]
+    assert "Historique" in " ".join(run(workdir, "check")[1].split())
+
+    workbook = openpyxl.load_workbook(path)
+    workbook["Historique"].title = "Historique (bureau)"
+    workbook.save(path)
+    result, out = run(workdir)
+    workbook = openpyxl.load_workbook(path)
+    assert "n'est pas celui de relance" not in out
+    assert workbook["Historique"]["B1"].value == "Exécution" and workbook["Historique (bureau)"]["B2"].value == "Dupont"
+
+
+def test_a_staff_tab_named_synthese_is_never_rewritten(workdir):
+    path = xlsx_register(workdir, [inv("F1")])
+    workbook = openpyxl.load_workbook(path)
+    del workbook["Synthèse"]
+    mine = workbook.create_sheet("Synthèse")
+    mine["A1"], mine["A2"], mine["B2"] = "Synthèse commerciale 2026", "CA", 125000
+    workbook.save(path)
+    result, out = run(workdir)
+    assert "l'onglet « Synthèse » n'est pas celui de relance (il contient « Synthèse commerciale 2026 »)" in out
+    kept = openpyxl.load_workbook(path)["Synthèse"]
+    assert (kept["A1"].value, kept["A2"].value, kept["B2"].value, kept.max_row) == (
+        "Synthèse commerciale 2026", "CA", 125000, 2)

@@ -141,6 +141,7 @@ def check(config: Path = ConfigOption,
                                         check_rates, check_templates)
     from relance.cli.console import console, print_problems
     from relance.core import renumbering
+    from relance.dashboard.summary_layout import foreign_problems
     from relance.shells.recall import journal_memory_problems
     policy = _policy(config)
     _, raw, register, problems = _read(policy, read_only=True)
@@ -148,7 +149,8 @@ def check(config: Path = ConfigOption,
     problems = (list(problems) + journal_memory_problems(raw, register, policy)  # a journal that went missing
                 + check_identity(policy) + check_company(policy) + check_templates(policy)
                 + check_rates(register, policy, today) + check_clients(policy, register, today)
-                + check_journal_stages(register, policy) + renumbering.problems(register))
+                + check_journal_stages(register, policy) + renumbering.problems(register)
+                + foreign_problems(raw))
     if as_json:
         console.print_json(json.dumps([{"tab": p.tab, "row": p.row, "column": p.column, "cell": p.cell,
                                         "message": p.message, "text": str(p)} for p in problems]))

@@ -31,7 +31,7 @@ from relance.dashboard.disputes import DISPUTE_FIGURES
 from relance.dashboard.effectiveness import PROMISE_FIGURES, STAGE_FIGURES
 from relance.dashboard.figures import RATE_STEP, Kpi
 from relance.core.guards import FRESHNESS_LABEL
-from relance.core.model import CENT, RawTab, RawTabs, Register
+from relance.core.model import CENT, RawTab, RawTabs, Register, RowProblem
 from relance.dashboard.summary import (
     COUNT,
     DAY_STEP,
@@ -245,10 +245,48 @@ def _reader(kind: str, tz: ZoneInfo) -> Callable[[Any], Any]:
             DAYS: rounded(DAY_STEP), COUNT: count}[kind]
 
 
+_SYNTHESE_TITLE = "Synthèse des relances au"
+
+
+def foreign(raw: RawTab | None) -> str:
+    """Why the tab found under the name of relance's Synthèse or Historique is not relance's ('' when it
+    is, or is absent or empty). relance rewrites those tabs whole: a staff tab that happened to bear the
+    name (their own summary, a history of calls) would be wiped, so it is left alone and staff are told.
+
+    Ours: Synthèse with its title (« Synthèse des relances au … ») or holding nothing but the
+    « Encaissements à jour au » line staff type in a new register; Historique with its « Date » header
+    and at least one other of its own (« Exécution », a figure's name), in any order."""
+    filled = [row for row in (raw.rows if raw else []) if any(cells.clean_text(v) for v in row)]
+    if not filled:
+        return ""
+    firsts = [cells.clean_text(next((v for v in row if cells.clean_text(v)), "")) for row in filled]
+    if raw.title == HISTORIQUE or schema.normalise(raw.title) in {schema.normalise(a) for a in schema.HISTORIQUE.aliases}:
+        headers = {schema.normalise(cells.clean_text(v)) for v in raw.rows[0]}
+        known = {schema.normalise(header) for _, header, _ in HISTORY_COLUMNS}
+        ours = schema.normalise("Date") in headers and len(headers & known) >= 2
+        use = "l'historique des passages"
+    else:
+        ours = (any(text.startswith(_SYNTHESE_TITLE) for text in firsts[:15])
+                or all(schema.normalise(text) == schema.normalise(FRESHNESS_LABEL) for text in firsts))
+        use = "la synthèse des relances"
+    if ours:
+        return ""
+    return (f"l'onglet « {raw.title} » n'est pas celui de relance (il contient « {firsts[0][:40]} ») : relance y "
+            f"écrit {use} et l'écraserait ; il n'y touche pas. Renommez votre onglet (par exemple "
+            f"« {raw.title} (bureau) ») : relance créera le sien au prochain passage.")
+
+
+def foreign_problems(raw_tabs: RawTabs) -> list:
+    """`foreign` for both summary tabs, as problems for the run's and `check`'s list."""
+    return [RowProblem(name, None, None, why) for name in (SYNTHESE, HISTORIQUE)
+            if (why := foreign(raw_tabs.get(name)))]
+
+
 def read_history(raw: RawTab | None, timezone: str = "Europe/Paris") -> tuple[HistoryRow, ...]:
     """The Historique tab as `HistoryRow`s. Rows without a readable date are dropped, an
-    unreadable cell is left empty: a damaged history must never stop a run."""
-    if raw is None or not raw.rows:
+    unreadable cell is left empty: a damaged history must never stop a run. A staff tab of that
+    name (`foreign`) is no history at all."""
+    if raw is None or not raw.rows or foreign(raw):
         return ()
     positions = schema.map_headers(HISTORY_TAB, list(raw.rows[0]))
     if "day" not in positions:
