@@ -38,6 +38,7 @@ from relance.core.config import Policy
 from relance.adapters.files import save_document as save_letter
 from relance.documents.letters import Letter, LetterError, attach_letter
 from relance.adapters.lock import held
+from relance.adapters.stop import stop_between_messages
 from relance.adapters.mailers import MailError, Mailer, MailRefused, MailUncertain, Message
 from relance.core.model import RawTabs, Register, RowProblem
 from relance.core.parse import parse_register
@@ -231,35 +232,44 @@ def _apply(policy: Policy, day: planner.Plan, raw: RawTabs, register: Register, 
         backend.check_writable()
     messages = save_letters(policy, messages, letters, report)
     sent_status = jr.TEST if day.test_mode else jr.SENT
-    pending = [row for m, lines in messages for row in journal_rows(m, lines, jr.PENDING, now, letter_notes[m.key])]
-    if pending or settled:
-        backend.apply(Changes(journal=tuple(settled + pending)))
-        crashpoint("journal pending écrit")
-    outcome: list[dict] = []
-    refused: set[str] = set()  # clients whose address the server refused for good
-    try:
-        for i, (message, lines) in enumerate(messages, start=1):
-            try:
-                receipt = mailer.send(message)
-                crashpoint(f"envoyé {message.key}")
-                outcome += journal_rows(message, lines, sent_status, now,
-                                        " · ".join(filter(None, (letter_notes[message.key], receipt.detail))))
-                report.sent.append(message)
-            except MailUncertain as exc:  # may have arrived: never sent twice, never counted as sent, a human checks
-                status = jr.TEST if day.test_mode else jr.UNCERTAIN
-                outcome += journal_rows(message, lines, status, now,
-                                        " · ".join(filter(None, (letter_notes[message.key], str(exc)))))
-                report.uncertain.append(message)
-                report.tasks.append(resumption.uncertain_task(message.key, message.client, message.invoices))
-            except MailError as exc:
-                outcome += journal_rows(message, lines, jr.FAILED, now, str(exc))
-                report.failed.append((message, str(exc)))
-                if isinstance(exc, MailRefused):
-                    refused.add(message.client)
-            if progress:
-                progress("envoi", i, len(messages))
-    finally:
-        mailer.close()
+    with stop_between_messages() as stop:  # Ctrl-C / TERM: finish this message, send no other (stop.py)
+        pending = [row for m, lines in messages for row in journal_rows(m, lines, jr.PENDING, now, letter_notes[m.key])]
+        if pending or settled:
+            backend.apply(Changes(journal=tuple(settled + pending)))
+            crashpoint("journal pending écrit")
+        outcome: list[dict] = []
+        refused: set[str] = set()  # clients whose address the server refused for good
+        try:
+            for i, (message, lines) in enumerate(messages, start=1):
+                if stop:  # journaled « échec »: planned again by the next run, like any message that did not go
+                    outcome += journal_rows(message, lines, jr.FAILED, now, f"{STOPPED_NOTE} ({stop.by})")
+                    report.failed.append((message, f"{STOPPED_NOTE} ({stop.by})"))
+                    continue
+                try:
+                    receipt = mailer.send(message)
+                    crashpoint(f"envoyé {message.key}")
+                    outcome += journal_rows(message, lines, sent_status, now,
+                                            " · ".join(filter(None, (letter_notes[message.key], receipt.detail))))
+                    report.sent.append(message)
+                except MailUncertain as exc:  # may have arrived: never sent twice, never counted as sent, a human checks
+                    status = jr.TEST if day.test_mode else jr.UNCERTAIN
+                    outcome += journal_rows(message, lines, status, now,
+                                            " · ".join(filter(None, (letter_notes[message.key], str(exc)))))
+                    report.uncertain.append(message)
+                    report.tasks.append(resumption.uncertain_task(message.key, message.client, message.invoices))
+                except MailError as exc:
+                    outcome += journal_rows(message, lines, jr.FAILED, now, str(exc))
+                    report.failed.append((message, str(exc)))
+                    if isinstance(exc, MailRefused):
+                        refused.add(message.client)
+                if progress:
+                    progress("envoi", i, len(messages))
+        finally:
+            mailer.close()
+    if stop:
+        report.notes.insert(0, f"passage interrompu ({stop.by}) : {len(report.sent)} message(s) parti(s) avant, "
+                               f"{sum(1 for _, why in report.failed if why.startswith(STOPPED_NOTE))} non envoyé(s), "
+                               f"replanifié(s) au prochain passage")
     try:  # from here on, messages left: any failure says what left, never "nothing was sent"
         tasks = list(day.tasks) + report.tasks
         if refused:
@@ -287,6 +297,9 @@ def _apply(policy: Policy, day: planner.Plan, raw: RawTabs, register: Register, 
         return report
     report.notes.extend(backend.notes)  # e.g. Sheets: Synthèse left as it was
     return report
+
+
+STOPPED_NOTE = "non envoyé : passage interrompu avant ce message"
 
 
 def unsaved_reason(exc: Exception) -> str:

@@ -4,6 +4,9 @@ Every test runs twice, on an .xlsx register and on the same register in the loca
 Google Sheets server (`reg` fixture, tests/registers.py), and must give the same results."""
 
 import email
+import signal
+
+import pytest
 from datetime import timedelta
 from decimal import Decimal
 from email import policy as email_policy
@@ -199,3 +202,34 @@ def test_an_instalment_reminder_goes_once_and_is_journaled_with_its_number(workd
     assert {r["Étape"] for r in sheet_rows(path, "Journal")} == {f"echeance:1@{TODAY - timedelta(days=2)}"}
     later = run(workdir_policy, today=TODAY + timedelta(days=5), now=at(TODAY + timedelta(days=5)))
     assert later.sent == []  # the same instalment is not reminded again (missed after 10 days: then a task)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_term_while_sending_finishes_the_message_sends_no_other_and_says_so(reg, workdir, signum):
+    """A staff member's Ctrl-C, a scheduler's TERM: the message in flight completes and is journaled
+    « envoyé », the others are journaled « échec » and go with the next run, never twice."""
+    import os
+    from relance.adapters.mailers.outbox import OutboxMailer
+    reg.create([inv("F1"), inv("F2", client="C2"), inv("F3", client="C3")])
+
+    class Interrupted(OutboxMailer):
+        def send(self, message):
+            receipt = super().send(message)
+            os.kill(os.getpid(), signum)  # delivered while this message is being recorded
+            return receipt
+
+    report = run(reg.policy, mailer=Interrupted(workdir / "outbox"))
+    assert [m.client for m in report.sent] == ["C1"] and [m.client for m, _ in report.failed] == ["C2", "C3"]
+    assert report.notes[0].startswith("passage interrompu (")
+    assert "1 message(s) parti(s) avant, 2 non envoyé(s)" in report.notes[0]
+    assert status_codes(r["Statut"] for r in reg.rows("Journal")) == ["pending"] * 3 + ["sent", "failed", "failed"]
+    later = run(reg.policy, now=at(TODAY, 11))
+    assert sorted(m.client for m in later.sent) == ["C2", "C3"]
+    assert len(list((workdir / "outbox").glob("*.eml"))) == 3  # each client once
+
+
+def test_the_previous_signal_handlers_are_back_after_a_run(reg):
+    reg.create([inv("F1")])
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    run(reg.policy)
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
