@@ -125,3 +125,15 @@ def test_help_paragraphs_are_not_cut_where_the_source_was():
     assert "Utilisation : relance plan" in result.output
     examples = [line.strip() for line in result.output.splitlines() if "Exemple :" in line]
     assert len(examples) == 2 and all(line.startswith("Exemple : relance plan") for line in examples)
+
+
+def test_ctrl_c_outside_the_sends_says_what_it_means_in_french(monkeypatch):
+    import sys
+
+    def interrupted(*_):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(sys.modules["relance.cli.app"], "_policy", interrupted)
+    result = CliRunner().invoke(app, ["check"])
+    assert result.exit_code == 130
+    assert "Interrompu (Ctrl-C)" in result.output and "sans rien envoyer deux fois" in result.output
+    assert "Aborted" not in result.output

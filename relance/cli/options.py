@@ -118,6 +118,16 @@ class HelpCommand(_FrenchHelp, typer.core.TyperCommand):
 
 
 class HelpGroup(_FrenchHelp, typer.core.TyperGroup):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:  # typer exits 130 without a word: say what it means for the register
+            from relance.cli.console import err_console
+            err_console.print("Interrompu (Ctrl-C). Ce qui était parti est noté au Journal, ou le sera au prochain "
+                              "passage, qui reprend là où celui-ci s'est arrêté sans rien envoyer deux fois.",
+                              highlight=False, soft_wrap=True, markup=False)
+            raise
+
     def resolve_command(self, ctx, args):
         try:
             return super().resolve_command(ctx, args)
