@@ -74,3 +74,23 @@ def test_the_lock_row_is_found_again_when_staff_wrote_beside_the_verrou_tab(fake
     assert rows[1][0] == "second" and rows[0][7] == "ne pas effacer"
     lock.release()
     assert len([r for r in fake_sheets.get_values(key, "Verrou") if any(r[:5])]) == 1  # header only
+
+
+def test_pending_rows_follow_a_journal_column_staff_insert_while_the_run_decides(sheets_reg, workdir):
+    """The ``pending`` rows are laid out under the Journal header: read again just before they go
+    (with the Factures re-read, no request more), not the one loaded minutes earlier."""
+    from conftest import TODAY, at
+    from relance import runner
+    sheets_reg.create([inv("F1")])
+
+    class StaffInsertAJournalColumn(GoogleSheetsBackend):
+        def load(self):
+            tabs = super().load()
+            sheets_reg.fake.insert_columns(sheets_reg.key, "Journal", 1)
+            sheets_reg.fake.set_values(sheets_reg.key, "Journal", [["Service"]], start="B1")
+            return tabs
+    backend = StaffInsertAJournalColumn.from_policy(sheets_reg.policy)
+    runner.run(sheets_reg.policy, backend=backend, today=TODAY, now=at(TODAY))
+    rows = sheets_reg.rows("Journal")
+    assert [(r["Statut"], r["Clé"], r["N° facture"], r["Service"]) for r in rows] == [
+        ("en cours", "2026-11-25/C1/amiable", "F1", None), ("envoyé", "2026-11-25/C1/amiable", "F1", None)]

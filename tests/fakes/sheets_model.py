@@ -320,6 +320,26 @@ class SheetsStore:
             self.insert_blank_rows(ss, sheet, before_row - 1, len(cells))
             self._write(sheet, before_row - 1, 0, cells)
 
+    def insert_columns(self, sid: str, tab: str, before_col: int, count: int = 1) -> None:
+        """Insert ``count`` blank columns before 0-based ``before_col`` (staff: « Insérer une colonne »)."""
+        with self.lock:
+            ss, sheet = self.spreadsheet(sid), self.sheet(sid, tab)
+            self.grow(ss, sheet, sheet.row_count, sheet.col_count + count)
+            for row in sheet.rows:
+                if before_col < len(row):
+                    row[before_col:before_col] = [None] * count
+            ss.touch()
+
+    def delete_columns(self, sid: str, tab: str, start_col: int, count: int = 1) -> None:
+        """Delete ``count`` columns from 0-based ``start_col`` (staff: « Supprimer la colonne »)."""
+        with self.lock:
+            ss, sheet = self.spreadsheet(sid), self.sheet(sid, tab)
+            for row in sheet.rows:
+                del row[start_col:start_col + count]
+                trim(row)
+            sheet.grid["columnCount"] = max(sheet.col_count - count, 1)
+            ss.touch()
+
     def delete_sheet(self, sid: str, tab: str) -> None:
         """Remove the tab ``tab`` (staff deleting a tab by hand)."""
         with self.lock:

@@ -314,11 +314,19 @@ class GoogleSheetsBackend:
 
     def reread(self, tab_name: str) -> RawTab | None:
         """One tab as it is now, for the runner's check of staff edits made during the run
-        (guards.py) just before the ``pending`` rows: one ``values.batchGet``."""
-        info = self.metadata().find(_tab(tab_name))
+        (guards.py) just before the ``pending`` rows: one ``values.batchGet``, which also reads the
+        Journal header again: the ``pending`` rows are laid out under it, and a column staff insert
+        in Journal while the run decides would otherwise put their key under another header (a
+        send the next run could not recognise, so sent twice)."""
+        meta = self.metadata()
+        info, journal = meta.find(_tab(tab_name)), meta.find(schema.JOURNAL)
         if info is None:
             return None
-        return _raw(info.title, self.api.batch_get([quote(info.title)])[0])
+        extra = [f"{quote(journal.title)}!1:1"] if journal is not None and journal is not info else []
+        values = self.api.batch_get([quote(info.title)] + extra)
+        if extra:
+            self._headers[schema.JOURNAL.name] = [None if v == "" else v for v in (values[1] or [[]])[0]]
+        return _raw(info.title, values[0])
 
     def redact(self, todo) -> int:
         """Not yet on Google Sheets: refused with a sentence, before anything is touched."""
