@@ -58,3 +58,23 @@ def test_a_final_write_whose_answer_was_lost_is_not_written_twice(fake_sheets):
     fake_sheets.release()
     assert [r[8] for r in fake_sheets.get_values(key, "Journal")[1:]] == ["k1"]
     assert [r[8] for r in fake_sheets.get_values(key, "Tâches")[1:]] == ["T/1"]
+
+
+def test_a_staff_journal_row_typed_between_the_re_read_and_the_final_write_is_never_overwritten(fake_sheets):
+    """New bot rows are an ``appendCells`` inside the final batch: they land after the last row Google
+    holds when it applies the batch, not at the row number the re-read, a moment earlier, made free."""
+    key = fake_sheets.create_spreadsheet("R", register_tabs([inv("F1")]))
+    staff_row = ["2026-11-20 09:00", "F1", "C1", "", "téléphone", "", "", "manual", "", "", "Julie", "a promis"]
+
+    class StaffTypeAJournalLine(GoogleSheetsBackend):
+        def _reread(self, changes, meta):
+            reads = super()._reread(changes, meta)
+            fake_sheets.set_values(key, "Journal", [staff_row], start="A2")
+            return reads
+    backend = StaffTypeAJournalLine(local_client(fake_sheets.base_url), key)
+    backend.load()
+    backend.apply(Changes(journal=({"invoice": "F1", "client": "C1", "status": "sent", "key": "k1"},),
+                          invoices={"F1": {"next_action": "x"}}))
+    rows = fake_sheets.get_values(key, "Journal")[1:]
+    assert [(r[7], r[8] if len(r) > 8 else "") for r in rows] == [("manual", ""), ("sent", "k1")]
+    assert rows[0][10:12] == ["Julie", "a promis"]

@@ -3,21 +3,18 @@
 The backend re-reads Factures' header and key column, Journal and Tâches just
 before writing; `plan_write` turns `Changes` plus those reads into:
 
-- cell writes, as ``updateCells`` requests (few: one rectangle per run of rows
-  writing the same columns; staff columns between bot columns are never inside one);
-- the structure they need first (a missing Journal or Tâches tab, rows or columns
-  beyond the grid), built from the spreadsheet metadata by `structure_requests`.
-
+- cell writes, as ``updateCells`` requests (one rectangle per run of rows writing the same columns;
+  staff columns between bot columns are never inside one), new rows as ``appendCells``;
+- the structure they need first (a missing Journal or Tâches tab, rows or columns beyond the
+  grid), built from the spreadsheet metadata by `structure_requests`.
 The backend sends both, with the summary tabs, in one atomic ``spreadsheets.batchUpdate``.
 
-Factures rows are found by invoice number *as read just now*, so a sort or an
-inserted row during the run never sends a write to the wrong invoice. New
-Journal/Tâches rows go right after the last row holding anything.
-
-Values are written as data: text is a ``stringValue`` (``=SUM(A1)`` stays text, the
-guarantee of ``valueInputOption=RAW``), Decimals become JSON numbers from their exact text, dates and timestamps become ISO text
-(``2026-11-25``, ``2026-11-25 10:00``), which `relance.cells` reads back and which
-sorts correctly as text.
+Factures rows are found by invoice number *as read just now*, so a sort or an inserted row during
+the run never sends a write to the wrong invoice. New Journal/Tâches rows go after the last row
+holding anything. Values are written as data: text is a ``stringValue`` (``=SUM(A1)`` stays text,
+the guarantee of ``valueInputOption=RAW``), Decimals become JSON numbers from their exact text,
+dates and timestamps ISO text (``2026-11-25``, ``2026-11-25 10:00``), which `relance.cells`
+reads back and which sorts correctly as text.
 """
 
 from __future__ import annotations
@@ -243,20 +240,21 @@ class Target:
 
     def requests(self, sheet_id: int) -> list[dict]:
         """The cells as ``updateCells`` requests (``userEnteredValue`` only: staff formatting stays).
-
         An ``updateCells`` sets every cell of its rectangle, so over existing rows one request covers
         consecutive rows writing the same columns, one per run of adjacent columns: a staff column
-        between two bot columns is never in a rectangle. New rows (empty when re-read) take one
-        rectangle per run of rows, their unset cells being empty anyway."""
+        between two bot columns is never in a rectangle. New rows go in one ``appendCells`` (after the
+        last row holding a value *when Google applies it*: a Journal line staff type between the re-read
+        and this write is never overwritten), or, under a header this write adds, one rectangle."""
         by_row: dict[int, dict[int, Any]] = {}
         for (row, col), value in self.cells.items():
             by_row.setdefault(row, {})[col] = value
         first_new = (self.read.last_row if self.read else 0) + 1
+        new = "append" if self.read is not None and 1 not in by_row else "new"
         out: list[dict] = []
         run: list[int] = []
         shape: Any = None
         for row in sorted(by_row):
-            this = "new" if row >= first_new else frozenset(by_row[row])
+            this = new if row >= first_new else frozenset(by_row[row])
             if run and (row != run[-1] + 1 or this != shape):
                 out += self._rectangles(sheet_id, run, shape, by_row)
                 run = []
@@ -268,11 +266,15 @@ class Target:
 
     @staticmethod
     def _rectangles(sheet_id: int, rows: list[int], shape: Any, by_row: dict[int, dict[int, Any]]) -> list[dict]:
+        if shape == "append":
+            width = max(c for r in rows for c in by_row[r]) + 1
+            return [{"appendCells": {"sheetId": sheet_id, "fields": "userEnteredValue", "rows": [
+                {"values": [cell_data(by_row[r].get(c)) for c in range(width)]} for r in rows]}}]
         if shape == "new":
             columns = [(min(c for r in rows for c in by_row[r]), max(c for r in rows for c in by_row[r]))]
         else:
-            columns, ordered = [], sorted(shape)
-            for col in ordered:
+            columns = []
+            for col in sorted(shape):
                 if columns and col == columns[-1][1] + 1:
                     columns[-1] = (columns[-1][0], col)
                 else:
@@ -389,11 +391,9 @@ def append_values(tab: schema.Tab, header: list[Any], rows: Iterable[Mapping[str
 
 def contains_rows(table: list[list[Any]], rows: list[list[Any]]) -> bool:
     """Whether `rows` appear, consecutive, in `table` (did an append that timed out land?)."""
-    def norm(row: list[Any]) -> tuple:
+    def norm(row: list[Any]) -> tuple:  # trailing blanks dropped
         values = ["" if v is None else v for v in row]
-        while values and values[-1] == "":
-            values.pop()
-        return tuple(values)
+        return tuple(values[:max((i + 1 for i, v in enumerate(values) if v != ""), default=0)])
     wanted, have = [norm(r) for r in rows], [norm(r) for r in table]
     return any(have[i:i + len(wanted)] == wanted for i in range(len(have) - len(wanted) + 1)
                if have[i] == wanted[0]) if wanted else True
