@@ -61,3 +61,19 @@ def test_a_cut_answer_that_persists_ends_in_one_french_sentence_and_releases_the
     lock = sheets_reg.backend().run_lock("suivant", timedelta(minutes=5))
     assert lock.acquire() == ""  # free at once: the failed run's row is marked abandoned, not left live
     lock.release()
+
+
+def test_a_tab_renamed_while_the_run_decides_is_named_in_french_and_nothing_is_sent(sheets_reg, workdir):
+    """Google answers « Unable to parse range: 'Journal'!1:1 »: staff see which tab went, in French."""
+    from relance.adapters.backends.gsheets import GoogleSheetsBackend
+    sheets_reg.create([inv("F1")])
+
+    class StaffRenameJournal(GoogleSheetsBackend):
+        def load(self):
+            tabs = super().load()
+            sheet = sheets_reg.fake.sheet(sheets_reg.key, "Journal")
+            sheet.props["title"] = "Journal 2026"
+            return tabs
+    with pytest.raises(SheetsError, match="onglet « Journal » introuvable : renommé ou supprimé pendant"):
+        run(sheets_reg.policy, backend=StaffRenameJournal.from_policy(sheets_reg.policy))
+    assert not list(workdir.rglob("*.eml"))

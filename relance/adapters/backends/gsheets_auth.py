@@ -144,7 +144,13 @@ def _sentence(exc: BaseException, key: str, who: str, attempts: int) -> str:
             why = "quota de requêtes dépassé" if code == 429 else "service indisponible"
             return (f"Google Sheets ne répond pas ({why}, HTTP {code}) après {attempts} tentatives : réessayez "
                     f"dans quelques minutes.")
-        return f"Google Sheets a refusé la requête (HTTP {code}) : {str(error.get('message', ''))[:300]}"
+        message = str(error.get("message", ""))
+        gone = re.search(r"Unable to parse range: '?((?:[^'!]|'')+)'?", message) if code == 400 else None
+        if gone:  # a tab staff renamed or deleted since relance listed them: say which, not Google's words
+            return (f"onglet « {gone.group(1).replace(chr(39) * 2, chr(39))} » introuvable : renommé ou supprimé "
+                    f"pendant l'exécution ; rien n'a été écrit par cette requête (Google Sheets, HTTP 400 : "
+                    f"{message[:200]}). Rendez-lui son nom (ou restaurez-le), puis relancez.")
+        return f"Google Sheets a refusé la requête (HTTP {code}) : {message[:300]}"
     if isinstance(exc, RefreshError) and getattr(exc, "retryable", False):  # the token endpoint failed (5xx)
         return (f"le service d'authentification de Google a échoué (jeton d'accès refusé pour cause de panne, "
                 f"pas de clé) après {attempts} tentatives : réessayez plus tard ; la clé de {who} n'est pas en "
