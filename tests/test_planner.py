@@ -233,3 +233,14 @@ def test_open_escalation_task_is_updated_not_duplicated():
     _, result = stages_today(reg)
     assert [t.key for t in result.tasks if "sans-reponse" in t.key] == []
     assert [(u.key, u.invoices) for u in result.task_updates] == [("T/C1/sans-reponse/debut", ("F1", "F2"))]
+
+
+def test_calendar_updates_an_open_task_once_as_the_run_does():
+    """The run rewrites the task's row once; the calendar must not announce the same update every day after."""
+    from relance.core.forecast import simulate
+    journal = [sent(n, s, J(28) + timedelta(days=d), key=f"k{n}{s}") for n in ("F1", "F2")
+               for s, d in (("pre", -5), ("amiable", 1), ("renforcee", 8))]
+    reg = register([invoice("F1", due=J(28)), invoice("F2", due=J(28))], journal=journal,
+                   tasks=[Task(TODAY, client="C1", invoices=("F1",), key="T/C1/sans-reponse/debut")])
+    days = list(simulate(reg, EVERY_DAY, TODAY, TODAY + timedelta(days=3)))
+    assert [(d.today, u.invoices) for d in days for u in d.task_updates] == [(TODAY, ("F1", "F2"))]

@@ -243,10 +243,21 @@ def preview(invoice: str = typer.Argument(..., metavar="FACTURE", help="Numéro 
     except PreviewError as exc:
         _fail(str(exc))
     message = shown.message
+    if shown.reminder is not None:  # what the run attaches, in its order: the formal notice, then invoice PDFs
+        from relance.adapters.attachments import with_invoices
+        from relance.documents.letters import LetterError, attach_letter
+        try:
+            message = attach_letter(policy, shown.reminder, message, shown.day, False)[0]
+        except LetterError as exc:  # the run would not send it either
+            _fail(str(exc))
+        message = with_invoices(message, policy)[0]
     console.print(f"[bold]Étape :[/] {escape(shown.when())}")
     console.print(f"[bold]À :[/] {escape(', '.join(message.to))}" + (f"  [bold]Cc :[/] {escape(', '.join(message.cc))}"
                                                                        if message.cc else ""))
-    console.print(f"[bold]Objet :[/] {escape(message.subject)}\n")
+    console.print(f"[bold]Objet :[/] {escape(message.subject)}")
+    if message.attachments:
+        console.print(f"[bold]Pièces jointes :[/] {escape(', '.join(a.filename for a in message.attachments))}")
+    console.print()
     console.print(message.text, markup=False, highlight=False)
     if html:
         html.write_text(message.html, encoding="utf-8")

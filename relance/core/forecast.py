@@ -35,7 +35,8 @@ def record(register: Register, day_plan: Plan, moment: datetime) -> Register:
             for row in records.message_rows(r.key, r.client.code, records.line_stages(r), r.to + r.cc, "", status,
                                             moment, f"<{r.key}>")]
     rows += [records.task_rows(t, moment)[1] for t in day_plan.tasks]
-    return records.with_tasks(records.with_journal(register, rows), day_plan.tasks, moment.date())
+    return records.with_tasks(records.with_journal(register, rows), day_plan.tasks, moment.date(),
+                              day_plan.task_updates)
 
 
 def cells_after(register: Register, day_plan: Plan, policy: Policy, moment: datetime,

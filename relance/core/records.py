@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Iterable, Mapping
 
 from relance.core import journal as jr
-from relance.core.actions import NewTask, Plan, Reminder
+from relance.core.actions import NewTask, Plan, Reminder, TaskUpdate
 from relance.core.model import JournalEntry, Register, Task
 
 
@@ -56,10 +56,16 @@ def with_journal(register: Register, rows: list[dict]) -> Register:
     return dataclasses.replace(register, journal=register.journal + tuple(to_entries(rows)))
 
 
-def with_tasks(register: Register, tasks: Iterable[NewTask], created: date) -> Register:
-    """The register with the day's tasks opened in Tâches (as `task_rows` writes them, before any note)."""
+def with_tasks(register: Register, tasks: Iterable[NewTask], created: date,
+               updates: Iterable[TaskUpdate] = ()) -> Register:
+    """The register with the day's tasks opened in Tâches (as `task_rows` writes them, before any note)
+    and its open tasks updated as the run rewrites them (invoices, reason): without the updates the
+    calendar would announce the same « tâche mise à jour » again every day, where the run does it once."""
+    changed = {u.key: u for u in updates}
+    kept = tuple(dataclasses.replace(t, invoices=changed[t.key].invoices, reason=changed[t.key].reason)
+                 if t.key in changed else t for t in register.tasks)
     opened = tuple(Task(created, t.client, t.invoices, t.reason, t.assignee, t.action, key=t.key) for t in tasks)
-    return dataclasses.replace(register, tasks=register.tasks + opened)
+    return dataclasses.replace(register, tasks=kept + opened)
 
 
 def bot_cells(day: Plan) -> dict[str, dict]:

@@ -13,7 +13,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from relance.core import planner
+from relance.core.actions import Reminder
 from relance.core.config import Policy
+from relance.core.decision import test_mode
 from relance.messages.message import Message
 from relance.core.model import Register, RowProblem
 from relance.core.rules.context import Context
@@ -27,11 +29,13 @@ class PreviewError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Preview:
-    """The message, its stage's name and the day it would go (``today`` when today's plan sends it)."""
+    """The message, its stage's name and the day it would go (``today`` when today's plan sends it), and the
+    reminder it renders (the shell attaches what the run attaches: the formal-notice letter, invoice PDFs)."""
     message: Message
     stage: str
     day: date
     today: date
+    reminder: Reminder | None = None
 
     def when(self) -> str:
         """« Relance amiable — partirait aujourd'hui (25/11/2026) » / « … — partirait le 02/12/2026 »."""
@@ -70,9 +74,11 @@ def preview(register: Register, policy: Policy, number: str, today: date,
             raise PreviewError(f"facture {number} introuvable" + (f" ({known[0]})" if known else ""))
         reason = todays.states.get(number)
         raise PreviewError(f"aucun message prévu pour {number} : {reason.next_action if reason else 'rien à relancer'}")
+    if policy.mail.test_recipient:  # the run sends the sandbox copy: same recipient, same [TEST] subject
+        reminder = test_mode(reminder, policy.mail.test_recipient)
     now = datetime.combine(day, policy.schedule.send_window[0], tzinfo=ZoneInfo(policy.schedule.timezone))
     try:
         message = Renderer(policy).render(reminder, day, now)
     except RenderError as exc:
         raise PreviewError(str(exc)) from None
-    return Preview(message, policy.label(reminder.stage), day, today)
+    return Preview(message, policy.label(reminder.stage), day, today, reminder)
