@@ -75,3 +75,14 @@ def test_formal_notice_subject_counts_only_the_invoices_under_notice(workdir):
     message = sent_message(workdir)
     assert message["Subject"] == "Mise en demeure de payer – facture Z1 – Atelier Dupont SARL"
     assert "Z2" in message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_a_message_the_day_holds_back_is_never_previewed_as_leaving_today(workdir):
+    """Payments not recorded for a week: run sends nothing today, so preview says it is held, and why."""
+    xlsx_register(workdir, [{"invoice": "F1", "client": "C1", "due": TODAY - timedelta(days=3), "amount": Decimal(100)}],
+                  payments_up_to=TODAY - timedelta(days=30))
+    config = workdir / "config.toml"
+    shown = " ".join(invoke("preview", "F1", "--config", config, "--date", TODAY.isoformat()).split())
+    assert "mais retenue :" in shown and "partirait aujourd'hui" not in shown
+    invoke("run", "--config", config, "--date", TODAY.isoformat())
+    assert not list((workdir / "outbox").glob("*.eml"))

@@ -39,7 +39,7 @@ app = _App(
     no_args_is_help=True, rich_markup_mode="rich", add_completion=False,
     pretty_exceptions_show_locals=False)  # a traceback's locals would print the SMTP password
 
-from relance.cli.options import (ConfigOption, DateOption, _day, _fail, _load, _policy, _read,  # noqa: E402
+from relance.cli.options import (ConfigOption, DateOption, _day, _fail, _policy, _read,  # noqa: E402
                                  _today, unexpected, unreadable_register)
 
 
@@ -236,10 +236,16 @@ def preview(invoice: str = typer.Argument(..., metavar="FACTURE", help="Numéro 
     from rich.markup import escape
 
     from relance.messages.preview import PreviewError, preview as build_preview
+    from relance.core.decision import decide
+    from relance.core.timing import run_instant
+    from relance.runner import gather_inputs, journal_memory
     policy = _policy(config)
-    _, register, problems = _load(policy, _day(day), read_only=True)
+    _, raw, register, problems = _read(policy, _day(day), read_only=True)
+    now = run_instant(policy.schedule, _day(day), datetime.now().astimezone())  # the clock `run` would use
+    decided = decide(register, policy, now.date(), now, problems,  # the day's gates, as plan and run see them
+                     gather_inputs(raw, policy, journal_memory(raw, register, policy)))
     try:
-        shown = build_preview(register, policy, invoice, _day(day) or _today(policy), problems)
+        shown = build_preview(register, policy, invoice, now.date(), problems, decided)
     except PreviewError as exc:
         _fail(str(exc))
     message = shown.message
