@@ -58,7 +58,9 @@ def test_a_register_without_the_new_columns_still_reads():
 
 
 def test_preview_says_which_stage_and_on_which_day(reg, workdir):
-    reg.create([{"invoice": "F1", "client": "C1", "due": date(2026, 12, 4), "amount": Decimal(90)}])  # a Friday
+    # a Friday; payments recorded up to the later day, so that day's run would send (see test_preview_equals_run)
+    reg.create([{"invoice": "F1", "client": "C1", "due": date(2026, 12, 4), "amount": Decimal(90)}],
+               payments_up_to=date(2026, 12, 7))
     config = str(workdir / "config.toml")
     soon = cli.invoke(app, ["preview", "F1", "--config", config, "--date", TODAY.isoformat()])
     assert soon.exit_code == 0, soon.output
