@@ -2,7 +2,10 @@
 
 import json
 
+import pytest
 
+
+@pytest.mark.slow  # a scale script at its smallest size: once a session (the real date)
 def test_benchmark_runs_end_to_end_at_a_tiny_size_and_writes_its_results(tmp_path, capsys):
     from benchmarks.__main__ import main
     main(["--sizes", "50", "--output", str(tmp_path / "results.json")])

@@ -150,6 +150,7 @@ def test_a_crash_between_the_journal_and_the_move_never_journals_a_reply_twice(r
     assert len([t for t in reg.rows("Tâches") if t["Motif"].startswith("Le client a répondu")]) == 1
 
 
+@pytest.mark.slow  # a scale script at its smallest size: once a session (the real date)
 def test_the_mailbox_benchmark_runs_at_a_tiny_size():
     from benchmarks.mailbox_1k import main
     figures = main(["--size", "20"])

@@ -136,6 +136,7 @@ def test_bot_cells_are_written_raw_and_keep_staff_formatting(workdir):
     assert all(c.data_type != "f" for row in journal.iter_rows() for c in row)  # RAW, never a formula
 
 
+@pytest.mark.slow  # LibreOffice, an outside program, 3 s: once a session (the real date)
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) not installed")
 def test_round_trip_on_a_workbook_saved_by_libreoffice(workdir, tmp_path):
     """LibreOffice writes shared strings, its own styles and formula attributes: runs keep its formulas,
