@@ -57,9 +57,14 @@ def frozen_days(config) -> list[date]:
     return [date.fromisoformat(d) for d in (config.getoption("--days") or "").split(",") if d.strip()]
 
 
-def pytest_configure_node(node):
-    """xdist: every worker draws the same days as the controller (even across midnight)."""
-    node.workerinput["relance_seed"] = shard_seed(node.config)
+try:
+    import xdist  # noqa: F401  (the hook below exists only with pytest-xdist)
+
+    def pytest_configure_node(node):
+        """xdist: every worker draws the same days as the controller (even across midnight)."""
+        node.workerinput["relance_seed"] = shard_seed(node.config)
+except ImportError:  # pragma: no cover
+    pass
 
 
 def pytest_generate_tests(metafunc):
