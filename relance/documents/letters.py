@@ -39,7 +39,7 @@ from relance.core.rules.instalments import settled
 from relance.core.planner import Reminder
 from relance.core.law.rate_table import half_year_of
 from relance.messages.render import LOCALES, long_date, money, short_date
-from relance.documents.notice_words import notice_lang, rate_basis, within_days, words  # noqa: F401
+from relance.documents.notice_words import notice_lang, rate_basis, within_days, words
 from relance.documents.letter_page import (  # noqa: F401  (re-exported for tests)
     Pdf, address_lines, legal_mentions, letterhead, missing_characters, new_pdf, signature, unbreakable, writer)
 
