@@ -23,8 +23,9 @@ def pages(content: bytes) -> list[str]:
             for p in PdfReader(io.BytesIO(content)).pages]
 
 
-def debtor():
-    return client("C010", name="Café de la Gare", address="3 place de la Gare, 69002 Lyon", siren="987654321")
+def debtor(language="fr"):
+    return client("C010", name="Café de la Gare", address="3 place de la Gare, 69002 Lyon", siren="987654321",
+                  language=language)
 
 
 def invoices(n):
@@ -44,6 +45,16 @@ def test_signature_block_never_stands_alone_on_a_page(iban):
         [page] = [p for p in text if "Signature :" in p]
         assert "salutations distinguées" in page, n
         assert "Pour Atelier Dupont SARL" in page, n
+
+
+@pytest.mark.parametrize("iban, counts", [("", (1, 8, 16)), (IBAN, (7, 15))])
+def test_english_signature_block_never_stands_alone_on_a_page(iban, counts):
+    policy = company(iban=iban)
+    for n in counts:  # where the English closing words and signature are pushed to the next page together
+        text = pages(formal_notice(policy, debtor("en"), invoices(n), DAY).content)
+        [page] = [p for p in text if "Signature:" in p]
+        assert page.startswith("This letter constitutes formal notice"), n
+        assert "Yours faithfully," in page and "For Atelier Dupont SARL" in page, n
 
 
 def test_footer_has_legal_mentions_and_signatory_is_configurable():

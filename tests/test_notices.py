@@ -191,3 +191,59 @@ def test_test_mode_attaches_the_letter_but_keeps_no_file_to_post(workdir, workdi
     rows = [r for r in sheet_rows(workdir / "registre.xlsx", "Journal") if r["Statut"] == "test"]
     assert rows and "lettre jointe, non enregistrée" in rows[0]["Commentaire"]
     assert "LRAR" not in rows[0]["Commentaire"]
+
+
+FRENCH_WORDS = ("mise en demeure", "Mise en demeure", "sous huit jours", "Pénalités", "Madame", "Objet",
+                "Règlement", "Bénéficiaire", "Référence", "à parfaire", "Principal restant dû", "juillet", "Fait à")
+
+
+def english(letter) -> str:
+    text = " ".join(pdf_text(letter.content).split())
+    for word in FRENCH_WORDS:
+        assert word not in text, word
+    return text
+
+
+def test_english_client_gets_the_formal_notice_in_english():
+    policy = policy_from_dict({"company": {"iban": "FR76 3000 6000 0112 3456 7890 189", "city": "Lyon"}})
+    inv = invoice("F1", client="C010", due=date(2025, 6, 15), amount="1234.56", issued=date(2025, 5, 15),
+                  payment_link="https://pay.example/F1")
+    letter = formal_notice(policy, debtor(language="en"), [inv], DAY)
+    assert letter.filename == "2025-07-20_C010_mise-en-demeure.pdf"  # the file name stays as it is
+    text = english(letter)
+    for expected in [
+        "Lyon, 20 July 2025", "For the attention of Marie Blanc", "Registered letter with acknowledgement of receipt",
+        "Subject: FORMAL NOTICE to pay – invoice F1", "Dear Sir or Madam,",
+        "Invoice Date Due date Amount incl. VAT Paid Outstanding", "F1 15/05/2025 15/06/2025 €1,234.56 €0.00 €1,234.56",
+        "calculated as at 20 July 2025", "15 days × 13.15% × €1,234.56 / 365 = €6.67",
+        "Article L441-10 II of the French Commercial Code", "2025-H1: ECB 3.15% + 10 points (rate on 1 January 2025)",
+        "Fixed compensation for recovery costs: €40.00", "Total claimed to date: €1,289.45",
+        "within eight days of receipt of this letter", "Payment by bank transfer", "Beneficiary: Atelier Dupont SARL",
+        "IBAN: FR76 3000 6000 0112 3456 7890 189", "Reference: F1", "https://pay.example/F1",
+        "we will apply for an injunction to pay (injonction de payer) before the competent court without further "
+        "notice", "For Atelier Dupont SARL", "Signature:",
+    ]:
+        assert expected in text, expected
+    meta = PdfReader(io.BytesIO(letter.content)).metadata
+    assert meta.title == "Formal notice to pay – Café de la Gare – F1" and meta.subject == "Formal notice to pay"
+
+
+def test_english_consumer_and_undetermined_interest_stay_english_and_staff_warnings_stay_french():
+    consumer = english(formal_notice(Policy(), debtor(language="en", b2b=False), [late_invoice()], DAY))
+    assert "In accordance with Article 1344-1 of the French Civil Code, this formal notice causes interest" in consumer
+    assert "compensation" not in consumer and "Total claimed to date: €1,000.00" in consumer
+    letter = formal_notice(Policy(), debtor(language="en", address=""), [late_invoice()], TODAY)
+    text = english(letter)
+    assert "Paris, 25 November 2026" in text and "Address not provided" in text
+    assert "Late-payment penalties: amount to be determined" in text
+    assert "Total claimed to date: €1,040.00 (excluding penalties to be determined)" in text
+    assert letter.warnings[0].startswith("F1 : intérêts sans montant") and "sans adresse" in letter.warnings[1]
+
+
+def test_french_letter_is_unchanged_by_the_english_wording():
+    other = " ".join(pdf_text(formal_notice(Policy(), debtor(language="de"), [late_invoice()], DAY).content).split())
+    assert "Objet : Mise en demeure de payer – facture F1" in other and "FORMAL NOTICE" not in other  # not "en": French
+    # The French letter's bytes from before the English wording (the journal's SHA-256 identifies letters); an
+    # fpdf2 upgrade may change them: check the text by hand then, and update this digest.
+    letter = formal_notice(Policy(), debtor(), [late_invoice()], DAY)
+    assert letter.sha256 == "e6fb6d1b1b9d8c90d50d6c6c30dec60eb5f4b441f107150d592c2337f9dc1c48"

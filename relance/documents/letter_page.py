@@ -106,8 +106,9 @@ def letterhead(pdf: Pdf, policy: Policy, client: Client, today: date, lang: str 
     top = max(pdf.get_y() + 6, 50)
     pdf.set_xy(110, top)
     attention = "For the attention of" if lang == "en" else "À l'attention de"
+    nowhere = "Address not provided" if lang == "en" else "Adresse non renseignée"
     debtor = [client.display_name, *([f"{attention} {client.contact}"] if client.contact else []),
-              *(address_lines(client.address) or ["Adresse non renseignée"]),
+              *(address_lines(client.address) or [nowhere]),
               *([f"SIREN {client.siren}"] if client.siren else [])]
     for i, line in enumerate(debtor):
         pdf.set_x(110)

@@ -38,12 +38,12 @@ from relance.core.money import totals as currency_totals
 from relance.core.rules.instalments import settled
 from relance.core.planner import Reminder
 from relance.core.law.rate_table import half_year_of
-from relance.messages.render import money, short_date
+from relance.messages.render import LOCALES, long_date, money, short_date
+from relance.documents.notice_words import notice_lang, rate_basis, within_days, words
 from relance.documents.letter_page import (  # noqa: F401  (re-exported for tests)
     Pdf, address_lines, legal_mentions, letterhead, missing_characters, new_pdf, signature, unbreakable, writer)
 
 LETTER_CHANNEL = "letter+email"
-_WIDTHS = (30, 22, 22, 32, 30, 34)  # invoice table columns, mm (170 = A4 minus 2 × 20 mm margins)
 
 
 class LetterError(Exception):
@@ -69,42 +69,31 @@ def letter_filename(client: str, today: date, draft: bool = False) -> str:
     return f"{today.isoformat()}_{safe_name(client, 'client')}_mise-en-demeure{'_projet' if draft else ''}.pdf"
 
 
-_WORDS = {8: "huit", 10: "dix", 15: "quinze", 30: "trente"}
-
-
-def within_days(days: int) -> str:
-    """« sous huit jours à compter de la réception » (the debtor's time runs from receipt, not from our date)."""
-    return f"sous {_WORDS.get(days, str(days))} jours à compter de la réception de la présente"
-
-
-def _basis(claims: list[Claim]) -> str:
+def _basis(claims: list[Claim], lang: str = "fr") -> str:
     """How the figures were computed, in one paragraph: rule, day count, rate of each half-year."""
-    rates = dict.fromkeys(f"{half_year_of(s.start)} : {s.rate_basis}"
+    w = words(lang)
+    rates = dict.fromkeys(w["rate"].format(half=half_year_of(s.start), basis=rate_basis(s.rate_basis, lang))
                           for c in claims if c.penalty for s in c.penalty.segments)
     if not rates:
         return ""
-    kind = ("pénalités de retard de l'article L441-10 II du Code de commerce" if claims[0].b2b
-            else "intérêts au taux légal (articles 1231-6 et 1344-1 du Code civil)")
-    return (f"Base de calcul : {kind} ; intérêts simples sur le montant TTC restant dû, du lendemain de "
-            f"l'échéance (ou de la mise en demeure) jusqu'au jour de la présente inclus, nombre de jours × taux "
-            f"annuel / 365 ; taux par semestre : {' ; '.join(rates)}.")
+    return w["basis"].format(kind=w["basis_b2b" if claims[0].b2b else "basis_b2c"], rates=w["rates_joiner"].join(rates))
 
 
-def transfer_block(pdf: Pdf, policy: Policy, invoices, total: Decimal) -> None:
+def transfer_block(pdf: Pdf, policy: Policy, invoices, total: Decimal, lang: str = "fr") -> None:
     """IBAN/BIC and, for a euro total, the EPC QR code (the same as in the emails), beside the text."""
     from relance.core.iban import format_iban
     from relance.messages.html import EPC_MAX, epc_qr_png
-    company, text = policy.company, writer(pdf)
+    company, text, w = policy.company, writer(pdf), words(lang)
     reference = " ".join(i.number for i in invoices)[:140]
     euro = all(i.currency == "EUR" for i in invoices) and Decimal("0.01") <= total <= EPC_MAX
     if pdf.will_page_break(40):  # the block and its QR code stay together
         pdf.add_page()
     top = pdf.get_y()
-    text("Règlement par virement", bold=True)
-    lines = [f"Bénéficiaire : {company.name}", f"IBAN : {format_iban(company.iban)}",
-             *([f"BIC : {company.bic}"] if company.bic else []), f"Référence : {reference}"]
+    text(w["transfer"], bold=True)
+    lines = [w["beneficiary"].format(name=company.name), w["iban"].format(iban=format_iban(company.iban)),
+             *([w["bic"].format(bic=company.bic)] if company.bic else []), w["reference"].format(reference=reference)]
     if euro:
-        lines.append("Ou scannez le code ci-contre avec l'application de votre banque.")
+        lines.append(w["scan"])
     pdf.set_font("DejaVu", "", 10)
     for line in lines:
         pdf.multi_cell(120, 5, line, new_x="LMARGIN", new_y="NEXT")
@@ -116,9 +105,12 @@ def transfer_block(pdf: Pdf, policy: Policy, invoices, total: Decimal) -> None:
 
 def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tuple[Invoice, ...], today: date,
                   claims: Claims | None = None, *, draft: bool = False) -> Letter:
-    """The mise en demeure PDF for `client` about `invoices`, dated `today` (pure: returns bytes)."""
+    """The mise en demeure PDF for `client` about `invoices`, dated `today` (pure: returns bytes), in the
+    client's language (`notice_words`: "en" English, anything else French; staff warnings stay French)."""
     claims = claims or Claims(policy)
     company, settings = policy.company, policy.penalties
+    lang = notice_lang(client.language)
+    w = words(lang)
     items = [claims.claim(invoice, client, today) for invoice in invoices]
     principal = currency_totals((c.invoice.currency, c.principal) for c in items)  # never added across currencies
     interest = sum((c.interest for c in items), ZERO)  # penalties are euro figures (claims.py: EUR only)
@@ -131,90 +123,84 @@ def formal_notice(policy: Policy, client: Client, invoices: list[Invoice] | tupl
         warnings.append(f"client {client.code} sans adresse (onglet Clients, colonne Adresse) : "
                         f"complétez-la avant l'envoi recommandé")
 
+    def cash(amount: Decimal, currency: str = "EUR") -> str:
+        return money(amount, currency, lang)
+
     numbers = ", ".join(i.number for i in invoices)
-    pdf = new_pdf(policy, f"Mise en demeure de payer – {client.display_name} – {numbers}",
-                  "Mise en demeure de payer", today)
+    several = len(invoices) > 1
+    pdf = new_pdf(policy, w["title"].format(name=client.display_name, numbers=numbers), w["meta_subject"], today)
     text = writer(pdf)
-    if draft:
+    if draft:  # for staff: stays French
         text("PROJET – NON APPROUVÉ (Approuvée ≠ Oui dans l'onglet Tâches) : ne pas envoyer", 11, True)
         pdf.ln(3)
-    letterhead(pdf, policy, client, today)
-    text("Lettre recommandée avec accusé de réception", 9)
-    text(f"Objet : Mise en demeure de payer – facture{'s' if len(invoices) > 1 else ''} {numbers}", 11, True)
+    letterhead(pdf, policy, client, today, lang)
+    text(w["registered"], 9)
+    text(w["subject"].format(s="s" if several else "", numbers=numbers), 11, True)
     pdf.ln(3)
-    text("Madame, Monsieur,")
+    text(w["greeting"])
     pdf.ln(2)
-    several = len(invoices) > 1
-    text(f"Malgré nos relances, {'les factures suivantes restent impayées' if several else 'la facture suivante reste impayée'} "
-         f"à ce jour :")
+    text(w["unpaid_many" if several else "unpaid_one"])
     pdf.ln(2)
     pdf.set_font("DejaVu", "B", 9)
-    for width, head in zip(_WIDTHS, ("N° facture", "Date", "Échéance", "Montant TTC", "Réglé", "Reste dû")):
+    for width, head in zip(w["widths"], w["headers"]):
         pdf.cell(width, 6, head, border=1, align="C")
     pdf.ln()
     pdf.set_font("DejaVu", "", 9)
     for invoice in invoices:
-        row = (invoice.number, short_date(invoice.issued) if invoice.issued else "", short_date(invoice.due),
-               money(invoice.amount, invoice.currency), money(invoice.paid, invoice.currency),
-               money(invoice.remaining, invoice.currency))
-        for i, (width, value) in enumerate(zip(_WIDTHS, row)):
+        row = (invoice.number, short_date(invoice.issued, lang) if invoice.issued else "",
+               short_date(invoice.due, lang),
+               cash(invoice.amount, invoice.currency), cash(invoice.paid, invoice.currency),
+               cash(invoice.remaining, invoice.currency))
+        for i, (width, value) in enumerate(zip(w["widths"], row)):
             pdf.cell(width, 6, value, border=1, align="R" if i >= 3 else "L")
         pdf.ln()
     pdf.ln(3)
-    penalty_lines = [(c.invoice.number, claim_lines(c, "fr_FR")) for c in items]
+    penalty_lines = [(c.invoice.number, claim_lines(c, LOCALES[lang])) for c in items]
     if any(lines for _, lines in penalty_lines):
-        text(f"Pénalités de retard et indemnités, arrêtées au {short_date(today)} :", bold=True)
+        text(w["penalties_as_of"].format(day=short_date(today) if lang == "fr" else long_date(today, lang)), bold=True)
         for number, lines in penalty_lines:
             if lines:
-                text(f"Facture {number} :", 9)
+                text(w["invoice"].format(number=number), 9)
                 for line in lines:
                     pdf.set_x(26)
                     pdf.set_font("DejaVu", "", 9)
                     pdf.multi_cell(0, 4.5, line, new_x="LMARGIN", new_y="NEXT")
-        basis = _basis(items)
+        basis = _basis(items, lang)
         if basis:
             pdf.ln(1)
             text(basis, 8, height=4)
         pdf.ln(3)
-    text(f"Principal restant dû : {amounts(principal)}")
+    text(w["principal"].format(amount=amounts(principal, lang)))
     b2b = any(c.b2b for c in items)
-    undetermined = (" (hors pénalités à parfaire)" if b2b else " (hors intérêts à parfaire)") if pending else ""
+    kind = "b2b" if b2b else "b2c"
+    undetermined = w[f"undetermined_{kind}"] if pending else ""
     if b2b or interest or pending:  # a consumer before any notice owes no interest yet: no line
-        figure = "montant à parfaire" if pending and not interest else money(interest) + undetermined
-        text(f"{'Pénalités de retard' if b2b else 'Intérêts au taux légal'} : {figure}")
+        figure = w["to_be_determined"] if pending and not interest else cash(interest) + undetermined
+        text(w[f"interest_{kind}"].format(figure=figure))
     if indemnities:
-        text(f"Indemnités forfaitaires pour frais de recouvrement : {money(indemnities)}")
-    text(f"Total réclamé à ce jour : {amounts(total)}{undetermined}",
-         11, True)
+        text(w["indemnities"].format(amount=cash(indemnities)))
+    text(w["total"].format(amount=amounts(total, lang), undetermined=undetermined), 11, True)
     pdf.ln(3)
-    text(f"Par la présente, nous vous mettons en demeure de nous régler "
-         f"{'les sommes' if len(total) > 1 else 'la somme'} de {amounts(total)} "
-         f"{within_days(settings.notice_deadline_days)}.")
+    text(w["demand_many" if len(total) > 1 else "demand_one"].format(
+        amount=amounts(total, lang), within=within_days(settings.notice_deadline_days, lang)))
     pdf.ln(2)
-    ways = [f"en ligne ({i.number}) : {i.payment_link}" for i in invoices if i.payment_link]
+    ways = [w["online"].format(number=i.number, link=i.payment_link) for i in invoices if i.payment_link]
     if ways or not company.iban or iban_problems(company.iban, company.bic):
-        text("Règlement : " + (" ; ".join(ways) if ways else f"contactez-nous à {company.email}") + ".")
+        contact = w["contact"].format(email=company.email)
+        text(w["payment"].format(ways=w["ways_joiner"].join(ways) if ways else contact))
         pdf.ln(2)
     if company.iban and not iban_problems(company.iban, company.bic):  # a wrong account is never printed
-        transfer_block(pdf, policy, invoices, dict(total).get("EUR", ZERO))
-    if b2b:
-        text("Les pénalités de retard (article L441-10 II du Code de commerce) continuent de courir jusqu'au "
-             "complet paiement ; l'indemnité forfaitaire pour frais de recouvrement (article D441-5) est due de "
-             "plein droit pour chaque facture payée en retard.")
-    else:
-        text("Conformément à l'article 1344-1 du Code civil, la présente mise en demeure fait courir les intérêts "
-             "au taux légal sur les sommes dues.")
+        transfer_block(pdf, policy, invoices, dict(total).get("EUR", ZERO), lang)
+    text(w[f"running_{kind}"])
     pdf.ln(2)
-    text("À défaut de paiement intégral dans ce délai, nous déposerons, sans autre avis, une requête en "
-         "injonction de payer auprès de la juridiction compétente (articles 1405 et suivants du Code de "
-         "procédure civile).")
+    text(w["consequence"])
     pdf.ln(2)
     with pdf.unbreakable() as doc:  # the signature never stands alone on a page: it moves with the closing words
         closing = writer(doc)
-        closing("La présente lettre vaut mise en demeure au sens de l'article 1344 du Code civil.")
+        closing(w["notice_value"])
         doc.ln(3)
-        closing("Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées.")
-        signature(doc, policy)
+        closing(w["closing"])
+        signature(doc, policy, lang)
     content = bytes(pdf.output())
     warnings += missing_characters(pdf)
     return Letter(client.code, letter_filename(client.code, today, draft), content,
