@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from registers import SheetsRegister, register_tabs, sheet_dicts
-from test_crash import DAY, delivered, in_child
+from test_crash import DAY, delivered, in_child, preload
 from conftest import status_codes
 
 CLIENTS = 12
@@ -27,7 +27,7 @@ def invoices():
 @pytest.mark.slow
 def test_kill_sheets_runs_at_every_point_then_finish(fake_sheets, robot_account, tmp_path, record_property,
                                                    pytestconfig):
-    import relance.adapters.backends.gsheets, relance.cli, relance.dashboard.summary  # noqa: F401  (imported once, before forking)
+    preload()
     tabs = register_tabs(invoices())
 
     def fresh(name: str) -> SheetsRegister:
