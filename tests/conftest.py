@@ -33,9 +33,9 @@ def pytest_addoption(parser):
     parser.addoption("--shard-seed", default=None,
                      help="seed of the slices (default: the machine's date, so the slices rotate day after day)")
     parser.addoption("--days", default=None, metavar="D1,D2,…",
-                     help="in one session: every test at the real date, and again at one of these frozen days "
-                          "(drawn by a hash of its id and --shard-seed); CLOCK_MODULES at all of them; slow tests "
-                          "at the real date only")
+                     help="in one session: every test at one of these frozen days (drawn by a hash of its id "
+                          "and --shard-seed); CLOCK_MODULES at all of them and at the real date; slow tests at "
+                          "the real date only")
 
 
 # Tests about the clock itself always run at every frozen day, whatever the slice. (test_clock.py is not
@@ -68,20 +68,25 @@ except ImportError:  # pragma: no cover
 
 
 def pytest_generate_tests(metafunc):
-    """--days: each test twice, at the real date (``now``) and at its frozen day; clock tests at every day."""
+    """--days: every test with the machine's clock set to a day that is not today — one of the frozen days,
+    drawn by a hash of its id and the seed (the draw changes every day) —, the clock tests at every frozen day
+    and at the real date (``now``), the slow tests (crash injection, scale) at the real date only.
+
+    Why a day that is not today: a test that only passes on the day it was written is exactly what a frozen
+    day catches; the real date is the one day that cannot (it was CI's red on a fresh clone)."""
     days = frozen_days(metafunc.config)
     if not days:
         return
     import zlib
     seed = getattr(metafunc.config, "workerinput", {}).get("relance_seed") or shard_seed(metafunc.config)
     if metafunc.definition.get_closest_marker("slow"):
-        chosen = []
+        chosen = [None]
     elif metafunc.definition.path.name in CLOCK_MODULES:
-        chosen = days
+        chosen = [None, *days]
     else:
         chosen = [days[zlib.crc32(f"{seed}/{metafunc.definition.nodeid}".encode()) % len(days)]]
-    metafunc.parametrize("relance_day", [None, *chosen], indirect=True,
-                         ids=["now", *(d.isoformat() for d in chosen)])
+    metafunc.parametrize("relance_day", chosen, indirect=True,
+                         ids=["now" if d is None else d.isoformat() for d in chosen])
 
 
 @pytest.fixture(autouse=True)
@@ -123,8 +128,8 @@ def pytest_report_header(config):
     day, shard = config.getoption("--today"), config.getoption("--shard")
     lines = [f"wall clock frozen at {day} 11:00 Europe/Paris (--today)"] if day else []
     if frozen_days(config):
-        lines.append(f"every test at the real date and at one of {config.getoption('--days')} "
-                     f"(seed {shard_seed(config)}); the clock modules at all of them")
+        lines.append(f"every test at one of {config.getoption('--days')} (seed {shard_seed(config)}); "
+                     f"the clock modules at all of them and today; slow tests today")
     if shard:
         seed = shard_seed(config)
         lines.append(f"slice {shard} of the suite (seed {seed}) plus the clock modules")
