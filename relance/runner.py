@@ -148,8 +148,7 @@ def run(policy: Policy, *, dry_run: bool = False, backend: Backend | None = None
         report = _run(policy, backend=backend, **options)
     if note:
         report.notes.insert(0, note)
-    # said while giving the lock back (Sheets: « verrou non libéré »): after the run's own notes were taken
-    report.notes.extend(n for n in getattr(backend, "notes", ()) if n not in report.notes)
+    report.notes.extend(backend.notes)  # what the writes and the lock's release said (Synthèse left as it was…)
     return report
 
 
@@ -294,8 +293,6 @@ def _apply(policy: Policy, day: planner.Plan, raw: RawTabs, register: Register, 
                               layouts=summary_layouts(raw, register, policy, report, day.banner, day.paid_up_to)))
     except Exception as exc:  # see `unsaved_reason`: the next run settles every message from its evidence
         report.unsaved = unsaved_reason(exc)
-        return report
-    report.notes.extend(backend.notes)  # e.g. Sheets: Synthèse left as it was
     return report
 
 

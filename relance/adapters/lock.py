@@ -309,9 +309,8 @@ def held(backend: object, timezone: str | None = None, owner: str | None = None,
         try:
             lock.release()
         except (OSError, BackendError) as exc:  # after the run: never « rien n'a été envoyé » for a lock file
-            notes = getattr(backend, "notes", None)  # the run report shows the backend's notes (runner.run)
-            if isinstance(notes, list):
-                notes.append(f"verrou non libéré (repris au prochain passage, son processus étant terminé) : {exc}")
+            backend.notes.append(  # the run report shows the backend's notes (runner.run)
+                f"verrou non libéré (repris au prochain passage, son processus étant terminé) : {exc}")
 
 
 def _start_time(pid: int) -> str | None:
