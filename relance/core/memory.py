@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
 
-from relance.core import cells, schema
+from relance.core import bot_tabs, cells, schema
 from relance.core.statuses import SENT
 from relance.core.model import JournalEntry, RawTab
 
@@ -75,13 +75,10 @@ def foreign(raw: RawTab | None) -> str:
 
     Why: the bot rewrites this tab whole; a staff tab of that name made before relance created its own
     (notes, a memo) would be wiped. Staff rename theirs; until then nothing is sent."""
-    filled = [row for row in (raw.rows if raw else []) if any(cells.clean_text(v) for v in row)]
-    if not filled or schema.normalise(raw.rows[0][0] if raw.rows[0] else "") == schema.normalise(TITLE):
-        return ""
-    first = next(cells.clean_text(v) for v in filled[0] if cells.clean_text(v))
-    return (f"l'onglet « {raw.title} » n'est pas celui de relance (il contient « {first[:40]} ») : relance y tient "
-            f"la mémoire du Journal et l'écraserait. Renommez votre onglet (par exemple « Mémo »), puis relancez ; "
-            f"aucune relance n'est envoyée d'ici là.")
+    return bot_tabs.foreign(raw, lambda tab, _: schema.normalise(tab.rows[0][0] if tab.rows[0] else "")
+                            == schema.normalise(TITLE), "tient la mémoire du Journal",
+                            ". Renommez votre onglet (par exemple « Mémo »), puis relancez ; aucune relance "
+                            "n'est envoyée d'ici là.")
 
 
 def journal_keys(journal: Iterable[JournalEntry]) -> set[str]:

@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from relance.core import cells, schema
+from relance.core import bot_tabs, cells, schema
 from relance.dashboard.layout import BAR, LINE, ChartSpec, Column, Days, Percent, SheetLayout
 from relance.core.config import Policy
 from relance.dashboard.disputes import DISPUTE_FIGURES
@@ -250,30 +250,28 @@ _SYNTHESE_TITLE = "Synthèse des relances au"
 
 def foreign(raw: RawTab | None) -> str:
     """Why the tab found under the name of relance's Synthèse or Historique is not relance's ('' when it
-    is, or is absent or empty). relance rewrites those tabs whole: a staff tab that happened to bear the
-    name (their own summary, a history of calls) would be wiped, so it is left alone and staff are told.
+    is, or is absent or empty): left alone, and staff told (`bot_tabs.foreign`).
 
     Ours: Synthèse with its title (« Synthèse des relances au … ») or holding nothing but the
     « Encaissements à jour au » line staff type in a new register; Historique with its « Date » header
     and at least one other of its own (« Exécution », a figure's name), in any order."""
-    filled = [row for row in (raw.rows if raw else []) if any(cells.clean_text(v) for v in row)]
-    if not filled:
+    if raw is None:
         return ""
-    firsts = [cells.clean_text(next((v for v in row if cells.clean_text(v)), "")) for row in filled]
-    if raw.title == HISTORIQUE or schema.normalise(raw.title) in {schema.normalise(a) for a in schema.HISTORIQUE.aliases}:
-        headers = {schema.normalise(cells.clean_text(v)) for v in raw.rows[0]}
-        known = {schema.normalise(header) for _, header, _ in HISTORY_COLUMNS}
-        ours = schema.normalise("Date") in headers and len(headers & known) >= 2
-        use = "l'historique des passages"
-    else:
-        ours = (any(text.startswith(_SYNTHESE_TITLE) for text in firsts[:15])
+    history = raw.title == HISTORIQUE or schema.normalise(raw.title) in {
+        schema.normalise(a) for a in schema.HISTORIQUE.aliases}
+
+    def ours(tab: RawTab, firsts: list[str]) -> bool:
+        if history:
+            headers = {schema.normalise(cells.clean_text(v)) for v in tab.rows[0]}
+            known = {schema.normalise(header) for _, header, _ in HISTORY_COLUMNS}
+            return schema.normalise("Date") in headers and len(headers & known) >= 2
+        return (any(text.startswith(_SYNTHESE_TITLE) for text in firsts[:15])
                 or all(schema.normalise(text) == schema.normalise(FRESHNESS_LABEL) for text in firsts))
-        use = "la synthèse des relances"
-    if ours:
-        return ""
-    return (f"l'onglet « {raw.title} » n'est pas celui de relance (il contient « {firsts[0][:40]} ») : relance y "
-            f"écrit {use} et l'écraserait ; il n'y touche pas. Renommez votre onglet (par exemple "
-            f"« {raw.title} (bureau) ») : relance créera le sien au prochain passage.")
+
+    use = "l'historique des passages" if history else "la synthèse des relances"
+    return bot_tabs.foreign(raw, ours, f"écrit {use}", f" ; il n'y touche pas. Renommez votre onglet (par "
+                                                       f"exemple « {raw.title} (bureau) ») : relance créera le "
+                                                       f"sien au prochain passage.")
 
 
 def foreign_problems(raw_tabs: RawTabs) -> list:
