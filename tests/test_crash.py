@@ -137,6 +137,32 @@ def sampled(count: int, config) -> tuple[list[int], str]:
     return sorted(points), f"seed {seed}"
 
 
+def points_logged(log: Path) -> list[str]:
+    """The crash points a reference run passed, in order (RELANCE_CRASH_LOG: « n<TAB>point » per line)."""
+    return [line.split("\t", 1)[1].strip() for line in log.read_text(encoding="utf-8").splitlines()]
+
+
+def kill_each(chosen: list[int], points: list[str], job, template: Path, expected,
+              tmp_path: Path) -> dict[int, dict]:
+    """`job(template, folder, n, expected)` for each crash point `n`, two forked processes at a time (one per
+    core), each writing ``result-<n>.json``. Every point must have been reached and every finishing run must
+    have ended well; returns the results by point."""
+    fork = multiprocessing.get_context("fork")
+    running: list = []
+    for n in chosen:
+        if len(running) == 2:
+            running.pop(0).join(300)
+        process = fork.Process(target=job, args=(template, tmp_path / f"crash-{n}", n, expected))
+        process.start()
+        running.append(process)
+    for process in running:
+        process.join(300)
+    results = {n: json.loads((tmp_path / f"result-{n}.json").read_text(encoding="utf-8")) for n in chosen}
+    unreached = [f"{n} ({points[n - 1]})" for n, r in results.items() if r["crashed"] != 86]
+    assert not unreached and all(r["finished"] == 0 for r in results.values())
+    return results
+
+
 @pytest.mark.slow
 def test_kill_at_every_crash_point_then_finish(template, size, tmp_path, record_property, pytestconfig):
     preload()
@@ -144,24 +170,12 @@ def test_kill_at_every_crash_point_then_finish(template, size, tmp_path, record_
     shutil.copytree(template, reference)
     log = tmp_path / "points.log"
     assert in_child(reference, log=log) == 0
-    points = [line.split("\t", 1)[1].strip() for line in log.read_text(encoding="utf-8").splitlines()]
+    points = points_logged(log)
     expected = set(delivered(reference))
     assert len(expected) == size and (len(points) >= 200 or size < CLIENTS)
 
     chosen, how = sampled(len(points), pytestconfig)
-    fork = multiprocessing.get_context("fork")
-    running: list = []
-    for n in chosen:  # two crash points at a time: one per core
-        if len(running) == 2:
-            running.pop(0).join(300)
-        job = fork.Process(target=crash_and_finish, args=(template, tmp_path / f"crash-{n}", n, expected))
-        job.start()
-        running.append(job)
-    for job in running:
-        job.join(300)
-    results = {n: json.loads((tmp_path / f"result-{n}.json").read_text(encoding="utf-8")) for n in chosen}
-    unreached = [f"{n} ({points[n - 1]})" for n, r in results.items() if r["crashed"] != 86]
-    assert not unreached and all(r["finished"] == 0 for r in results.values())
+    results = kill_each(chosen, points, crash_and_finish, template, expected, tmp_path)
     duplicates = sum(r["duplicates"] for r in results.values())
     missing = sum(r["missing"] for r in results.values())
     assert sum(r["double_journal"] for r in results.values()) == 0

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from registers import SheetsRegister, register_tabs, sheet_dicts
-from test_crash import DAY, delivered, in_child, preload
+from test_crash import DAY, delivered, in_child, points_logged, preload
 from conftest import status_codes
 
 CLIENTS = 12
@@ -42,7 +42,7 @@ def test_kill_sheets_runs_at_every_point_then_finish(fake_sheets, robot_account,
     reference = fresh("reference")
     log = tmp_path / "points.log"
     assert in_child(reference.workdir, log=log) == 0
-    points = [line.split("\t", 1)[1].strip() for line in log.read_text(encoding="utf-8").splitlines()]
+    points = points_logged(log)
     expected = set(delivered(reference.workdir))
     assert len(expected) == CLIENTS and any(p == "requête Sheets" for p in points)
 

@@ -18,7 +18,6 @@ invoice waits for a human, which is the promise, not a loss.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import shutil
 from collections import Counter
@@ -27,7 +26,8 @@ from pathlib import Path
 import pytest
 
 from conftest import at, sheet_rows, xlsx_register
-from test_crash import DAY, crash_invoices, in_child as crash_child, preload, register_size, sampled
+from test_crash import (DAY, crash_invoices, in_child as crash_child, kill_each, points_logged, preload,
+                        register_size, sampled)
 
 CLIENTS = 60  # killing every point (--crash-points 0): ≥ 200 points; a sample uses 20 clients
 
@@ -95,25 +95,13 @@ def test_kill_an_smtp_run_at_every_crash_point_then_finish(template, size, tmp_p
     log = tmp_path / "points.log"
     code, got = with_server(reference, lambda: in_child(reference, log=log))
     assert code == 0
-    points = [line.split("\t", 1)[1].strip() for line in log.read_text(encoding="utf-8").splitlines()]
+    points = points_logged(log)
     expected = sorted(got)
     assert len(expected) == size and max(got.values()) == 1 and (len(points) >= 200 or size < CLIENTS)
     assert sum("smtp" in p for p in points) == 2 * size  # end of DATA and the recorded 250, per message
 
     chosen, how = sampled(len(points), pytestconfig)
-    fork = multiprocessing.get_context("fork")
-    running: list = []
-    for n in chosen:  # two crash points at a time: one per core
-        if len(running) == 2:
-            running.pop(0).join(300)
-        job = fork.Process(target=crash_and_finish, args=(template, tmp_path / f"crash-{n}", n, expected))
-        job.start()
-        running.append(job)
-    for job in running:
-        job.join(300)
-    results = {n: json.loads((tmp_path / f"result-{n}.json").read_text(encoding="utf-8")) for n in chosen}
-    unreached = [f"{n} ({points[n - 1]})" for n, r in results.items() if r["crashed"] != 86]
-    assert not unreached and all(r["finished"] == 0 for r in results.values())
+    results = kill_each(chosen, points, crash_and_finish, template, expected, tmp_path)
     total = {k: sum(r[k] for r in results.values())
              for k in ("duplicated", "lost", "falsely_sent", "uncertain", "uncertain_delivered")}
     record_property("ci_log", f"SMTP: {len(chosen)} of {len(points)} crash points ({how}), "

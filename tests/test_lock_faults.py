@@ -21,17 +21,9 @@ from relance.cli import app
 from relance.adapters import lock as lk
 from relance.adapters.lock import FileLock, Heartbeat, RunLocked, lock_path
 
-from conftest import PARIS, TODAY, xlsx_register
+from conftest import TODAY, xlsx_register
+from test_lock import T0, Clock
 
-T0 = datetime(2026, 11, 25, 9, 15, tzinfo=PARIS)
-
-
-class Clock:
-    def __init__(self, now=T0):
-        self.now = now
-
-    def __call__(self):
-        return self.now
 
 
 def holder(path, *, host, pid, created, expires, owner="julie@poste-compta pid 4242", **extra):
