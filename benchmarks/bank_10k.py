@@ -10,13 +10,14 @@ the second import of the same file (everything already there).
 
 from __future__ import annotations
 
-import argparse
 import random
 import tempfile
 import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+
+from .report import one_size
 
 TODAY = date(2026, 11, 25)
 NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
@@ -94,11 +95,7 @@ def measure(size: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.bank_10k")
-    parser.add_argument("--size", type=int, default=10_000)
-    figures = measure(parser.parse_args(argv).size)
-    print(" · ".join(f"{k} {v}" for k, v in figures.items()))
-    return figures
+    return one_size(measure, "python -m benchmarks.bank_10k", 10_000, argv)
 
 
 if __name__ == "__main__":

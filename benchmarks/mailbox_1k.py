@@ -9,7 +9,6 @@ move), and for a second pass (only the unrelated mail is left to read).
 
 from __future__ import annotations
 
-import argparse
 import os
 import socket
 import subprocess
@@ -19,6 +18,8 @@ import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+
+from .report import one_size
 
 TODAY = date(2026, 11, 25)
 USER, PASSWORD = "compta@atelier-dupont.example", "bench"
@@ -104,11 +105,7 @@ def measure(size: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.mailbox_1k")
-    parser.add_argument("--size", type=int, default=1000)
-    figures = measure(parser.parse_args(argv).size)
-    print(" · ".join(f"{k} {v}" for k, v in figures.items()))
-    return figures
+    return one_size(measure, "python -m benchmarks.mailbox_1k", 1000, argv)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,16 @@ TARGETS = {"planner_100k_seconds": 2.0, "run_500k_seconds": 30.0, "run_500k_rss_
            "requests_per_run": 6, "lock_requests": 2, "naive_ratio_1k": 50}
 
 
+def one_size(measure, prog: str, default: int, argv: list[str] | None) -> dict:
+    """The command line of a one-size benchmark (``--size N``): measure, print one line of figures, return them."""
+    import argparse
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("--size", type=int, default=default)
+    figures = measure(parser.parse_args(argv).size)
+    print(" · ".join(f"{k} {v}" for k, v in figures.items()))
+    return figures
+
+
 def _at(rows: list[dict], key: str, n: int) -> dict | None:
     return next((r for r in rows if r[key] == n), None)
 
