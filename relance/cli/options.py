@@ -39,8 +39,12 @@ USAGE_ERRORS = (
 
 def _french_headings() -> None:
     """typer's help headings in French. Done when help is drawn, not at import (typer.rich_utils costs
-    ~70 ms, which every command would pay); a name a future typer drops is simply skipped."""
-    from typer import rich_utils
+    ~70 ms, which every command would pay); a name a future typer drops is simply skipped, and without rich
+    typer prints plain help with click's headings."""
+    try:
+        from typer import rich_utils
+    except ImportError:
+        return
     for name, text in TYPER_STRINGS.items():
         if isinstance(getattr(rich_utils, name, None), str):
             setattr(rich_utils, name, text)
@@ -89,10 +93,7 @@ class _FrenchHelp:
 
     def _french(self, exc):
         """The same error, its text in French (and typer's error headings too, about to be printed)."""
-        try:
-            _french_headings()
-        except ImportError:
-            pass
+        _french_headings()
         return typer.core._click.exceptions.UsageError(french_usage_error(exc.format_message()), exc.ctx)
 
     def get_help_option(self, ctx):
@@ -102,10 +103,7 @@ class _FrenchHelp:
         return option
 
     def format_help(self, ctx, formatter):
-        try:
-            _french_headings()
-        except ImportError:  # no rich: typer prints plain help, with click's headings
-            pass
+        _french_headings()
         self.help = reflow(self.help)
         for param in self.params:
             if getattr(param, "help", None):
