@@ -360,7 +360,7 @@ def _tab(name: str) -> schema.Tab:
 def _summary_requests(meta: Meta, structure: list[dict], layouts: tuple, sheets: dict) -> list[dict]:
     """Synthèse/Historique layouts (with their charts) and bot tabs rewritten whole. Tabs are
     named by their canonical names; one missing is added by `structure` (same batch, before)."""
-    from relance.adapters.backends.sheets_summary import cell_data, layout_requests, memory_requests
+    from relance.adapters.backends.sheets_summary import layout_requests, memory_requests, rewrite_requests
     names = {layout.title for layout in layouts} | set(sheets) | {schema.SYNTHESE.name, schema.HISTORIQUE.name}
     ids = {name: info.id for name in names if (info := meta.find(_tab(name))) is not None}
     ids.update(added_sheet_ids(structure))
@@ -370,8 +370,5 @@ def _summary_requests(meta: Meta, structure: list[dict], layouts: tuple, sheets:
         if name == memory.TAB:  # its own wording of dates, shown only while staff must act (as in .xlsx)
             requests += memory_requests(ids[name], rows)
             continue
-        requests.append({"updateCells": {"range": {"sheetId": ids[name]}, "fields": "userEnteredValue"}})
-        requests.append({"updateCells": {"start": {"sheetId": ids[name], "rowIndex": 0, "columnIndex": 0},
-                                         "rows": [{"values": [cell_data(v) for v in row]} for row in rows],
-                                         "fields": "userEnteredValue"}})
+        requests += rewrite_requests(ids[name], rows)
     return requests

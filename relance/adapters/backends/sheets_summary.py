@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from relance.core.cells import SERIAL_EPOCH
 from relance.dashboard.layout import BAR, NUMBER_FORMATS, ChartSpec, Column, Days, Percent, SheetLayout, cell_kind
@@ -167,6 +167,15 @@ def layout_requests(layouts: Iterable[SheetLayout], sheet_ids: Mapping[str, int]
     return requests
 
 
+def rewrite_requests(sheet_id: int, rows: list[list[Any]], cell: Callable[[Any], dict] = cell_data) -> list[dict]:
+    """A bot-owned tab rewritten whole: every value cleared, then `rows` from A1 (values only: staff formats
+    stay); `cell` turns a value into a ``CellData``."""
+    return [{"updateCells": {"range": {"sheetId": sheet_id}, "fields": "userEnteredValue"}},
+            {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
+                             "rows": [{"values": [cell(v) for v in row]} for row in rows],
+                             "fields": "userEnteredValue"}}]
+
+
 def memory_requests(sheet_id: int, rows: list[list[Any]]) -> list[dict]:
     """The « Mémoire » tab (relance/core/memory.py) rewritten whole, hidden unless it holds an alert.
 
@@ -175,9 +184,6 @@ def memory_requests(sheet_id: int, rows: list[list[Any]]) -> list[dict]:
     text stays text, the run's time as ``2026-11-25 10:00``), so `memory.read` reads them back."""
     from relance.adapters.backends.gsheets_write import cell_data as raw_cell, to_cell
     from relance.core.memory import alerting
-    return [{"updateCells": {"range": {"sheetId": sheet_id}, "fields": "userEnteredValue"}},
-            {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
-                             "rows": [{"values": [raw_cell(to_cell(v)) for v in row]} for row in rows],
-                             "fields": "userEnteredValue"}},
-            {"updateSheetProperties": {"properties": {"sheetId": sheet_id, "hidden": not alerting(rows)},
-                                       "fields": "hidden"}}]
+    return rewrite_requests(sheet_id, rows, lambda v: raw_cell(to_cell(v))) + [
+        {"updateSheetProperties": {"properties": {"sheetId": sheet_id, "hidden": not alerting(rows)},
+                                   "fields": "hidden"}}]
